@@ -1,0 +1,12 @@
+DROP TABLE access_log;
+DROP TABLE audit_log;
+DROP TABLE app_secrets;
+DROP TABLE sessions;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE sites;
+DROP FUNCTION refuse_change();
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM grant_tracker_app;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE, SELECT ON SEQUENCES FROM grant_tracker_app;
+REVOKE SELECT ON __diesel_schema_migrations FROM grant_tracker_app;
+REVOKE USAGE ON SCHEMA public FROM grant_tracker_app;

@@ -1,0 +1,119 @@
+//! The application state and the router that assembles every capability.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum_extra::extract::cookie::Key;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::db::schema::app_secrets;
+use crate::error::{AppError, AppResult};
+use crate::{applications, audit, auth, households, users, web};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    /// Signs the session cookie.
+    pub cookie_key: Key,
+}
+
+impl FromRef<AppState> for Key {
+    fn from_ref(state: &AppState) -> Key {
+        state.cookie_key.clone()
+    }
+}
+
+impl AppState {
+    /// Builds the state; the cookie key is generated on first start and kept in the database,
+    /// so sessions survive a restart.
+    pub async fn new(pool: DbPool, config: Config) -> anyhow::Result<AppState> {
+        let mut conn = pool.get().await?;
+        let fresh = Key::generate();
+        diesel::insert_into(app_secrets::table)
+            .values((app_secrets::name.eq("cookie_key"), app_secrets::value.eq(fresh.master().to_vec())))
+            .on_conflict_do_nothing()
+            .execute(&mut conn)
+            .await?;
+        let stored: Vec<u8> = app_secrets::table
+            .find("cookie_key")
+            .select(app_secrets::value)
+            .first(&mut conn)
+            .await?;
+        let cookie_key = Key::try_from(stored.as_slice())?;
+        Ok(AppState { pool, config: Arc::new(config), cookie_key })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(auth::api::router())
+        .merge(users::api::router())
+        .merge(households::api::router())
+        .merge(applications::api::router())
+        .merge(audit::api::router())
+        .merge(web::router())
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(not_found)
+        // Inner: error pages need the user that `authenticate` (outer) resolved.
+        .layer(from_fn(web::render_errors))
+        .layer(from_fn_with_state(state.clone(), auth::middleware::authenticate))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()))
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("page")
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// 200 when the database answers and every migration this binary carries is applied.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match check_ready(&state).await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            let reason = match e {
+                AppError::Conflict(m) => m,
+                _ => "database unreachable".to_owned(),
+            };
+            (StatusCode::SERVICE_UNAVAILABLE, reason).into_response()
+        }
+    }
+}
+
+async fn check_ready(state: &AppState) -> AppResult<()> {
+    let mut conn = state.pool.get().await?;
+    let applied: Vec<String> = diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+        .load::<MigrationVersion>(&mut conn)
+        .await?
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    let missing: Vec<String> = crate::db::known_migrations().into_iter().filter(|v| !applied.contains(v)).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!("migrations not applied: {}", missing.join(", "))))
+    }
+}
+
+#[derive(QueryableByName)]
+struct MigrationVersion {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
+}

@@ -1,0 +1,567 @@
+//! Applications: intake of both programs, the documents checklist, and the status
+//! transitions built so far (submit, withdraw), each checked by `domain::status`.
+
+pub mod api;
+pub mod web;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Date, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit::{self, Channel};
+use crate::db::schema::{
+    application_counters, applications, documents, fee_lines, households, sites, status_changes, users,
+};
+use crate::domain::application::{
+    ApplicationInput, Beneficiary, DocumentInput, FeeLineRequest, NewApplication, ProgramDetails, price_fee_line,
+};
+use crate::domain::{
+    DocumentKind, EmergencyCategory, FieldErrors, Filing, Money, Problem, Program, Role, Status, Transition,
+};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Page, Paging};
+use crate::users::User;
+
+pub mod fees;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = applications)]
+struct ApplicationRow {
+    id: i64,
+    number: String,
+    household_id: i64,
+    #[allow(dead_code)]
+    site_id: i64,
+    program: String,
+    status: String,
+    requested_amount: Decimal,
+    emergency_category: Option<String>,
+    emergency_story: Option<String>,
+    created_by: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    submitted_at: Option<DateTime<Utc>>,
+}
+
+impl ApplicationRow {
+    fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Draft)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeeLine {
+    pub line_no: i32,
+    pub form: String,
+    pub category: String,
+    pub form_name: String,
+    pub filing: Filing,
+    pub beneficiary_member_id: Option<i64>,
+    pub beneficiary: Option<String>,
+    pub amount: Money,
+    pub schedule_fee: Money,
+    pub fee_waiver_available: bool,
+    pub override_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Emergency {
+    pub category: EmergencyCategory,
+    pub amount: Money,
+    pub story: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    pub id: i64,
+    pub kind: DocumentKind,
+    pub note: Option<String>,
+    pub verified_by: i64,
+    pub verified_by_name: String,
+    pub verified_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusChange {
+    pub from: Option<Status>,
+    pub to: Status,
+    pub by: i64,
+    pub by_name: String,
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+/// An application with everything recorded about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Application {
+    pub id: i64,
+    pub number: String,
+    pub household_id: i64,
+    /// Hidden (null) from board members until the review issue lets them declare no conflict.
+    pub household_name: Option<String>,
+    pub household_name_ko: Option<String>,
+    pub site: String,
+    pub program: Program,
+    pub status: Status,
+    pub requested_amount: Money,
+    pub emergency: Option<Emergency>,
+    pub lines: Vec<FeeLine>,
+    pub documents: Vec<Document>,
+    pub history: Vec<StatusChange>,
+    /// Filled by later capabilities (eligibility, review, disbursements); empty until then.
+    pub checks: Vec<serde_json::Value>,
+    pub votes: Vec<serde_json::Value>,
+    pub decision: Option<serde_json::Value>,
+    pub disbursements: Vec<serde_json::Value>,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+/// A row of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationListItem {
+    pub id: i64,
+    pub number: String,
+    pub household_id: i64,
+    pub household_name: Option<String>,
+    pub site: String,
+    pub program: Program,
+    pub status: Status,
+    pub requested_amount: Money,
+    pub created_at: DateTime<Utc>,
+}
+
+fn money(d: Decimal) -> Money {
+    Money::from_decimal(d).unwrap_or_default()
+}
+
+/// Today in the fund's time zone.
+pub async fn today(conn: &mut AsyncPgConnection, timezone: &str) -> AppResult<NaiveDate> {
+    Ok(diesel::select(diesel::dsl::sql::<Date>("(now() AT TIME ZONE ").bind::<Text, _>(timezone).sql(")::date"))
+        .get_result(conn)
+        .await?)
+}
+
+/// The next number of `year`: gapless, because the counter row stays locked until the
+/// creating transaction ends, and a rollback gives the number back.
+async fn next_number(conn: &mut AsyncPgConnection, year: i32) -> AppResult<String> {
+    use application_counters::dsl as c;
+    let seq: i32 = diesel::insert_into(c::application_counters)
+        .values((c::year.eq(year), c::last_seq.eq(1)))
+        .on_conflict(c::year)
+        .do_update()
+        .set(c::last_seq.eq(c::last_seq + 1))
+        .returning(c::last_seq)
+        .get_result(conn)
+        .await?;
+    Ok(format!("CEF-{year}-{seq:05}"))
+}
+
+/// A fee line ready to store.
+struct PricedLine {
+    request: FeeLineRequest,
+    member_id: Option<i64>,
+    amount: Money,
+    uscis_fee_id: i64,
+}
+
+/// Resolves the beneficiary and the schedule fee of each line; every problem is reported.
+async fn price_lines(
+    conn: &mut AsyncPgConnection,
+    household_id: i64,
+    lines: &[FeeLineRequest],
+    on: NaiveDate,
+) -> AppResult<Vec<PricedLine>> {
+    let members = crate::households::members(conn, household_id).await?;
+    let mut errors = FieldErrors::new();
+    let mut priced = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let member_id = match &line.beneficiary {
+            None => None,
+            Some(b) => {
+                let found = members.iter().find(|m| match b {
+                    Beneficiary::MemberId(id) => m.id == *id,
+                    Beneficiary::Name(name) => m.name.trim().eq_ignore_ascii_case(name),
+                });
+                if found.is_none() {
+                    errors.add(format!("lines[{i}].beneficiary"), Problem::new("err-beneficiary"));
+                }
+                found.map(|m| m.id)
+            }
+        };
+        match fees::in_force(conn, &line.form, &line.category, line.filing, on).await? {
+            Err(field_problem) => {
+                let (field, problem) = field_problem;
+                errors.add(format!("lines[{i}].{field}"), problem);
+            }
+            Ok(fee) => match price_fee_line(line, fee.fee) {
+                Ok(amount) => priced.push(PricedLine { request: line.clone(), member_id, amount, uscis_fee_id: fee.id }),
+                Err(problem) => errors.add(format!("lines[{i}].amount"), problem),
+            },
+        }
+    }
+    errors.finish(|| priced).map_err(AppError::from)
+}
+
+/// Parses and creates a draft application, in one transaction with its audit row.
+pub async fn create(conn: &mut AsyncPgConnection, actor: i64, timezone: &str, input: &ApplicationInput) -> AppResult<Application> {
+    let new: NewApplication = input.parse()?;
+    let id = conn
+        .transaction(async move |conn| {
+                let household_exists: bool =
+                    diesel::select(diesel::dsl::exists(households::table.find(new.household_id))).get_result(conn).await?;
+                if !household_exists {
+                    return Err(AppError::invalid_field("household_id", Problem::new("err-not-found")));
+                }
+                let site_id: Option<i64> =
+                    sites::table.filter(sites::code.eq(&new.site)).select(sites::id).first(conn).await.optional()?;
+                let site_id = site_id.ok_or_else(|| AppError::invalid_field("site", Problem::new("err-site")))?;
+                let today = today(conn, timezone).await?;
+                let (requested, lines, emergency) = match &new.details {
+                    ProgramDetails::ImmigrationFee(lines) => {
+                        let priced = price_lines(conn, new.household_id, lines, today).await?;
+                        let total = Money::sum(priced.iter().map(|p| p.amount))
+                            .ok_or_else(|| AppError::invalid_field("lines", Problem::new("err-money-too-large")))?;
+                        (total, priced, None)
+                    }
+                    ProgramDetails::Emergency { category, amount, story } => (*amount, Vec::new(), Some((*category, story.clone()))),
+                };
+                use chrono::Datelike;
+                let number = next_number(conn, today.year()).await?;
+                let id: i64 = diesel::insert_into(applications::table)
+                    .values((
+                        applications::number.eq(&number),
+                        applications::household_id.eq(new.household_id),
+                        applications::site_id.eq(site_id),
+                        applications::program.eq(new.program().as_str()),
+                        applications::status.eq(Status::Draft.as_str()),
+                        applications::requested_amount.eq(requested.decimal()),
+                        applications::emergency_category.eq(emergency.as_ref().map(|(c, _)| c.as_str())),
+                        applications::emergency_story.eq(emergency.as_ref().map(|(_, s)| s.as_str())),
+                        applications::created_by.eq(actor),
+                    ))
+                    .returning(applications::id)
+                    .get_result(conn)
+                    .await?;
+                let rows: Vec<_> = lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        (
+                            fee_lines::application_id.eq(id),
+                            fee_lines::line_no.eq(i as i32 + 1),
+                            fee_lines::form.eq(p.request.form.clone()),
+                            fee_lines::category.eq(p.request.category.clone()),
+                            fee_lines::filing.eq(p.request.filing.as_str()),
+                            fee_lines::beneficiary_member_id.eq(p.member_id),
+                            fee_lines::amount.eq(p.amount.decimal()),
+                            fee_lines::uscis_fee_id.eq(p.uscis_fee_id),
+                            fee_lines::override_reason.eq(p.request.override_reason.clone()),
+                        )
+                    })
+                    .collect();
+                if !rows.is_empty() {
+                    diesel::insert_into(fee_lines::table).values(rows).execute(conn).await?;
+                }
+                record_status(conn, id, None, Status::Draft, actor, None).await?;
+                let created = load(conn, id, true).await?;
+                audit::record(
+                    conn,
+                    Some(actor),
+                    "create",
+                    "application",
+                    Some(id),
+                    json!({
+                        "number": created.number, "household_id": created.household_id, "site": created.site,
+                        "program": created.program, "requested_amount": created.requested_amount,
+                        "lines": created.lines, "emergency": created.emergency,
+                    }),
+                )
+                .await?;
+                Ok(id)
+            })
+        .await?;
+    load(conn, id, true).await
+}
+
+async fn record_status(
+    conn: &mut AsyncPgConnection,
+    application_id: i64,
+    from: Option<Status>,
+    to: Status,
+    by: i64,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    diesel::insert_into(status_changes::table)
+        .values((
+            status_changes::application_id.eq(application_id),
+            status_changes::from_status.eq(from.map(Status::as_str)),
+            status_changes::to_status.eq(to.as_str()),
+            status_changes::changed_by.eq(by),
+            status_changes::reason.eq(reason),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn lock(conn: &mut AsyncPgConnection, id: i64) -> AppResult<ApplicationRow> {
+    applications::table
+        .find(id)
+        .select(ApplicationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(AppError::NotFound("application"))
+}
+
+/// Moves an application through the life cycle, in one transaction: the state machine
+/// decides, then the status, its history row and the audit row are written together.
+pub async fn transition(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    id: i64,
+    transition: Transition,
+    reason: Option<String>,
+) -> AppResult<Application> {
+    conn.transaction(async move |conn| {
+            let row = lock(conn, id).await?;
+            let from = row.status();
+            let to = from.apply(transition)?;
+            let now = Utc::now();
+            diesel::update(applications::table.find(id))
+                .set((applications::status.eq(to.as_str()), applications::updated_at.eq(now)))
+                .execute(conn)
+                .await?;
+            if transition == Transition::Submit {
+                diesel::update(applications::table.find(id)).set(applications::submitted_at.eq(now)).execute(conn).await?;
+            }
+            record_status(conn, id, Some(from), to, actor, reason.as_deref()).await?;
+            audit::record(
+                conn,
+                Some(actor),
+                "status_change",
+                "application",
+                Some(id),
+                json!({"status": {"from": from, "to": to}, "reason": reason}),
+            )
+            .await?;
+            Ok::<_, AppError>(())
+        })
+    .await?;
+    load(conn, id, true).await
+}
+
+/// Withdraws an application; a reason is required.
+pub async fn withdraw(conn: &mut AsyncPgConnection, actor: i64, id: i64, reason: Option<&str>) -> AppResult<Application> {
+    let mut e = FieldErrors::new();
+    let reason = crate::domain::input::required_text(&mut e, "reason", reason, crate::domain::input::LONG_TEXT);
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    // No disbursement can exist yet: money arrives with the ledger capability.
+    transition(conn, actor, id, Transition::Withdraw { disbursed: false }, reason).await
+}
+
+/// Records a document the caseworker saw.
+pub async fn add_document(conn: &mut AsyncPgConnection, actor: i64, id: i64, input: &DocumentInput) -> AppResult<Document> {
+    let (kind, note) = input.parse()?;
+    conn.transaction(async move |conn| {
+            let row = lock(conn, id).await?;
+            let status = row.status();
+            if !matches!(status, Status::Draft | Status::Submitted | Status::Eligible | Status::Ineligible | Status::NeedsReview) {
+                return Err(AppError::Conflict(format!("cannot add documents to an application that is {status}")));
+            }
+            let doc_id: i64 = diesel::insert_into(documents::table)
+                .values((
+                    documents::application_id.eq(id),
+                    documents::kind.eq(kind.as_str()),
+                    documents::note.eq(&note),
+                    documents::verified_by.eq(actor),
+                ))
+                .returning(documents::id)
+                .get_result(conn)
+                .await?;
+            diesel::update(applications::table.find(id)).set(applications::updated_at.eq(Utc::now())).execute(conn).await?;
+            audit::record(
+                conn,
+                Some(actor),
+                "add_document",
+                "application",
+                Some(id),
+                json!({"document_id": doc_id, "kind": kind, "note": note}),
+            )
+            .await?;
+            let docs = load_documents(conn, id).await?;
+            docs.into_iter().find(|d| d.id == doc_id).ok_or(AppError::NotFound("document"))
+        })
+    .await
+}
+
+async fn load_documents(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Vec<Document>> {
+    let rows: Vec<(i64, String, Option<String>, i64, String, DateTime<Utc>)> = documents::table
+        .inner_join(users::table)
+        .filter(documents::application_id.eq(id))
+        .order(documents::id)
+        .select((documents::id, documents::kind, documents::note, documents::verified_by, users::name, documents::verified_at))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, note, verified_by, verified_by_name, verified_at)| Document {
+            id,
+            kind: DocumentKind::parse(&kind).unwrap_or(DocumentKind::Other),
+            note,
+            verified_by,
+            verified_by_name,
+            verified_at,
+        })
+        .collect())
+}
+
+/// Whether `user` may see who the applicant is (board members only after declaring no
+/// conflict, which the review capability will add).
+pub fn may_see_names(user: &User) -> bool {
+    user.roles.iter().any(|r| *r != Role::BoardMember)
+}
+
+/// The application and everything recorded about it.
+pub async fn load(conn: &mut AsyncPgConnection, id: i64, with_names: bool) -> AppResult<Application> {
+    let (row, site, name, name_ko): (ApplicationRow, String, String, Option<String>) = applications::table
+        .inner_join(sites::table)
+        .inner_join(households::table)
+        .filter(applications::id.eq(id))
+        .select((ApplicationRow::as_select(), sites::code, households::name, households::name_ko))
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(AppError::NotFound("application"))?;
+    let lines = fees::lines_of(conn, id).await?;
+    let documents = load_documents(conn, id).await?;
+    let history: Vec<(Option<String>, String, i64, String, DateTime<Utc>, Option<String>)> = status_changes::table
+        .inner_join(users::table)
+        .filter(status_changes::application_id.eq(id))
+        .order(status_changes::id)
+        .select((
+            status_changes::from_status,
+            status_changes::to_status,
+            status_changes::changed_by,
+            users::name,
+            status_changes::changed_at,
+            status_changes::reason,
+        ))
+        .load(conn)
+        .await?;
+    let program = Program::parse(&row.program).unwrap_or(Program::Emergency);
+    let emergency = match (&row.emergency_category, &row.emergency_story) {
+        (Some(c), Some(s)) => Some(Emergency {
+            category: EmergencyCategory::parse(c).unwrap_or(EmergencyCategory::Other),
+            amount: money(row.requested_amount),
+            story: s.clone(),
+        }),
+        _ => None,
+    };
+    Ok(Application {
+        id: row.id,
+        number: row.number.clone(),
+        household_id: row.household_id,
+        household_name: with_names.then_some(name),
+        household_name_ko: if with_names { name_ko } else { None },
+        site,
+        program,
+        status: row.status(),
+        requested_amount: money(row.requested_amount),
+        emergency,
+        lines,
+        documents,
+        history: history
+            .into_iter()
+            .map(|(from, to, by, by_name, at, reason)| StatusChange {
+                from: from.as_deref().and_then(Status::parse),
+                to: Status::parse(&to).unwrap_or(Status::Draft),
+                by,
+                by_name,
+                at,
+                reason,
+            })
+            .collect(),
+        checks: Vec::new(),
+        votes: Vec::new(),
+        decision: None,
+        disbursements: Vec::new(),
+        created_by: row.created_by,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        submitted_at: row.submitted_at,
+    })
+}
+
+/// A user reads an application: logged like a household read, since it names the family.
+pub async fn view(conn: &mut AsyncPgConnection, user: &User, id: i64, channel: Channel) -> AppResult<Application> {
+    let names = may_see_names(user);
+    let application = load(conn, id, names).await?;
+    if names {
+        audit::record_access(conn, user.id, "application", id, channel).await?;
+    }
+    Ok(application)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub status: Option<Status>,
+    pub program: Option<Program>,
+    pub site: Option<String>,
+    pub household_id: Option<i64>,
+}
+
+/// Applications, newest first. Board members see only the review queue, without names.
+pub async fn list(conn: &mut AsyncPgConnection, user: &User, filter: &ListFilter, paging: Paging) -> AppResult<Page<ApplicationListItem>> {
+    let names = may_see_names(user);
+    let mut query = applications::table.inner_join(sites::table).inner_join(households::table).into_boxed();
+    if !names {
+        query = query.filter(applications::status.eq_any([Status::Eligible.as_str(), Status::NeedsReview.as_str()]));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(applications::status.eq(status.as_str()));
+    }
+    if let Some(program) = filter.program {
+        query = query.filter(applications::program.eq(program.as_str()));
+    }
+    if let Some(site) = &filter.site {
+        query = query.filter(sites::code.eq(site.to_ascii_uppercase()));
+    }
+    if let Some(hid) = filter.household_id {
+        query = query.filter(applications::household_id.eq(hid));
+    }
+    if let Some(after) = paging.after {
+        query = query.filter(applications::id.lt(after));
+    }
+    let rows: Vec<(ApplicationRow, String, String)> = query
+        .order(applications::id.desc())
+        .limit(paging.limit + 1)
+        .select((ApplicationRow::as_select(), sites::code, households::name))
+        .load(conn)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|(row, site, name)| ApplicationListItem {
+            id: row.id,
+            number: row.number.clone(),
+            household_id: row.household_id,
+            household_name: names.then_some(name),
+            site,
+            program: Program::parse(&row.program).unwrap_or(Program::Emergency),
+            status: row.status(),
+            requested_amount: money(row.requested_amount),
+            created_at: row.created_at,
+        })
+        .collect();
+    Ok(Page::from_rows(items, paging.limit, |a| a.id))
+}

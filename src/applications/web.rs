@@ -1,0 +1,417 @@
+//! Pages: application list, create (both programs), view, add a document, submit, withdraw.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{Application, ApplicationListItem};
+use crate::app::AppState;
+use crate::audit::Channel;
+use crate::domain::application::{ApplicationInput, DocumentInput, EmergencyInput, FeeLineInput, MAX_FEE_LINES};
+use crate::domain::{DocumentKind, EmergencyCategory, FieldErrors, Filing, Program, Role, Status, Transition};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiQuery, Id, Paging, WebForm};
+use crate::households::MemberRow;
+use crate::web::Ctx;
+use crate::web::form::{Form, Values};
+use crate::web::layout::page;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/applications", get(list).post(create))
+        .route("/applications/new", get(new_form))
+        .route("/applications/{id}", get(show))
+        .route("/applications/{id}/documents", post(add_document))
+        .route("/applications/{id}/submit", post(submit))
+        .route("/applications/{id}/withdraw", post(withdraw))
+}
+
+/// Fee line rows the form offers.
+const LINE_ROWS: usize = 4;
+
+pub fn list_table(ctx: &Ctx, items: &[ApplicationListItem]) -> Markup {
+    html! {
+        @if items.is_empty() { p { (ctx.t("applications-none")) } } @else {
+            table {
+                thead { tr {
+                    th { (ctx.t("field-number")) } th { (ctx.t("field-household")) } th { (ctx.t("field-site")) }
+                    th { (ctx.t("field-program")) } th { (ctx.t("field-status")) } th class="money" { (ctx.t("field-requested")) }
+                } }
+                tbody {
+                    @for a in items {
+                        tr {
+                            td { a href={ "/applications/" (a.id) } { (a.number) } }
+                            td { (a.household_name.as_deref().unwrap_or("—")) }
+                            td { (a.site) }
+                            td { (ctx.label("program", a.program)) }
+                            td { span class="status" { (ctx.label("status", a.status)) } }
+                            td class="money" { (a.requested_amount) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn list(State(state): State<AppState>, ctx: Ctx, ApiQuery(query): ApiQuery<super::api::ListQuery>) -> AppResult<Markup> {
+    let user = ctx.require_user()?.clone();
+    let filter = query.filter()?;
+    let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
+    let mut conn = state.pool.get().await?;
+    let page_rows = super::list(&mut conn, &user, &filter, paging).await?;
+    let statuses: Vec<(String, String)> = Status::ALL.iter().map(|s| (s.as_str().to_owned(), ctx.label("status", s))).collect();
+    let mut values = Values::default();
+    values.set("status", query.status.as_deref().unwrap_or(""));
+    let form = Form { ctx: &ctx, values: &values, errors: &FieldErrors::new() };
+    Ok(page(
+        &ctx,
+        &ctx.t("applications-title"),
+        html! {
+            form method="get" action="/applications" {
+                (form.select("status", &ctx.t("field-status"), &statuses, Some(&ctx.t("all")), false))
+                div class="actions" { button type="submit" { (ctx.t("filter")) } }
+            }
+            (list_table(&ctx, &page_rows.items))
+            @if let Some(cursor) = &page_rows.next_cursor {
+                p { a href={ "/applications?status=" (values.get("status")) "&cursor=" (cursor) } { (ctx.t("next-page")) } }
+            }
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewQuery {
+    household_id: Option<String>,
+    program: Option<String>,
+}
+
+/// Everything the create form shows besides the values.
+struct FormData {
+    household: crate::households::Household,
+    program: Program,
+    fees: Vec<super::fees::ScheduleFee>,
+    sites: Vec<crate::sites::Site>,
+}
+
+async fn form_data(state: &AppState, household_id: i64, program: Program) -> AppResult<FormData> {
+    let mut conn = state.pool.get().await?;
+    let household = crate::households::load(&mut conn, household_id).await?;
+    let today = super::today(&mut conn, &state.config.fund_timezone).await?;
+    let fees = super::fees::schedule(&mut conn, today).await?;
+    let sites = crate::sites::all(&mut conn).await?;
+    Ok(FormData { household, program, fees, sites })
+}
+
+fn application_form(ctx: &Ctx, data: &FormData, values: &Values, errors: &FieldErrors) -> Markup {
+    let form = Form { ctx, values, errors };
+    let sites: Vec<(String, String)> = data
+        .sites
+        .iter()
+        .map(|s| (s.code.clone(), if ctx.lang.as_str() == "ko" { s.name_ko.clone() } else { s.name.clone() }))
+        .collect();
+    html! {
+        (form.summary())
+        p { (ctx.t("field-household")) ": " strong { (data.household.name) @if let Some(ko) = &data.household.name_ko { " (" (ko) ")" } } }
+        form method="post" action="/applications" {
+            (form.csrf())
+            input type="hidden" name="household_id" value=(data.household.id);
+            input type="hidden" name="program" value=(data.program.as_str());
+            (form.select("site", &ctx.t("field-site"), &sites, Some(""), true))
+            @match data.program {
+                Program::ImmigrationFee => (fee_lines_fieldset(ctx, &form, data)),
+                Program::Emergency => (emergency_fieldset(ctx, &form)),
+            }
+            div class="actions" { button type="submit" { (ctx.t("application-create")) } }
+        }
+    }
+}
+
+fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
+    // One choice per form and category, labelled with its paper fee so the caseworker sees it.
+    let mut forms: Vec<(String, String)> = Vec::new();
+    for fee in &data.fees {
+        let value = if fee.category.is_empty() { fee.form.clone() } else { format!("{}|{}", fee.form, fee.category) };
+        if !forms.iter().any(|(v, _)| *v == value) {
+            let category = if fee.category.is_empty() { String::new() } else { format!(" ({})", fee.category) };
+            forms.push((value, format!("{}{} — {}", fee.form, category, fee.name)));
+        }
+    }
+    let filings: Vec<(String, String)> = Filing::ALL.iter().map(|f| (f.as_str().to_owned(), ctx.label("filing", f))).collect();
+    let members: Vec<(String, String)> = data.household.members.iter().map(|m: &MemberRow| (m.id.to_string(), m.name.clone())).collect();
+    html! {
+        fieldset {
+            legend { (ctx.t("application-lines")) }
+            p class="hint" { (ctx.t("application-lines-hint")) }
+            @if let Some(p) = form.errors.get("lines") { p class="field-error" { (crate::web::i18n::problem(ctx.lang, p)) } }
+            table {
+                thead { tr { th { (ctx.t("field-form")) } th { (ctx.t("field-filing")) } th class="money" { (ctx.t("fee-schedule")) } } }
+                tbody {
+                    @for fee in &data.fees {
+                        tr { td { (fee.form) @if !fee.category.is_empty() { " (" (fee.category) ")" } } td { (ctx.label("filing", fee.filing)) } td class="money" { (fee.fee) } }
+                    }
+                }
+            }
+            @for i in 0..LINE_ROWS {
+                fieldset {
+                    legend { (ctx.tr("application-line", &[("n", (i + 1).to_string())])) }
+                    (form.select(&format!("lines[{i}].form"), &ctx.t("field-form"), &forms, Some(""), false))
+                    div class="row" {
+                        (form.select(&format!("lines[{i}].filing"), &ctx.t("field-filing"), &filings, None, false))
+                        (form.select(&format!("lines[{i}].beneficiary"), &ctx.t("field-beneficiary"), &members, Some(""), false))
+                    }
+                    div class="row" {
+                        (form.input(&format!("lines[{i}].amount"), &ctx.t("field-amount"), "text", Some(&ctx.t("field-amount-hint")), false))
+                        (form.input(&format!("lines[{i}].override_reason"), &ctx.t("field-override-reason"), "text", Some(&ctx.t("optional")), false))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn emergency_fieldset(ctx: &Ctx, form: &Form) -> Markup {
+    let categories: Vec<(String, String)> =
+        EmergencyCategory::ALL.iter().map(|c| (c.as_str().to_owned(), ctx.label("category", c))).collect();
+    html! {
+        fieldset {
+            legend { (ctx.t("application-emergency")) }
+            (form.select("emergency.category", &ctx.t("field-category"), &categories, Some(""), true))
+            (form.input("emergency.amount", &ctx.t("field-amount"), "text", Some(&ctx.t("field-money-hint")), true))
+            (form.textarea("emergency.story", &ctx.t("field-story"), Some(&ctx.t("field-story-hint")), true))
+        }
+    }
+}
+
+/// The rows of the fee line form that have a form chosen, by row number.
+fn filled_rows(values: &Values) -> Vec<usize> {
+    (0..MAX_FEE_LINES).filter(|i| values.opt(&format!("lines[{i}].form")).is_some()).collect()
+}
+
+fn input_from(values: &Values) -> ApplicationInput {
+    let lines = filled_rows(values)
+        .into_iter()
+        .map(|i| {
+            let choice = values.get(&format!("lines[{i}].form"));
+            let (form, category) = choice.split_once('|').unwrap_or((choice, ""));
+            FeeLineInput {
+                form: Some(form.to_owned()),
+                category: Some(category.to_owned()),
+                filing: values.opt(&format!("lines[{i}].filing")),
+                beneficiary: values
+                    .opt(&format!("lines[{i}].beneficiary"))
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .map(serde_json::Value::from),
+                amount: values.opt(&format!("lines[{i}].amount")).map(serde_json::Value::String),
+                override_reason: values.opt(&format!("lines[{i}].override_reason")),
+            }
+        })
+        .collect();
+    ApplicationInput {
+        household_id: values.opt("household_id").map(serde_json::Value::String),
+        site: values.opt("site"),
+        program: values.opt("program"),
+        lines: Some(lines),
+        emergency: Some(EmergencyInput {
+            category: values.opt("emergency.category"),
+            amount: values.opt("emergency.amount").map(serde_json::Value::String),
+            story: values.opt("emergency.story"),
+        }),
+    }
+}
+
+/// Problems on `lines[n]` belong to the n-th filled row of the form.
+fn errors_for_rows(values: &Values, errors: FieldErrors) -> FieldErrors {
+    let rows = filled_rows(values);
+    let mut mapped = FieldErrors::new();
+    for (field, problem) in errors.iter() {
+        let renamed = field
+            .strip_prefix("lines[")
+            .and_then(|rest| rest.split_once(']'))
+            .and_then(|(n, tail)| n.parse::<usize>().ok().map(|n| (n, tail)))
+            .and_then(|(n, tail)| rows.get(n).map(|row| format!("lines[{row}]{tail}")))
+            .unwrap_or_else(|| field.clone());
+        mapped.add(renamed, problem.clone());
+    }
+    mapped
+}
+
+fn title_for(ctx: &Ctx, program: Program) -> String {
+    match program {
+        Program::ImmigrationFee => ctx.t("application-new-fee"),
+        Program::Emergency => ctx.t("application-new-emergency"),
+    }
+}
+
+async fn new_form(State(state): State<AppState>, ctx: Ctx, ApiQuery(query): ApiQuery<NewQuery>) -> AppResult<Markup> {
+    ctx.require_user()?.require(&[Role::Caseworker])?;
+    let household_id = query.household_id.and_then(|s| s.parse::<i64>().ok()).ok_or(AppError::NotFound("household"))?;
+    let program = query.program.as_deref().and_then(Program::parse).unwrap_or(Program::ImmigrationFee);
+    let data = form_data(&state, household_id, program).await?;
+    let mut values = Values::default();
+    for i in 0..LINE_ROWS {
+        values.set(format!("lines[{i}].filing"), Filing::Paper);
+    }
+    Ok(page(&ctx, &title_for(&ctx, program), application_form(&ctx, &data, &values, &FieldErrors::new())))
+}
+
+async fn create(State(state): State<AppState>, ctx: Ctx, WebForm(pairs): WebForm<Vec<(String, String)>>) -> AppResult<Response> {
+    let user = ctx.require_user()?.clone();
+    user.require(&[Role::Caseworker])?;
+    let values = Values::from_pairs(pairs);
+    let input = input_from(&values);
+    let mut conn = state.pool.get().await?;
+    match super::create(&mut conn, user.id, &state.config.fund_timezone, &input).await {
+        Ok(app) => Ok(Redirect::to(&format!("/applications/{}", app.id)).into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            drop(conn);
+            let household_id = values.opt("household_id").and_then(|s| s.parse().ok()).ok_or(AppError::NotFound("household"))?;
+            let program = values.opt("program").as_deref().and_then(Program::parse).unwrap_or(Program::ImmigrationFee);
+            let data = form_data(&state, household_id, program).await?;
+            let errors = errors_for_rows(&values, fields);
+            let body = application_form(&ctx, &data, &values, &errors);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &title_for(&ctx, program), body)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn application_view(ctx: &Ctx, a: &Application, doc_values: &Values, doc_errors: &FieldErrors) -> Markup {
+    let is_caseworker = ctx.user.as_ref().is_some_and(|u| u.has(Role::Caseworker));
+    let may_withdraw = ctx.user.as_ref().is_some_and(|u| u.has(Role::Caseworker) || u.has(Role::Admin));
+    let doc_form = Form { ctx, values: doc_values, errors: doc_errors };
+    let kinds: Vec<(String, String)> = DocumentKind::ALL.iter().map(|k| (k.as_str().to_owned(), ctx.label("document", k))).collect();
+    let accepts_documents = matches!(a.status, Status::Draft | Status::Submitted | Status::Eligible | Status::Ineligible | Status::NeedsReview);
+    html! {
+        dl {
+            dt { (ctx.t("field-status")) } dd { span class="status" { (ctx.label("status", a.status)) } }
+            dt { (ctx.t("field-household")) } dd {
+                @if let Some(name) = &a.household_name {
+                    a href={ "/households/" (a.household_id) } { (name) @if let Some(ko) = &a.household_name_ko { " (" (ko) ")" } }
+                } @else { "—" }
+            }
+            dt { (ctx.t("field-site")) } dd { (a.site) }
+            dt { (ctx.t("field-program")) } dd { (ctx.label("program", a.program)) }
+            dt { (ctx.t("field-requested")) } dd { strong { (a.requested_amount) } }
+        }
+        @if let Some(e) = &a.emergency {
+            h2 { (ctx.t("application-emergency")) }
+            dl {
+                dt { (ctx.t("field-category")) } dd { (ctx.label("category", e.category)) }
+                dt { (ctx.t("field-amount")) } dd { (e.amount) }
+                dt { (ctx.t("field-story")) } dd { p style="white-space: pre-wrap" { (e.story) } }
+            }
+        }
+        @if !a.lines.is_empty() {
+            h2 { (ctx.t("application-lines")) }
+            table {
+                thead { tr { th { (ctx.t("field-form")) } th { (ctx.t("field-filing")) } th { (ctx.t("field-beneficiary")) } th class="money" { (ctx.t("fee-schedule")) } th class="money" { (ctx.t("field-amount")) } } }
+                tbody {
+                    @for l in &a.lines {
+                        tr {
+                            td { (l.form) @if !l.category.is_empty() { " (" (l.category) ")" } br; span class="hint" { (l.form_name) } }
+                            td { (ctx.label("filing", l.filing)) }
+                            td { (l.beneficiary.as_deref().unwrap_or("—")) }
+                            td class="money" { (l.schedule_fee) }
+                            td class="money" { strong { (l.amount) } @if let Some(r) = &l.override_reason { br; span class="hint" { (r) } } }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (ctx.t("application-documents")) }
+        @if a.documents.is_empty() { p { (ctx.t("documents-none")) } } @else {
+            ul {
+                @for d in &a.documents {
+                    li { (ctx.label("document", d.kind)) @if let Some(n) = &d.note { " — " (n) } " " span class="hint" { (ctx.tr("document-verified", &[("name", d.verified_by_name.clone()), ("date", d.verified_at.format("%Y-%m-%d").to_string())])) } }
+                }
+            }
+        }
+        @if is_caseworker && accepts_documents {
+            (doc_form.summary())
+            form method="post" action={ "/applications/" (a.id) "/documents" } {
+                (doc_form.csrf())
+                div class="row" {
+                    (doc_form.select("kind", &ctx.t("field-document-kind"), &kinds, Some(""), true))
+                    (doc_form.input("note", &ctx.t("field-note"), "text", Some(&ctx.t("optional")), false))
+                }
+                div class="actions" { button type="submit" class="secondary" { (ctx.t("document-add")) } }
+            }
+        }
+        @if is_caseworker && a.status == Status::Draft {
+            h2 { (ctx.t("application-submit-title")) }
+            p { (ctx.t("application-submit-text")) }
+            form method="post" action={ "/applications/" (a.id) "/submit" } {
+                input type="hidden" name="csrf_token" value=(ctx.csrf());
+                div class="actions" { button type="submit" { (ctx.t("application-submit")) } }
+            }
+        }
+        @if may_withdraw && a.status.apply(Transition::Withdraw { disbursed: false }).is_ok() {
+            h2 { (ctx.t("application-withdraw-title")) }
+            form method="post" action={ "/applications/" (a.id) "/withdraw" } {
+                input type="hidden" name="csrf_token" value=(ctx.csrf());
+                label for="reason" { (ctx.t("field-reason")) }
+                input id="reason" type="text" name="reason" required;
+                div class="actions" { button type="submit" class="secondary" { (ctx.t("application-withdraw")) } }
+            }
+        }
+        h2 { (ctx.t("application-history")) }
+        table {
+            thead { tr { th { (ctx.t("audit-when")) } th { (ctx.t("audit-who")) } th { (ctx.t("field-status")) } th { (ctx.t("field-reason")) } } }
+            tbody {
+                @for h in &a.history {
+                    tr {
+                        td { (h.at.format("%Y-%m-%d %H:%M UTC")) }
+                        td { (h.by_name) }
+                        td { @if let Some(f) = h.from { (ctx.label("status", f)) " → " } (ctx.label("status", h.to)) }
+                        td { (h.reason.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Markup> {
+    let user = ctx.require_user()?.clone();
+    let mut conn = state.pool.get().await?;
+    let a = super::view(&mut conn, &user, id, Channel::Web).await?;
+    Ok(page(&ctx, &a.number, application_view(&ctx, &a, &Values::default(), &FieldErrors::new())))
+}
+
+async fn add_document(State(state): State<AppState>, ctx: Ctx, Id(id): Id, WebForm(pairs): WebForm<Vec<(String, String)>>) -> AppResult<Response> {
+    let user = ctx.require_user()?.clone();
+    user.require(&[Role::Caseworker])?;
+    let values = Values::from_pairs(pairs);
+    let input = DocumentInput { kind: values.opt("kind"), note: values.opt("note") };
+    let mut conn = state.pool.get().await?;
+    match super::add_document(&mut conn, user.id, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let a = super::view(&mut conn, &user, id, Channel::Web).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &a.number, application_view(&ctx, &a, &values, &fields))).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn submit(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Redirect> {
+    let user = ctx.require_user()?.clone();
+    user.require(&[Role::Caseworker])?;
+    let mut conn = state.pool.get().await?;
+    super::transition(&mut conn, user.id, id, Transition::Submit, None).await?;
+    Ok(Redirect::to(&format!("/applications/{id}")))
+}
+
+async fn withdraw(State(state): State<AppState>, ctx: Ctx, Id(id): Id, WebForm(pairs): WebForm<Vec<(String, String)>>) -> AppResult<Redirect> {
+    let user = ctx.require_user()?.clone();
+    user.require(&[Role::Caseworker, Role::Admin])?;
+    let values = Values::from_pairs(pairs);
+    let mut conn = state.pool.get().await?;
+    super::withdraw(&mut conn, user.id, id, values.opt("reason").as_deref()).await?;
+    Ok(Redirect::to(&format!("/applications/{id}")))
+}

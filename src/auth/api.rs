@@ -1,0 +1,90 @@
+//! `/api/v1/auth/token`, `/api/v1/me`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::domain::input::required_text;
+use crate::domain::{FieldErrors, Language, Problem, Role};
+use crate::error::AppResult;
+use crate::extract::ApiJson;
+use crate::users::User;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/token", post(create_token))
+        .route("/api/v1/me", get(me).patch(update_me))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Credentials {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct TokenResponse {
+    token: String,
+    expires_at: DateTime<Utc>,
+    user: Me,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Me {
+    id: i64,
+    email: String,
+    name: String,
+    roles: Vec<Role>,
+    language: Language,
+}
+
+impl From<&User> for Me {
+    fn from(u: &User) -> Me {
+        Me { id: u.id, email: u.email.clone(), name: u.name.clone(), roles: u.roles.clone(), language: u.language }
+    }
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> AppResult<(StatusCode, Json<TokenResponse>)> {
+    let mut e = FieldErrors::new();
+    let email = required_text(&mut e, "email", credentials.email.as_deref(), 200);
+    if credentials.password.as_deref().is_none_or(str::is_empty) {
+        e.add("password", Problem::new("err-required"));
+    }
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let mut conn = state.pool.get().await?;
+    let user = crate::auth::sign_in(&mut conn, &email.unwrap_or_default(), credentials.password.as_deref().unwrap_or("")).await?;
+    let ttl = Duration::hours(state.config.token_ttl_hours);
+    let (token, expires_at) = crate::auth::issue_token(&mut conn, &user, ttl).await?;
+    Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at, user: Me::from(&user) })))
+}
+
+async fn me(user: CurrentUser) -> Json<Me> {
+    Json(Me::from(&user.user))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MeChanges {
+    language: Option<Language>,
+}
+
+async fn update_me(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(changes): ApiJson<MeChanges>,
+) -> AppResult<Json<Me>> {
+    let mut conn = state.pool.get().await?;
+    if let Some(language) = changes.language {
+        crate::users::set_language(&mut conn, &user, language).await?;
+    }
+    Ok(Json(Me::from(&crate::users::find(&mut conn, user.id).await?)))
+}

@@ -1,0 +1,151 @@
+//! Who is asking: resolves a bearer token or a session cookie once per request, and
+//! checks the CSRF token on every unsafe request a browser session makes.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum_extra::extract::SignedCookieJar;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::users::User;
+
+/// Name of the browser session cookie.
+pub const SESSION_COOKIE: &str = "gt_session";
+/// Bodies larger than this are refused with 413 everywhere.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub enum AuthVia {
+    Token,
+    Session { token: String, csrf: String },
+}
+
+/// The signed-in user of this request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub via: AuthVia,
+}
+
+impl CurrentUser {
+    /// The CSRF token forms must carry (browser sessions only).
+    pub fn csrf(&self) -> Option<&str> {
+        match &self.via {
+            AuthVia::Session { csrf, .. } => Some(csrf),
+            AuthVia::Token => None,
+        }
+    }
+}
+
+impl std::ops::Deref for CurrentUser {
+    type Target = User;
+    fn deref(&self) -> &User {
+        &self.user
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(AppError::Unauthorized("sign in first: send a bearer token or a session cookie"))
+    }
+}
+
+/// The signed-in user, or `None`, for pages anyone may see.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(parts.extensions.get::<CurrentUser>().cloned()))
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// Resolves the user; refuses unknown tokens (401) and session requests without the
+/// right CSRF token (403).
+pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    match resolve(&state, &mut parts, body).await {
+        Ok(body) => next.run(Request::from_parts(parts, body)).await,
+        Err(e) => crate::web::error_response(&mut parts, e),
+    }
+}
+
+async fn resolve(state: &AppState, parts: &mut Parts, body: Body) -> Result<Body, AppError> {
+    let mut body = body;
+    let current = if let Some(token) = bearer(&parts.headers) {
+        let mut conn = state.pool.get().await?;
+        let user = crate::auth::user_for_token(&mut conn, token)
+            .await?
+            .ok_or(AppError::Unauthorized("the token is unknown or has expired"))?;
+        Some(CurrentUser { user, via: AuthVia::Token })
+    } else {
+        let jar = SignedCookieJar::from_headers(&parts.headers, state.cookie_key.clone());
+        match jar.get(SESSION_COOKIE) {
+            Some(cookie) => {
+                let mut conn = state.pool.get().await?;
+                crate::auth::session(&mut conn, cookie.value()).await?.map(|(user, csrf)| CurrentUser {
+                    user,
+                    via: AuthVia::Session { token: cookie.value().to_owned(), csrf },
+                })
+            }
+            None => None,
+        }
+    };
+    if let Some(CurrentUser { via: AuthVia::Session { csrf, .. }, .. }) = &current
+        && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
+    {
+        let presented = match parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+            Some(header) => Some(header.to_owned()),
+            None if is_form(&parts.headers) => {
+                // The form itself carries the token; read it and hand the body on unchanged.
+                let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| AppError::PayloadTooLarge)?;
+                let token = form_urlencoded_field(&bytes, "csrf_token");
+                body = Body::from(bytes);
+                token
+            }
+            None => None,
+        };
+        if !presented.is_some_and(|p| crate::auth::same_secret(&p, csrf)) {
+            return Err(AppError::Forbidden(
+                "missing or wrong CSRF token: send the X-CSRF-Token header or the csrf_token form field".into(),
+            ));
+        }
+    }
+    if let Some(current) = current {
+        parts.extensions.insert(current);
+    }
+    Ok(body)
+}
+
+fn form_urlencoded_field(bytes: &[u8], name: &str) -> Option<String> {
+    serde_html_form::from_bytes::<Vec<(String, String)>>(bytes)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}

@@ -1,0 +1,146 @@
+//! Signing in and staying signed in: passwords checked against argon2id hashes, bearer
+//! tokens for programs, and browser sessions (a signed cookie naming a sessions row,
+//! which also holds the CSRF token). Only SHA-256 digests of tokens are stored.
+
+pub mod api;
+pub mod middleware;
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::audit;
+use crate::db::schema::{api_tokens, sessions, users};
+use crate::error::{AppError, AppResult};
+use crate::users::User;
+
+pub use middleware::{AuthVia, CurrentUser};
+
+/// A fresh random secret, hex-encoded (256 bits).
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A hash that no password matches, so an unknown email costs as much time as a known one.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::users::hash_password(&random_token()).unwrap_or_default());
+
+/// Checks an email and password. Success and failure both leave an audit row.
+pub async fn sign_in(conn: &mut AsyncPgConnection, email: &str, password: &str) -> AppResult<User> {
+    let found = crate::users::find_for_sign_in(conn, email).await?;
+    let password = password.to_owned();
+    let hash = found.as_ref().map_or_else(|| DUMMY_HASH.clone(), |(_, h)| h.clone());
+    let ok = tokio::task::spawn_blocking(move || crate::users::verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match found {
+        Some((user, _)) if ok => {
+            audit::record(conn, Some(user.id), "sign_in", "user", Some(user.id), json!({})).await?;
+            Ok(user)
+        }
+        found => {
+            let email: String = email.trim().chars().take(200).collect();
+            audit::record(conn, None, "sign_in_failed", "user", found.map(|(u, _)| u.id), json!({"email": email})).await?;
+            Err(AppError::Unauthorized("wrong email or password"))
+        }
+    }
+}
+
+/// Issues an API token for `user`, valid for `ttl`.
+pub async fn issue_token(conn: &mut AsyncPgConnection, user: &User, ttl: Duration) -> AppResult<(String, DateTime<Utc>)> {
+    let token = random_token();
+    let expires_at = Utc::now() + ttl;
+    let token_for_row = token.clone();
+    conn.transaction(async move |conn| {
+        let token = token_for_row;
+        {
+            let id: i64 = diesel::insert_into(api_tokens::table)
+                .values((
+                    api_tokens::user_id.eq(user.id),
+                    api_tokens::token_hash.eq(digest(&token)),
+                    api_tokens::expires_at.eq(expires_at),
+                ))
+                .returning(api_tokens::id)
+                .get_result(conn)
+                .await?;
+            audit::record(conn, Some(user.id), "create", "api_token", Some(id), json!({"expires_at": expires_at})).await?;
+            Ok::<_, AppError>(())
+        }
+    })
+    .await?;
+    Ok((token, expires_at))
+}
+
+/// The user a bearer token belongs to, if it is known, unexpired and the user active.
+pub async fn user_for_token(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Option<User>> {
+    let id: Option<i64> = api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::token_hash.eq(digest(token)))
+        .filter(api_tokens::expires_at.gt(Utc::now()))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .first(conn)
+        .await
+        .optional()?;
+    match id {
+        Some(id) => Ok(Some(crate::users::find(conn, id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A new browser session: returns the cookie's secret.
+pub async fn start_session(conn: &mut AsyncPgConnection, user: &User, ttl: Duration) -> AppResult<String> {
+    let token = random_token();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::user_id.eq(user.id),
+            sessions::token_hash.eq(digest(&token)),
+            sessions::csrf_token.eq(random_token()),
+            sessions::expires_at.eq(Utc::now() + ttl),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(token)
+}
+
+/// The user and CSRF token of a live session.
+pub async fn session(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Option<(User, String)>> {
+    let row: Option<(i64, String)> = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(digest(token)))
+        .filter(sessions::expires_at.gt(Utc::now()))
+        .filter(users::active.eq(true))
+        .select((users::id, sessions::csrf_token))
+        .first(conn)
+        .await
+        .optional()?;
+    match row {
+        Some((id, csrf)) => Ok(Some((crate::users::find(conn, id).await?, csrf))),
+        None => Ok(None),
+    }
+}
+
+/// Signs a browser out: the session row goes, so the cookie is worthless even if kept.
+pub async fn end_session(conn: &mut AsyncPgConnection, user: &User, token: &str) -> AppResult<()> {
+    conn.transaction(async move |conn| {
+            diesel::delete(sessions::table.filter(sessions::token_hash.eq(digest(token)))).execute(conn).await?;
+            audit::record(conn, Some(user.id), "sign_out", "user", Some(user.id), json!({})).await?;
+            Ok::<_, AppError>(())
+        })
+    .await
+}
+
+/// Constant-time comparison of two secrets.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}

@@ -1,0 +1,189 @@
+//! The command line: `serve` (the default), `migrate`, `user add`, `token create`.
+
+use std::io::Read;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::app::{self, AppState};
+use crate::config::Config;
+use crate::{auth, db, users};
+
+#[derive(Debug, Parser)]
+#[command(name = "grant-tracker", version, about = "System of record for a community empowerment fund")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, then serve HTTP (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// caseworker, board_member, accountant or admin; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// ko or en.
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a new API token for a user.
+    Create {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn prepare(config: &Config) -> anyhow::Result<db::DbPool> {
+    db::ensure_database(&config.database_url).await?;
+    let applied = db::run_migrations(&config.database_url).await?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied migrations");
+    }
+    db::pool(&config.database_url, config.db_pool_size)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            db::ensure_database(&config.database_url).await?;
+            let applied = db::run_migrations(&config.database_url).await?;
+            println!("applied {} migration(s){}", applied.len(), if applied.is_empty() { "" } else { ":" });
+            for version in applied {
+                println!("  {version}");
+            }
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { email, name, roles, language, password_stdin } } => {
+            let pool = prepare(&config).await?;
+            let (password, generated) = if password_stdin {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                (text.trim_end_matches(['\n', '\r']).to_owned(), false)
+            } else {
+                (auth::random_token()[..20].to_owned(), true)
+            };
+            let input = users::NewUserInput {
+                email: Some(email),
+                name: Some(name),
+                roles: Some(roles),
+                password: Some(password.clone()),
+                language: Some(language),
+            };
+            let mut conn = pool.get().await?;
+            match users::create(&mut conn, None, &input).await {
+                Ok(user) => {
+                    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+                    println!("created user {} <{}> with roles {}", user.id, user.email, roles.join(", "));
+                    if generated {
+                        println!("password: {password}");
+                    }
+                    Ok(())
+                }
+                Err(crate::error::AppError::Invalid { fields, .. }) => {
+                    let problems: Vec<String> = fields
+                        .iter()
+                        .map(|(f, p)| format!("{f}: {}", crate::web::i18n::problem(crate::domain::Language::En, p)))
+                        .collect();
+                    anyhow::bail!("cannot create the user: {}", problems.join("; "))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Token { command: TokenCommand::Create { email } } => {
+            let pool = prepare(&config).await?;
+            let mut conn = pool.get().await?;
+            let user = users::find_by_email(&mut conn, &email).await.map_err(|_| anyhow::anyhow!("no active user with email {email}"))?;
+            let ttl = chrono::Duration::hours(config.token_ttl_hours);
+            let (token, expires_at) = auth::issue_token(&mut conn, &user, ttl).await?;
+            println!("{token}");
+            eprintln!("expires at {}", expires_at.to_rfc3339());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let pool = prepare(&config).await?;
+    {
+        let mut conn = pool.get().await?;
+        crate::applications::today(&mut conn, &config.fund_timezone)
+            .await
+            .map_err(|_| anyhow::anyhow!("FUND_TIMEZONE {:?} is not a time zone PostgreSQL knows", config.fund_timezone))?;
+        if users::count(&mut conn).await? == 0 {
+            println!(
+                "No users yet. Create the first admin with:\n\n  \
+                 echo 'choose-a-long-password' | cargo run --release -- user add --email admin@example.org --name \"Admin\" --role admin --password-stdin\n\n\
+                 (or, with the built binary: grant-tracker user add ... )"
+            );
+        }
+    }
+    let bind = config.bind;
+    let state = AppState::new(pool, config).await?;
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    tracing::info!(%bind, "serving grant-tracker on http://{bind}");
+    println!("grant-tracker is listening on http://{bind}");
+    axum::serve(listener, app::router(state)).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}
+

@@ -1,0 +1,218 @@
+//! Diesel's view of the tables in `migrations/`. Kept by hand in the shape
+//! `diesel print-schema` writes; `tests/it/schema.rs` checks it against a migrated database.
+
+diesel::table! {
+    sites (id) {
+        id -> Int8,
+        code -> Text,
+        name -> Text,
+        name_ko -> Text,
+        state -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        roles -> Array<Text>,
+        language -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Int8,
+        user_id -> Int8,
+        token_hash -> Bytea,
+        csrf_token -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Bytea,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor_id -> Nullable<Int8>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Nullable<Int8>,
+        changes -> Jsonb,
+    }
+}
+
+diesel::table! {
+    access_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        user_id -> Int8,
+        entity_type -> Text,
+        entity_id -> Int8,
+        channel -> Text,
+    }
+}
+
+diesel::table! {
+    households (id) {
+        id -> Int8,
+        name -> Text,
+        name_ko -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        phone_digits -> Nullable<Text>,
+        preferred_language -> Text,
+        address_line1 -> Text,
+        address_line2 -> Nullable<Text>,
+        city -> Text,
+        state -> Text,
+        postal_code -> Text,
+        size -> Int4,
+        annual_income -> Numeric,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    household_members (id) {
+        id -> Int8,
+        household_id -> Int8,
+        name -> Text,
+        relationship -> Text,
+        birth_year -> Nullable<Int4>,
+        removed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    uscis_fees (id) {
+        id -> Int8,
+        form -> Text,
+        category -> Text,
+        name -> Text,
+        filing -> Text,
+        fee -> Numeric,
+        effective_from -> Date,
+        fee_waiver_available -> Bool,
+        notes -> Text,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    application_counters (year) {
+        year -> Int4,
+        last_seq -> Int4,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Int8,
+        number -> Text,
+        household_id -> Int8,
+        site_id -> Int8,
+        program -> Text,
+        status -> Text,
+        requested_amount -> Numeric,
+        emergency_category -> Nullable<Text>,
+        emergency_story -> Nullable<Text>,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        submitted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    fee_lines (id) {
+        id -> Int8,
+        application_id -> Int8,
+        line_no -> Int4,
+        form -> Text,
+        category -> Text,
+        filing -> Text,
+        beneficiary_member_id -> Nullable<Int8>,
+        amount -> Numeric,
+        uscis_fee_id -> Int8,
+        override_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Int8,
+        application_id -> Int8,
+        kind -> Text,
+        note -> Nullable<Text>,
+        verified_by -> Int8,
+        verified_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    status_changes (id) {
+        id -> Int8,
+        application_id -> Int8,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        changed_by -> Int8,
+        changed_at -> Timestamptz,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(household_members -> households (household_id));
+diesel::joinable!(applications -> households (household_id));
+diesel::joinable!(applications -> sites (site_id));
+diesel::joinable!(fee_lines -> applications (application_id));
+diesel::joinable!(fee_lines -> uscis_fees (uscis_fee_id));
+diesel::joinable!(fee_lines -> household_members (beneficiary_member_id));
+diesel::joinable!(documents -> users (verified_by));
+diesel::joinable!(status_changes -> users (changed_by));
+diesel::joinable!(documents -> applications (application_id));
+diesel::joinable!(status_changes -> applications (application_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    sites,
+    users,
+    api_tokens,
+    sessions,
+    app_secrets,
+    audit_log,
+    access_log,
+    households,
+    household_members,
+    uscis_fees,
+    application_counters,
+    applications,
+    fee_lines,
+    documents,
+    status_changes,
+);

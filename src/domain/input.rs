@@ -1,0 +1,237 @@
+//! Parsing what people and programs send into domain values, collecting every problem
+//! at once with the field it belongs to ("parse, don't validate"). A problem is a
+//! catalogue key plus arguments, so the UI shows it in the user's language and the API
+//! in English.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::money::Money;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Problem {
+    pub fn new(key: &'static str) -> Problem {
+        Problem { key, args: Vec::new() }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Problem {
+        self.args.push((name, value.to_string()));
+        self
+    }
+}
+
+/// Problems by field path (`name`, `address.state`, `members[0].birth_year`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<String, Problem>);
+
+impl FieldErrors {
+    pub fn new() -> FieldErrors {
+        FieldErrors::default()
+    }
+
+    pub fn single(field: impl Into<String>, problem: Problem) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        errors.add(field, problem);
+        errors
+    }
+
+    /// Records a problem; the first one found for a field is kept.
+    pub fn add(&mut self, field: impl Into<String>, problem: Problem) {
+        self.0.entry(field.into()).or_insert(problem);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&Problem> {
+        self.0.get(field)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Problem)> {
+        self.0.iter()
+    }
+
+    /// `Ok(value)` when nothing was wrong.
+    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
+        if self.is_empty() { Ok(value()) } else { Err(self) }
+    }
+}
+
+/// Longest free text we keep in a short field (names, addresses).
+pub const SHORT_TEXT: usize = 200;
+/// Longest story or note.
+pub const LONG_TEXT: usize = 4000;
+
+/// Trims and checks a text; `None` (with an error recorded) if it is unusable.
+/// Control characters are refused: PostgreSQL cannot store NUL, and the others only hide text.
+fn clean(errors: &mut FieldErrors, field: &str, text: &str, max: usize, multiline: bool) -> Option<String> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        errors.add(field, Problem::new("err-too-long").arg("max", max));
+        return None;
+    }
+    let bad = |c: char| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'));
+    if text.chars().any(bad) {
+        errors.add(field, Problem::new("err-control-chars"));
+        return None;
+    }
+    Some(text.to_owned())
+}
+
+/// A text that must be there and not blank.
+pub fn required_text(errors: &mut FieldErrors, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    match value.map(str::trim) {
+        None | Some("") => {
+            errors.add(field, Problem::new("err-required"));
+            None
+        }
+        Some(text) => clean(errors, field, text, max, max > SHORT_TEXT),
+    }
+}
+
+/// A text that may be absent; blank counts as absent.
+pub fn optional_text(errors: &mut FieldErrors, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    match value.map(str::trim) {
+        None | Some("") => None,
+        Some(text) => clean(errors, field, text, max, max > SHORT_TEXT),
+    }
+}
+
+/// A value from a closed vocabulary, given as its text.
+pub fn required_choice<T: Copy>(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+) -> Option<T> {
+    match value.map(str::trim) {
+        None | Some("") => {
+            errors.add(field, Problem::new("err-required"));
+            None
+        }
+        Some(text) => parse(text).or_else(|| {
+            let allowed: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
+            errors.add(field, Problem::new("err-choice").arg("allowed", allowed.join(", ")));
+            None
+        }),
+    }
+}
+
+/// The text of a JSON scalar, so `4` and `"4"` (as a form sends it) read the same.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn is_blank(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// A whole number within `min..=max`; `None` if absent (no error) or wrong (error recorded).
+pub fn optional_int(errors: &mut FieldErrors, field: &str, value: Option<&Value>, min: i64, max: i64) -> Option<i64> {
+    if is_blank(value) {
+        return None;
+    }
+    let parsed = value.and_then(scalar_text).and_then(|t| t.parse::<i64>().ok());
+    match parsed {
+        Some(n) if (min..=max).contains(&n) => Some(n),
+        Some(_) => {
+            errors.add(field, Problem::new("err-int-range").arg("min", min).arg("max", max));
+            None
+        }
+        None => {
+            errors.add(field, Problem::new("err-int"));
+            None
+        }
+    }
+}
+
+pub fn required_int(errors: &mut FieldErrors, field: &str, value: Option<&Value>, min: i64, max: i64) -> Option<i64> {
+    if is_blank(value) {
+        errors.add(field, Problem::new("err-required"));
+        return None;
+    }
+    optional_int(errors, field, value, min, max)
+}
+
+/// An amount of money; `None` if absent (no error) or wrong (error recorded).
+pub fn optional_money(errors: &mut FieldErrors, field: &str, value: Option<&Value>) -> Option<Money> {
+    if is_blank(value) {
+        return None;
+    }
+    let Some(text) = value.and_then(scalar_text) else {
+        errors.add(field, Problem::new("err-money-format"));
+        return None;
+    };
+    Money::parse(&text).map_err(|e| errors.add(field, Problem::new(e.key()))).ok()
+}
+
+pub fn required_money(errors: &mut FieldErrors, field: &str, value: Option<&Value>) -> Option<Money> {
+    if is_blank(value) {
+        errors.add(field, Problem::new("err-required"));
+        return None;
+    }
+    optional_money(errors, field, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn texts_are_trimmed_and_blank_is_missing() {
+        let mut e = FieldErrors::new();
+        assert_eq!(required_text(&mut e, "name", Some("  김민준 🙂 "), 50), Some("김민준 🙂".into()));
+        assert_eq!(required_text(&mut e, "a", Some("   "), 50), None);
+        assert_eq!(optional_text(&mut e, "b", Some(""), 50), None);
+        assert_eq!(required_text(&mut e, "c", Some("x\u{0}y"), 50), None);
+        assert_eq!(required_text(&mut e, "d", Some(&"가".repeat(51)), 50), None);
+        assert_eq!(e.get("a").unwrap().key, "err-required");
+        assert!(e.get("b").is_none());
+        assert_eq!(e.get("c").unwrap().key, "err-control-chars");
+        assert_eq!(e.get("d").unwrap().key, "err-too-long");
+    }
+
+    #[test]
+    fn numbers_come_as_json_numbers_or_form_text() {
+        let mut e = FieldErrors::new();
+        assert_eq!(required_int(&mut e, "size", Some(&json!(4)), 1, 30), Some(4));
+        assert_eq!(required_int(&mut e, "size2", Some(&json!("4")), 1, 30), Some(4));
+        assert_eq!(required_int(&mut e, "zero", Some(&json!(0)), 1, 30), None);
+        assert_eq!(required_int(&mut e, "frac", Some(&json!(2.5)), 1, 30), None);
+        assert_eq!(required_int(&mut e, "missing", None, 1, 30), None);
+        assert_eq!(e.get("zero").unwrap().key, "err-int-range");
+        assert_eq!(e.get("frac").unwrap().key, "err-int");
+        assert_eq!(e.get("missing").unwrap().key, "err-required");
+    }
+
+    #[test]
+    fn money_fields_report_the_money_problem() {
+        let mut e = FieldErrors::new();
+        assert_eq!(required_money(&mut e, "ok", Some(&json!("48000"))).unwrap().to_string(), "48000.00");
+        assert_eq!(required_money(&mut e, "neg", Some(&json!("-1"))), None);
+        assert_eq!(required_money(&mut e, "three", Some(&json!("1.005"))), None);
+        assert_eq!(required_money(&mut e, "obj", Some(&json!({"a": 1}))), None);
+        assert_eq!(e.get("neg").unwrap().key, "err-money-negative");
+        assert_eq!(e.get("three").unwrap().key, "err-money-precision");
+        assert_eq!(e.get("obj").unwrap().key, "err-money-format");
+    }
+}

@@ -1,0 +1,17 @@
+//! The domain: pure types and rules with no IO. Money, the application state machine,
+//! roles, the programs' vocabularies, and parsing of user input into them.
+//! Most unit tests live here.
+
+#[macro_use]
+mod text_enum;
+pub mod application;
+pub mod household;
+pub mod input;
+pub mod money;
+pub mod status;
+pub mod vocab;
+
+pub use input::{FieldErrors, Problem};
+pub use money::Money;
+pub use status::{Status, Transition};
+pub use vocab::*;

@@ -1,0 +1,206 @@
+//! One error type for the whole service. The API renders it as the JSON error of API.md;
+//! the web layer renders the same value as a friendly page in the user's language
+//! (see `web::layout::error_pages`). Internals are logged, never shown.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+
+use crate::domain::status::IllegalTransition;
+use crate::domain::{FieldErrors, Language, Problem, Role};
+use crate::web::i18n;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("this needs the {} role", roles_text(.0))]
+    MissingRole(Vec<Role>),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    IllegalTransition(#[from] IllegalTransition),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    Invalid { message: String, fields: FieldErrors },
+    #[error("the request body is larger than 1 MiB")]
+    PayloadTooLarge,
+    #[error("the database is unavailable; try again shortly")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+fn roles_text(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or ")
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// A 422 for problems with named fields.
+    pub fn invalid(fields: FieldErrors) -> AppError {
+        let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+        let message = format!("some fields are not valid: {}", names.join(", "));
+        AppError::Invalid { message, fields }
+    }
+
+    /// A 422 for one field.
+    pub fn invalid_field(field: &str, problem: Problem) -> AppError {
+        AppError::invalid(FieldErrors::single(field, problem))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::MissingRole(_) | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::IllegalTransition(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::MissingRole(_) => "missing_role",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::IllegalTransition(_) => "illegal_transition",
+            AppError::Conflict(_) => "conflict",
+            AppError::Invalid { .. } => "validation_failed",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::Unavailable => "database_unavailable",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The field problems in `lang`.
+    pub fn field_messages(&self, lang: Language) -> BTreeMap<String, String> {
+        match self {
+            AppError::Invalid { fields, .. } => {
+                fields.iter().map(|(f, p)| (f.clone(), i18n::problem(lang, p))).collect()
+            }
+            _ => BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+    fields: BTreeMap<String, String>,
+}
+
+/// Carried in the response so the web layer can render the error as a page.
+#[derive(Debug, Clone)]
+pub struct ErrorReport {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let status = self.status();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+                fields: self.field_messages(Language::En),
+            },
+        };
+        let report = ErrorReport { status, code: self.code(), message: self.to_string() };
+        let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(report);
+        response
+    }
+}
+
+/// Constraint names that bad input can still reach (a race past the service's own
+/// checks), and the field each one means.
+const CONSTRAINT_FIELDS: &[(&str, &str, &str)] = &[
+    ("users_email_key", "email", "err-email-taken"),
+    ("applications_household_id_fkey", "household_id", "err-not-found"),
+    ("fee_lines_beneficiary_member_id_fkey", "beneficiary", "err-beneficiary"),
+];
+
+impl From<DieselError> for AppError {
+    fn from(e: DieselError) -> AppError {
+        match &e {
+            DieselError::NotFound => AppError::NotFound("record"),
+            DieselError::DatabaseError(kind, info) => {
+                if let Some((_, field, key)) =
+                    CONSTRAINT_FIELDS.iter().find(|(name, _, _)| info.constraint_name() == Some(*name))
+                {
+                    return AppError::invalid_field(field, Problem::new(key));
+                }
+                match kind {
+                    DatabaseErrorKind::ClosedConnection => AppError::Unavailable,
+                    DatabaseErrorKind::SerializationFailure => {
+                        AppError::Conflict("the record changed at the same time; try again".into())
+                    }
+                    _ if info.message().contains("connection") => AppError::Unavailable,
+                    _ => AppError::Internal(e.into()),
+                }
+            }
+            _ => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
+    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> AppError {
+        tracing::warn!(error = %e, "database checkout failed");
+        AppError::Unavailable
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(fields: FieldErrors) -> AppError {
+        AppError::invalid(fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_role_says_which_role() {
+        let e = AppError::MissingRole(vec![Role::Caseworker, Role::Admin]);
+        assert_eq!(e.to_string(), "this needs the caseworker or admin role");
+        assert_eq!(e.status(), StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn invalid_names_the_fields_in_english() {
+        let e = AppError::invalid_field("size", Problem::new("err-int-range").arg("min", 1).arg("max", 30));
+        assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(e.to_string().contains("size"));
+        assert_eq!(e.field_messages(Language::En)["size"], "must be a whole number from 1 to 30");
+    }
+}

@@ -1,0 +1,154 @@
+//! Request extractors that answer in the API's error shape: JSON bodies (400 when
+//! malformed, 422 naming the field when a value has the wrong type, 413 over 1 MiB),
+//! HTML forms, query strings, and list paging.
+
+use axum::body::to_bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::middleware::BODY_LIMIT;
+use crate::domain::{FieldErrors, Problem};
+use crate::error::AppError;
+
+/// A JSON request body.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let json_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !json_type {
+            return Err(AppError::BadRequest("send the body as JSON (Content-Type: application/json)".into()));
+        }
+        let bytes = to_bytes(request.into_body(), BODY_LIMIT).await.map_err(|_| AppError::PayloadTooLarge)?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON: syntax errors are 400, type errors 422 with the path of the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data if path != "." => AppError::invalid_field(
+                &path,
+                Problem::new("err-json-type").arg("detail", strip_position(&inner.to_string())),
+            ),
+            serde_json::error::Category::Data => AppError::BadRequest(format!("the JSON body has the wrong shape: {inner}")),
+            _ => AppError::BadRequest(format!("the body is not valid JSON: {inner}")),
+        }
+    })?;
+    deserializer.end().map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+fn strip_position(message: &str) -> String {
+    message.split(" at line ").next().unwrap_or(message).to_owned()
+}
+
+/// An HTML form body (`application/x-www-form-urlencoded`).
+pub struct WebForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WebForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = to_bytes(request.into_body(), BODY_LIMIT).await.map_err(|_| AppError::PayloadTooLarge)?;
+        serde_html_form::from_bytes(&bytes)
+            .map(WebForm)
+            .map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))
+    }
+}
+
+/// A numeric id from the path; anything else is a 404 like an unknown id.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(text) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound("record"))?;
+        text.parse::<i64>().map(Id).map_err(|_| AppError::NotFound("record"))
+    }
+}
+
+/// A query string; a malformed one is a 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        serde_html_form::from_str(parts.uri.query().unwrap_or(""))
+            .map(ApiQuery)
+            .map_err(|e| AppError::BadRequest(format!("the query string is not valid: {e}")))
+    }
+}
+
+/// `?limit=` (default 50, at most 500) and `?cursor=` (opaque; here the last id seen).
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub limit: i64,
+    pub after: Option<i64>,
+}
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+impl Paging {
+    pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> Result<Paging, AppError> {
+        let mut e = FieldErrors::new();
+        let limit = match limit.map(str::trim).filter(|s| !s.is_empty()) {
+            None => DEFAULT_LIMIT,
+            Some(text) => match text.parse::<i64>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    e.add("limit", Problem::new("err-int-range").arg("min", 1).arg("max", MAX_LIMIT));
+                    0
+                }
+            },
+        };
+        let after = match cursor.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => text.parse::<i64>().ok().or_else(|| {
+                e.add("cursor", Problem::new("err-cursor"));
+                None
+            }),
+        };
+        if e.is_empty() {
+            Ok(Paging { limit, after })
+        } else {
+            let fields: Vec<String> = e.iter().map(|(f, p)| format!("{f}: {}", crate::web::i18n::problem(crate::domain::Language::En, p))).collect();
+            Err(AppError::BadRequest(format!("the query string is not valid: {}", fields.join("; "))))
+        }
+    }
+}
+
+/// A page of a list, as API.md shapes every list.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows: the extra row only says there is more.
+    pub fn from_rows(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Page<T> {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
+        Page { items: rows, next_cursor }
+    }
+}

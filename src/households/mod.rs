@@ -1,0 +1,397 @@
+//! Households: create, change, search and read (each read logged), with their members.
+
+pub mod api;
+pub mod web;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::audit::{self, Channel};
+use crate::db::schema::{applications, household_members, households};
+use crate::domain::household::{Address, HouseholdChanges, HouseholdInput, Member, NewHousehold};
+use crate::domain::{FieldErrors, Language, Money, Problem, Program, Relationship, Status};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Page, Paging};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = households)]
+struct HouseholdRow {
+    id: i64,
+    name: String,
+    name_ko: Option<String>,
+    phone: Option<String>,
+    preferred_language: String,
+    address_line1: String,
+    address_line2: Option<String>,
+    city: String,
+    state: String,
+    postal_code: String,
+    size: i32,
+    annual_income: Decimal,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AddressView {
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub state: String,
+    pub postal_code: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = household_members)]
+pub struct MemberRow {
+    pub id: i64,
+    pub name: String,
+    pub relationship: String,
+    pub birth_year: Option<i32>,
+}
+
+impl MemberRow {
+    pub fn relationship(&self) -> Relationship {
+        Relationship::parse(&self.relationship).unwrap_or(Relationship::Other)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationSummary {
+    pub id: i64,
+    pub number: String,
+    pub program: Program,
+    pub status: Status,
+    pub requested_amount: Money,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A household as the API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Household {
+    pub id: i64,
+    pub name: String,
+    pub name_ko: Option<String>,
+    pub phone: Option<String>,
+    pub preferred_language: Language,
+    pub address: AddressView,
+    pub size: i32,
+    pub annual_income: Money,
+    pub members: Vec<MemberRow>,
+    pub applications: Vec<ApplicationSummary>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One search hit.
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdSummary {
+    pub id: i64,
+    pub name: String,
+    pub name_ko: Option<String>,
+    pub phone: Option<String>,
+    pub city: String,
+    pub state: String,
+    pub size: i32,
+}
+
+fn money(d: Decimal) -> Money {
+    Money::from_decimal(d).unwrap_or_default()
+}
+
+impl HouseholdRow {
+    fn into_household(self, members: Vec<MemberRow>, applications: Vec<ApplicationSummary>) -> Household {
+        Household {
+            id: self.id,
+            name: self.name,
+            name_ko: self.name_ko,
+            phone: self.phone,
+            preferred_language: Language::parse(&self.preferred_language).unwrap_or_default(),
+            address: AddressView {
+                line1: self.address_line1,
+                line2: self.address_line2,
+                city: self.city,
+                state: self.state,
+                postal_code: self.postal_code,
+            },
+            size: self.size,
+            annual_income: money(self.annual_income),
+            members,
+            applications,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// The audited picture of a household's own fields.
+fn snapshot(h: &Household) -> Value {
+    json!({
+        "name": h.name, "name_ko": h.name_ko, "phone": h.phone,
+        "preferred_language": h.preferred_language, "address": h.address,
+        "size": h.size, "annual_income": h.annual_income,
+        "members": h.members,
+    })
+}
+
+fn this_year() -> i32 {
+    use chrono::Datelike;
+    Utc::now().year()
+}
+
+async fn insert_members(conn: &mut AsyncPgConnection, household_id: i64, members: &[Member]) -> AppResult<()> {
+    let rows: Vec<_> = members
+        .iter()
+        .map(|m| {
+            (
+                household_members::household_id.eq(household_id),
+                household_members::name.eq(&m.name),
+                household_members::relationship.eq(m.relationship.as_str()),
+                household_members::birth_year.eq(m.birth_year),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(household_members::table).values(rows).execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// Parses and creates a household with its members, in one transaction with its audit row.
+pub async fn create(conn: &mut AsyncPgConnection, actor: i64, input: &HouseholdInput) -> AppResult<Household> {
+    let new: NewHousehold = input.parse_new(this_year())?;
+    if let Some(i) = new.members.iter().position(|m| m.id.is_some()) {
+        return Err(AppError::invalid_field(&format!("members[{i}].id"), Problem::new("err-member-id-on-create")));
+    }
+    conn.transaction(async move |conn| {
+            let id: i64 = diesel::insert_into(households::table)
+                .values((
+                    households::name.eq(&new.name),
+                    households::name_ko.eq(&new.name_ko),
+                    households::phone.eq(&new.phone),
+                    households::preferred_language.eq(new.preferred_language.as_str()),
+                    households::address_line1.eq(&new.address.line1),
+                    households::address_line2.eq(&new.address.line2),
+                    households::city.eq(&new.address.city),
+                    households::state.eq(&new.address.state),
+                    households::postal_code.eq(&new.address.postal_code),
+                    households::size.eq(new.size),
+                    households::annual_income.eq(new.annual_income.decimal()),
+                    households::created_by.eq(actor),
+                ))
+                .returning(households::id)
+                .get_result(conn)
+                .await?;
+            insert_members(conn, id, &new.members).await?;
+            let household = load(conn, id).await?;
+            audit::record(conn, Some(actor), "create", "household", Some(id), snapshot(&household)).await?;
+            Ok(household)
+        })
+    .await
+}
+
+/// Applies the fields present in `input`, in one transaction with its audit row of what changed.
+pub async fn update(conn: &mut AsyncPgConnection, actor: i64, id: i64, input: &HouseholdInput) -> AppResult<Household> {
+    conn.transaction(async move |conn| {
+            let row: HouseholdRow = households::table
+                .find(id)
+                .select(HouseholdRow::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?
+                .ok_or(AppError::NotFound("household"))?;
+            let before = load(conn, id).await?;
+            let changes: HouseholdChanges = input.parse_changes(this_year(), row.size)?;
+            apply_changes(conn, actor, &before, &changes).await?;
+            let after = load(conn, id).await?;
+            let diff = audit::diff(&snapshot(&before), &snapshot(&after));
+            audit::record(conn, Some(actor), "update", "household", Some(id), diff).await?;
+            Ok(after)
+        })
+    .await
+}
+
+async fn apply_changes(conn: &mut AsyncPgConnection, actor: i64, before: &Household, c: &HouseholdChanges) -> AppResult<()> {
+    let id = before.id;
+    let target = households::table.find(id);
+    let now = Utc::now();
+    diesel::update(target)
+        .set((households::updated_by.eq(actor), households::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
+    if let Some(name) = &c.name {
+        diesel::update(target).set(households::name.eq(name)).execute(conn).await?;
+    }
+    if let Some(name_ko) = &c.name_ko {
+        diesel::update(target).set(households::name_ko.eq(name_ko)).execute(conn).await?;
+    }
+    if let Some(phone) = &c.phone {
+        diesel::update(target).set(households::phone.eq(phone)).execute(conn).await?;
+    }
+    if let Some(lang) = c.preferred_language {
+        diesel::update(target).set(households::preferred_language.eq(lang.as_str())).execute(conn).await?;
+    }
+    if let Some(Address { line1, line2, city, state, postal_code }) = &c.address {
+        diesel::update(target)
+            .set((
+                households::address_line1.eq(line1),
+                households::address_line2.eq(line2),
+                households::city.eq(city),
+                households::state.eq(state),
+                households::postal_code.eq(postal_code),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    if let Some(size) = c.size {
+        if c.members.is_none() && before.members.len() as i32 > size {
+            return Err(AppError::invalid_field("size", Problem::new("err-size-below-members").arg("count", before.members.len())));
+        }
+        diesel::update(target).set(households::size.eq(size)).execute(conn).await?;
+    }
+    if let Some(income) = c.annual_income {
+        diesel::update(target).set(households::annual_income.eq(income.decimal())).execute(conn).await?;
+    }
+    if let Some(members) = &c.members {
+        replace_members(conn, before, members).await?;
+    }
+    Ok(())
+}
+
+/// Members with an id are changed, those without are added, and current members not
+/// listed are marked removed (never deleted: a fee line may name them).
+async fn replace_members(conn: &mut AsyncPgConnection, before: &Household, members: &[Member]) -> AppResult<()> {
+    let mut errors = FieldErrors::new();
+    for (i, m) in members.iter().enumerate() {
+        if let Some(mid) = m.id
+            && !before.members.iter().any(|b| b.id == mid)
+        {
+            errors.add(format!("members[{i}].id"), Problem::new("err-member-unknown"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let kept: Vec<i64> = members.iter().filter_map(|m| m.id).collect();
+    diesel::update(
+        household_members::table
+            .filter(household_members::household_id.eq(before.id))
+            .filter(household_members::removed_at.is_null())
+            .filter(household_members::id.ne_all(&kept)),
+    )
+    .set(household_members::removed_at.eq(Utc::now()))
+    .execute(conn)
+    .await?;
+    for m in members {
+        if let Some(mid) = m.id {
+            diesel::update(household_members::table.find(mid))
+                .set((
+                    household_members::name.eq(&m.name),
+                    household_members::relationship.eq(m.relationship.as_str()),
+                    household_members::birth_year.eq(m.birth_year),
+                ))
+                .execute(conn)
+                .await?;
+        }
+    }
+    let added: Vec<Member> = members.iter().filter(|m| m.id.is_none()).cloned().collect();
+    insert_members(conn, before.id, &added).await
+}
+
+/// The household with its current members and its applications (not logged: internal).
+pub async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household> {
+    let row: HouseholdRow = households::table
+        .find(id)
+        .select(HouseholdRow::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(AppError::NotFound("household"))?;
+    let members = members(conn, id).await?;
+    let apps: Vec<(i64, String, String, String, Decimal, DateTime<Utc>)> = applications::table
+        .filter(applications::household_id.eq(id))
+        .order(applications::id.desc())
+        .select((
+            applications::id,
+            applications::number,
+            applications::program,
+            applications::status,
+            applications::requested_amount,
+            applications::created_at,
+        ))
+        .load(conn)
+        .await?;
+    let applications = apps
+        .into_iter()
+        .map(|(id, number, program, status, amount, created_at)| ApplicationSummary {
+            id,
+            number,
+            program: Program::parse(&program).unwrap_or(Program::Emergency),
+            status: Status::parse(&status).unwrap_or(Status::Draft),
+            requested_amount: money(amount),
+            created_at,
+        })
+        .collect();
+    Ok(row.into_household(members, applications))
+}
+
+pub async fn members(conn: &mut AsyncPgConnection, household_id: i64) -> AppResult<Vec<MemberRow>> {
+    Ok(household_members::table
+        .filter(household_members::household_id.eq(household_id))
+        .filter(household_members::removed_at.is_null())
+        .order(household_members::id)
+        .select(MemberRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// A user reads a household: the read is logged (who, when, where from).
+pub async fn view(conn: &mut AsyncPgConnection, user_id: i64, id: i64, channel: Channel) -> AppResult<Household> {
+    let household = load(conn, id).await?;
+    audit::record_access(conn, user_id, "household", id, channel).await?;
+    Ok(household)
+}
+
+/// Search by Latin or Hangul name (any part, any case) or by phone digits.
+pub async fn search(conn: &mut AsyncPgConnection, q: &str, paging: Paging) -> AppResult<Page<HouseholdSummary>> {
+    let q = q.trim();
+    let mut query = households::table.into_boxed();
+    if !q.is_empty() {
+        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        let by_name = households::name.ilike(pattern.clone()).or(households::name_ko.ilike(pattern).assume_not_null());
+        query = if digits.len() >= 3 {
+            query.filter(by_name.or(households::phone_digits.like(format!("%{digits}%")).assume_not_null()))
+        } else {
+            query.filter(by_name)
+        };
+    }
+    if let Some(after) = paging.after {
+        query = query.filter(households::id.gt(after));
+    }
+    let rows: Vec<(i64, String, Option<String>, Option<String>, String, String, i32)> = query
+        .order(households::id)
+        .limit(paging.limit + 1)
+        .select((
+            households::id,
+            households::name,
+            households::name_ko,
+            households::phone,
+            households::city,
+            households::state,
+            households::size,
+        ))
+        .load(conn)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|(id, name, name_ko, phone, city, state, size)| HouseholdSummary { id, name, name_ko, phone, city, state, size })
+        .collect();
+    Ok(Page::from_rows(items, paging.limit, |h| h.id))
+}

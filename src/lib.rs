@@ -1,0 +1,19 @@
+//! grant-tracker: the system of record for a community empowerment fund.
+//!
+//! Capabilities each own their folder (models and service functions in `mod.rs`, JSON
+//! handlers in `api.rs`, pages in `web.rs`); the pure rules live in `domain`.
+
+pub mod app;
+pub mod applications;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod households;
+pub mod sites;
+pub mod users;
+pub mod web;

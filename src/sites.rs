@@ -1,0 +1,21 @@
+//! The fund's sites (seeded LA, CHI, NYC).
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+
+use crate::db::schema::sites;
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = sites)]
+pub struct Site {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub name_ko: String,
+}
+
+pub async fn all(conn: &mut AsyncPgConnection) -> AppResult<Vec<Site>> {
+    Ok(sites::table.order(sites::id).select(Site::as_select()).load(conn).await?)
+}

@@ -1,0 +1,307 @@
+//! Pages: sign in, sign out, the language switch, the home page of each role, and the
+//! admin's users and audit pages.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::{CookieJar, SignedCookieJar};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::NewUserInput;
+use crate::app::AppState;
+use crate::auth::middleware::SESSION_COOKIE;
+use crate::auth::{AuthVia, CurrentUser};
+use crate::domain::{FieldErrors, Language, Problem, Role};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiQuery, Paging, WebForm};
+use crate::web::form::{Form, Values, safe_next};
+use crate::web::layout::page;
+use crate::web::{Ctx, LANG_COOKIE};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/language", post(language))
+        .route("/admin/users", get(users_page).post(create_user))
+        .route("/admin/audit", get(audit_page))
+}
+
+#[derive(Debug, Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_form(ctx: &Ctx, values: &Values, errors: &FieldErrors, failed: bool) -> Markup {
+    let form = Form { ctx, values, errors };
+    page(
+        ctx,
+        &ctx.t("sign-in"),
+        html! {
+            @if failed { div class="error-box" role="alert" { p { (ctx.t("sign-in-failed")) } } }
+            form method="post" action="/login" {
+                input type="hidden" name="next" value=(values.get("next"));
+                (form.input("email", &ctx.t("field-email"), "email", None, true))
+                (form.input("password", &ctx.t("field-password"), "password", None, true))
+                div class="actions" { button type="submit" { (ctx.t("sign-in")) } }
+            }
+        },
+    )
+}
+
+async fn login_page(ctx: Ctx, ApiQuery(query): ApiQuery<NextQuery>) -> Response {
+    if ctx.user.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    let mut values = Values::default();
+    values.set("next", safe_next(query.next.as_deref()));
+    login_form(&ctx, &values, &FieldErrors::new(), false).into_response()
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: SignedCookieJar,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let values = Values::from_pairs(pairs);
+    let mut errors = FieldErrors::new();
+    for field in ["email", "password"] {
+        if values.opt(field).is_none() {
+            errors.add(field, Problem::new("err-required"));
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(login_form(&ctx, &values, &errors, false).into_response());
+    }
+    let mut conn = state.pool.get().await?;
+    let user = match crate::auth::sign_in(&mut conn, values.get("email"), values.get("password")).await {
+        Ok(user) => user,
+        Err(AppError::Unauthorized(_)) => {
+            let mut kept = values.clone();
+            kept.set("password", "");
+            return Ok((axum::http::StatusCode::UNAUTHORIZED, login_form(&ctx, &kept, &errors, true)).into_response());
+        }
+        Err(e) => return Err(e),
+    };
+    let ttl = chrono::Duration::hours(state.config.session_ttl_hours);
+    let token = crate::auth::start_session(&mut conn, &user, ttl).await?;
+    let cookie = Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.cookie_secure)
+        .max_age(time::Duration::hours(state.config.session_ttl_hours))
+        .build();
+    Ok((jar.add(cookie), Redirect::to(&safe_next(values.opt("next").as_deref()))).into_response())
+}
+
+async fn logout(State(state): State<AppState>, user: CurrentUser, jar: SignedCookieJar) -> AppResult<Response> {
+    if let AuthVia::Session { token, .. } = &user.via {
+        let mut conn = state.pool.get().await?;
+        crate::auth::end_session(&mut conn, &user, token).await?;
+    }
+    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response())
+}
+
+/// Switches the language: remembered on the user when signed in, in a cookie otherwise.
+async fn language(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let values = Values::from_pairs(pairs);
+    let lang = Language::parse(values.get("language"))
+        .ok_or_else(|| AppError::BadRequest("language must be ko or en".into()))?;
+    if let Some(user) = &ctx.user {
+        let mut conn = state.pool.get().await?;
+        crate::users::set_language(&mut conn, user, lang).await?;
+    }
+    let cookie = Cookie::build((LANG_COOKIE, lang.as_str())).path("/").same_site(SameSite::Lax).permanent().build();
+    Ok((jar.add(cookie), Redirect::to(&safe_next(values.opt("next").as_deref()))).into_response())
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
+    let user = ctx.require_user()?.clone();
+    let mut conn = state.pool.get().await?;
+    let recent = crate::applications::list(
+        &mut conn,
+        &user,
+        &crate::applications::ListFilter::default(),
+        Paging { limit: 10, after: None },
+    )
+    .await?;
+    let body = html! {
+        p { (ctx.tr("home-welcome", &[("name", user.name.clone())])) }
+        @if user.has(Role::Caseworker) {
+            section {
+                h2 { (ctx.t("home-caseworker")) }
+                form method="get" action="/households" role="search" {
+                    label for="q" { (ctx.t("household-search-label")) }
+                    input id="q" type="search" name="q" placeholder=(ctx.t("household-search-placeholder"));
+                    div class="actions" {
+                        button type="submit" { (ctx.t("search")) }
+                        a class="button secondary" href="/households/new" { (ctx.t("household-new")) }
+                    }
+                }
+            }
+        }
+        @if user.has(Role::BoardMember) {
+            section {
+                h2 { (ctx.t("home-board")) }
+                p { (ctx.t("home-board-text")) }
+            }
+        }
+        @if user.has(Role::Accountant) {
+            section {
+                h2 { (ctx.t("home-accountant")) }
+                p { (ctx.t("home-accountant-text")) }
+            }
+        }
+        @if user.has(Role::Admin) {
+            section {
+                h2 { (ctx.t("home-admin")) }
+                ul {
+                    li { a href="/admin/users" { (ctx.t("nav-users")) } }
+                    li { a href="/admin/audit" { (ctx.t("nav-audit")) } }
+                }
+            }
+        }
+        section {
+            h2 { (ctx.t("home-recent")) }
+            (crate::applications::web::list_table(&ctx, &recent.items))
+        }
+    };
+    Ok(page(&ctx, &ctx.t("home-title"), body))
+}
+
+fn role_options(ctx: &Ctx) -> Vec<(String, String)> {
+    Role::ALL.iter().map(|r| (r.as_str().to_owned(), ctx.label("role", r))).collect()
+}
+
+fn users_view(ctx: &Ctx, users: &[super::User], values: &Values, errors: &FieldErrors, created: Option<&str>) -> Markup {
+    let form = Form { ctx, values, errors };
+    let languages = vec![("ko".to_owned(), "한국어".to_owned()), ("en".to_owned(), "English".to_owned())];
+    page(
+        ctx,
+        &ctx.t("users-title"),
+        html! {
+            @if let Some(email) = created { div class="notice" role="status" { (ctx.tr("user-created", &[("email", email.to_owned())])) } }
+            table {
+                thead { tr { th { (ctx.t("field-name")) } th { (ctx.t("field-email")) } th { (ctx.t("field-roles")) } th { (ctx.t("field-language")) } } }
+                tbody {
+                    @for u in users {
+                        tr {
+                            td { (u.name) } td { (u.email) }
+                            td { (u.roles.iter().map(|r| ctx.label("role", r)).collect::<Vec<_>>().join(", ")) }
+                            td { (u.language.as_str()) }
+                        }
+                    }
+                }
+            }
+            h2 { (ctx.t("user-new")) }
+            (form.summary())
+            form method="post" action="/admin/users" {
+                (form.csrf())
+                (form.input("name", &ctx.t("field-name"), "text", None, true))
+                (form.input("email", &ctx.t("field-email"), "email", None, true))
+                fieldset {
+                    legend { (ctx.t("field-roles")) }
+                    @for (value, label) in role_options(ctx) {
+                        label { input type="checkbox" name="roles" value=(value) style="width:auto" checked[values.0.get(&format!("roles:{value}")).is_some()]; " " (label) }
+                    }
+                    @if let Some(p) = errors.get("roles") { p class="field-error" { (crate::web::i18n::problem(ctx.lang, p)) } }
+                }
+                (form.select("language", &ctx.t("field-language"), &languages, None, true))
+                (form.input("password", &ctx.t("field-password"), "password", Some(&ctx.tr("password-hint", &[("min", super::MIN_PASSWORD_CHARS.to_string())])), true))
+                div class="actions" { button type="submit" { (ctx.t("user-create")) } }
+            }
+        },
+    )
+}
+
+async fn users_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
+    ctx.require_user()?.require(&[Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    let users = super::list(&mut conn).await?;
+    Ok(users_view(&ctx, &users, &Values::default(), &FieldErrors::new(), None))
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Markup> {
+    let admin = ctx.require_user()?.clone();
+    admin.require(&[Role::Admin])?;
+    let roles: Vec<String> = pairs.iter().filter(|(k, _)| k == "roles").map(|(_, v)| v.clone()).collect();
+    let mut values = Values::from_pairs(pairs);
+    for role in &roles {
+        values.set(format!("roles:{role}"), "1");
+    }
+    let input = NewUserInput {
+        email: values.opt("email"),
+        name: values.opt("name"),
+        roles: Some(roles),
+        password: values.opt("password"),
+        language: values.opt("language"),
+    };
+    let mut conn = state.pool.get().await?;
+    let result = super::create(&mut conn, Some(admin.id), &input).await;
+    let users = super::list(&mut conn).await?;
+    match result {
+        Ok(user) => Ok(users_view(&ctx, &users, &Values::default(), &FieldErrors::new(), Some(&user.email))),
+        Err(AppError::Invalid { fields, .. }) => {
+            values.set("password", "");
+            Ok(users_view(&ctx, &users, &values, &fields, None))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditQuery {
+    entity_type: Option<String>,
+    entity_id: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn audit_page(State(state): State<AppState>, ctx: Ctx, ApiQuery(query): ApiQuery<AuditQuery>) -> AppResult<Markup> {
+    ctx.require_user()?.require(&[Role::Admin])?;
+    let paging = Paging::parse(None, query.cursor.as_deref())?;
+    let filter = crate::audit::AuditFilter {
+        entity_type: query.entity_type.filter(|s| !s.is_empty()),
+        entity_id: query.entity_id.and_then(|s| s.parse().ok()),
+    };
+    let mut conn = state.pool.get().await?;
+    let rows = crate::audit::list(&mut conn, &filter, paging.after, paging.limit + 1).await?;
+    let page_rows = crate::extract::Page::from_rows(rows, paging.limit, |e| e.id);
+    Ok(page(
+        &ctx,
+        &ctx.t("audit-title"),
+        html! {
+            table {
+                thead { tr { th { (ctx.t("audit-when")) } th { (ctx.t("audit-who")) } th { (ctx.t("audit-action")) } th { (ctx.t("audit-entity")) } th { (ctx.t("audit-changes")) } } }
+                tbody {
+                    @for e in &page_rows.items {
+                        tr {
+                            td { (e.at.format("%Y-%m-%d %H:%M:%S UTC")) }
+                            td { (e.actor_id.map(|a| a.to_string()).unwrap_or_else(|| "—".into())) }
+                            td { (e.action) }
+                            td { (e.entity_type) " " (e.entity_id.map(|i| i.to_string()).unwrap_or_default()) }
+                            td { code { (e.changes.to_string()) } }
+                        }
+                    }
+                }
+            }
+            @if let Some(cursor) = &page_rows.next_cursor {
+                p { a href={ "/admin/audit?cursor=" (cursor) } { (ctx.t("next-page")) } }
+            }
+        },
+    ))
+}

@@ -1,0 +1,138 @@
+//! Form fields with their label, the value entered, and the problem (if any) shown
+//! next to the field in the user's language.
+
+use std::collections::HashMap;
+
+use maud::{Markup, html};
+
+use super::Ctx;
+use crate::domain::FieldErrors;
+
+/// What was typed into a form, by field name, to show it again.
+#[derive(Debug, Clone, Default)]
+pub struct Values(pub HashMap<String, String>);
+
+impl Values {
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Values {
+        Values(pairs.into_iter().collect())
+    }
+
+    pub fn get(&self, name: &str) -> &str {
+        self.0.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// `None` for a field left blank.
+    pub fn opt(&self, name: &str) -> Option<String> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned)
+    }
+
+    pub fn set(&mut self, name: impl Into<String>, value: impl ToString) {
+        self.0.insert(name.into(), value.to_string());
+    }
+}
+
+/// The form being shown: values, problems, and the page context.
+pub struct Form<'a> {
+    pub ctx: &'a Ctx,
+    pub values: &'a Values,
+    pub errors: &'a FieldErrors,
+}
+
+fn field_id(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+}
+
+impl Form<'_> {
+    fn error(&self, name: &str) -> Option<String> {
+        self.errors.get(name).map(|p| super::i18n::problem(self.ctx.lang, p))
+    }
+
+    fn label(&self, id: &str, label: &str, hint: Option<&str>) -> Markup {
+        html! { label for=(id) { (label) @if let Some(h) = hint { " " span class="hint" { (h) } } } }
+    }
+
+    fn error_line(&self, id: &str, name: &str) -> Markup {
+        html! { @if let Some(message) = self.error(name) { p class="field-error" id={ (id) "-error" } { (message) } } }
+    }
+
+    /// A text input. `kind` is the HTML input type.
+    pub fn input(&self, name: &str, label: &str, kind: &str, hint: Option<&str>, required: bool) -> Markup {
+        let id = field_id(name);
+        let error = self.error(name);
+        html! {
+            div {
+                (self.label(&id, label, hint))
+                input type=(kind) id=(id) name=(name) value=(self.values.get(name)) required[required]
+                    aria-invalid=(if error.is_some() { "true" } else { "false" })
+                    aria-describedby=[error.as_ref().map(|_| format!("{id}-error"))];
+                (self.error_line(&id, name))
+            }
+        }
+    }
+
+    pub fn textarea(&self, name: &str, label: &str, hint: Option<&str>, required: bool) -> Markup {
+        let id = field_id(name);
+        let error = self.error(name);
+        html! {
+            div {
+                (self.label(&id, label, hint))
+                textarea id=(id) name=(name) required[required]
+                    aria-invalid=(if error.is_some() { "true" } else { "false" })
+                    aria-describedby=[error.as_ref().map(|_| format!("{id}-error"))] { (self.values.get(name)) }
+                (self.error_line(&id, name))
+            }
+        }
+    }
+
+    /// A choice from `options` (value, label); `blank` adds an empty first choice.
+    pub fn select(&self, name: &str, label: &str, options: &[(String, String)], blank: Option<&str>, required: bool) -> Markup {
+        let id = field_id(name);
+        let error = self.error(name);
+        let current = self.values.get(name);
+        html! {
+            div {
+                (self.label(&id, label, None))
+                select id=(id) name=(name) required[required]
+                    aria-invalid=(if error.is_some() { "true" } else { "false" })
+                    aria-describedby=[error.as_ref().map(|_| format!("{id}-error"))] {
+                    @if let Some(b) = blank { option value="" { (b) } }
+                    @for (value, text) in options {
+                        option value=(value) selected[value == current] { (text) }
+                    }
+                }
+                (self.error_line(&id, name))
+            }
+        }
+    }
+
+    /// The hidden CSRF field every form carries.
+    pub fn csrf(&self) -> Markup {
+        html! { input type="hidden" name="csrf_token" value=(self.ctx.csrf()); }
+    }
+
+    /// A summary at the top when anything is wrong, for screen readers and long forms.
+    pub fn summary(&self) -> Markup {
+        html! {
+            @if !self.errors.is_empty() {
+                div class="error-box" role="alert" { p { (self.ctx.t("form-has-errors")) } }
+            }
+        }
+    }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn url_encode(text: &str) -> String {
+    form_urlencoded_encode(text)
+}
+
+fn form_urlencoded_encode(text: &str) -> String {
+    serde_html_form::to_string([("v", text)]).map(|s| s[2..].to_owned()).unwrap_or_default()
+}
+
+/// Only local paths are followed after sign-in or a language switch.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}

@@ -1,0 +1,141 @@
+//! The two catalogues (`locales/en.ftl`, `locales/ko.ftl`, in Fluent syntax) and lookups.
+//! Every user-facing string comes from here. `tests` below fail when a key is in one
+//! language and not the other, or when the code uses a key neither has.
+
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+use unic_langid::langid;
+
+use crate::domain::{Language, Problem};
+
+pub const EN_FTL: &str = include_str!("locales/en.ftl");
+pub const KO_FTL: &str = include_str!("locales/ko.ftl");
+
+type Bundle = FluentBundle<FluentResource>;
+
+fn bundle(source: &str, lang: unic_langid::LanguageIdentifier) -> Bundle {
+    let resource = FluentResource::try_new(source.to_owned()).expect("catalogue parses (checked by tests)");
+    let mut bundle = FluentBundle::new_concurrent(vec![lang]);
+    // Unicode isolation marks around arguments would show up in HTML attributes and CSV.
+    bundle.set_use_isolating(false);
+    bundle.add_resource(resource).expect("catalogue has no duplicate keys (checked by tests)");
+    bundle
+}
+
+static EN: LazyLock<Bundle> = LazyLock::new(|| bundle(EN_FTL, langid!("en-US")));
+static KO: LazyLock<Bundle> = LazyLock::new(|| bundle(KO_FTL, langid!("ko-KR")));
+
+fn bundle_for(lang: Language) -> &'static Bundle {
+    match lang {
+        Language::En => &EN,
+        Language::Ko => &KO,
+    }
+}
+
+/// The message `key` in `lang`, with `args` filled in. A missing key shows as the key
+/// itself (and is logged) rather than failing the page.
+pub fn tr(lang: Language, key: &str, args: &[(&str, String)]) -> String {
+    let bundle = bundle_for(lang);
+    let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+        tracing::warn!(key, %lang, "missing translation");
+        return key.to_owned();
+    };
+    let mut fluent_args = FluentArgs::new();
+    for (name, value) in args {
+        fluent_args.set(*name, value.clone());
+    }
+    let mut errors = Vec::new();
+    let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
+    text.into_owned()
+}
+
+pub fn t(lang: Language, key: &str) -> String {
+    tr(lang, key, &[])
+}
+
+/// A field problem in words.
+pub fn problem(lang: Language, problem: &Problem) -> String {
+    tr(lang, problem.key, &problem.args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(source: &str) -> BTreeSet<String> {
+        let resource = FluentResource::try_new(source.to_owned()).expect("catalogue parses");
+        resource
+            .entries()
+            .filter_map(|entry| match entry {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_catalogues_have_the_same_keys() {
+        let en = keys(EN_FTL);
+        let ko = keys(KO_FTL);
+        let only_en: Vec<_> = en.difference(&ko).collect();
+        let only_ko: Vec<_> = ko.difference(&en).collect();
+        assert!(only_en.is_empty(), "keys missing in ko.ftl: {only_en:?}");
+        assert!(only_ko.is_empty(), "keys missing in en.ftl: {only_ko:?}");
+        // Building the bundles checks for duplicates.
+        assert!(bundle_for(Language::En).has_message("app-name"));
+        assert!(bundle_for(Language::Ko).has_message("app-name"));
+    }
+
+    /// Every literal key the code passes to `t`, `tr`, `Problem::new` or a `*_key` helper exists.
+    #[test]
+    fn every_key_the_code_uses_exists() {
+        let en = keys(EN_FTL);
+        let mut missing = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for opener in ["t(\"", "tr(\"", "Problem::new(\"", "key: \""] {
+                for piece in text.split(opener).skip(1) {
+                    let key: String = piece.chars().take_while(|c| *c != '"').collect();
+                    let looks_like_key = !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                    if looks_like_key && !en.contains(&key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys used but not in the catalogues: {missing:#?}");
+    }
+
+    #[test]
+    fn vocabulary_values_have_labels_in_both_languages() {
+        use crate::domain::*;
+        let mut labels = Vec::new();
+        labels.extend(Role::ALL.iter().map(|v| format!("role-{v}")));
+        labels.extend(Program::ALL.iter().map(|v| format!("program-{v}")));
+        labels.extend(EmergencyCategory::ALL.iter().map(|v| format!("category-{v}")));
+        labels.extend(DocumentKind::ALL.iter().map(|v| format!("document-{v}")));
+        labels.extend(Filing::ALL.iter().map(|v| format!("filing-{v}")));
+        labels.extend(Relationship::ALL.iter().map(|v| format!("relationship-{v}")));
+        labels.extend(Status::ALL.iter().map(|v| format!("status-{v}")));
+        let en = keys(EN_FTL);
+        let missing: Vec<_> = labels.iter().map(|l| l.replace('_', "-")).filter(|l| !en.contains(l)).collect();
+        assert!(missing.is_empty(), "{missing:?}");
+    }
+
+    #[test]
+    fn arguments_are_filled_in_without_isolation_marks() {
+        let text = tr(Language::Ko, "err-too-long", &[("max", "50".into())]);
+        assert!(text.contains("50") && !text.contains('\u{2068}'), "{text}");
+    }
+}

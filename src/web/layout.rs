@@ -1,0 +1,141 @@
+//! The page shell every screen shares: header, navigation for the user's roles, the
+//! language switch, sign-out, and the error page. Large type and plain forms, so a
+//! senior sitting beside a caseworker can read the screen.
+
+use maud::{DOCTYPE, Markup, html};
+
+use super::Ctx;
+use crate::domain::{Language, Role};
+use crate::error::ErrorReport;
+
+pub const CSS: &str = r#"
+:root { --ink: #1a1a1a; --muted: #555; --line: #bbb; --accent: #0b5394; --bad: #b00020; --ok: #1e6b30; --bg: #fff; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 20px/1.5 "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", system-ui, sans-serif; color: var(--ink); background: var(--bg); }
+header { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; justify-content: space-between; padding: .75rem 1.25rem; border-bottom: 3px solid var(--accent); }
+header .brand { font-weight: 700; font-size: 1.2rem; color: var(--accent); text-decoration: none; }
+nav ul { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; margin: 0; padding: 0; }
+nav a { color: var(--accent); font-weight: 600; }
+.tools { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
+.tools form { display: inline; margin: 0; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.25rem; }
+h1 { font-size: 1.6rem; margin-top: .5rem; }
+h2 { font-size: 1.3rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
+a { color: var(--accent); }
+label { display: block; font-weight: 600; margin-top: 1rem; }
+.hint { color: var(--muted); font-size: .9rem; font-weight: 400; }
+input, select, textarea { font: inherit; width: 100%; max-width: 32rem; padding: .55rem .65rem; border: 2px solid var(--line); border-radius: 6px; background: #fff; }
+textarea { min-height: 8rem; }
+input:focus, select:focus, textarea:focus, button:focus, a:focus { outline: 3px solid #f3b000; outline-offset: 2px; }
+[aria-invalid="true"] { border-color: var(--bad); }
+.field-error { color: var(--bad); font-weight: 600; margin: .25rem 0 0; }
+button, .button { font: inherit; font-weight: 600; padding: .55rem 1.1rem; border-radius: 6px; border: 2px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
+button.secondary, .button.secondary { background: #fff; color: var(--accent); }
+button[aria-pressed="true"] { background: var(--ink); border-color: var(--ink); color: #fff; }
+.actions { margin-top: 1.5rem; display: flex; gap: .75rem; flex-wrap: wrap; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: .9rem; color: var(--muted); }
+.money { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.status { display: inline-block; padding: .1rem .6rem; border-radius: 1rem; background: #e8eef6; font-weight: 600; }
+.notice { padding: .75rem 1rem; border-left: 6px solid var(--accent); background: #eef4fb; margin: 1rem 0; }
+.error-box { padding: .75rem 1rem; border-left: 6px solid var(--bad); background: #fdecee; margin: 1rem 0; }
+fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 1rem 0; padding: .5rem 1rem 1rem; }
+legend { font-weight: 700; padding: 0 .4rem; }
+.row { display: flex; flex-wrap: wrap; gap: 0 1rem; }
+.row > div { flex: 1 1 12rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1.25rem; }
+dt { font-weight: 600; color: var(--muted); }
+dd { margin: 0; }
+.skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; }
+@media print { header, .actions, form { display: none; } body { font-size: 14pt; } }
+"#;
+
+fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
+    let Some(user) = &ctx.user else { return Vec::new() };
+    let mut links = vec![("/", ctx.t("nav-home"))];
+    if user.has(Role::Caseworker) || user.has(Role::Admin) {
+        links.push(("/households", ctx.t("nav-households")));
+    }
+    links.push(("/applications", ctx.t("nav-applications")));
+    if user.has(Role::Admin) {
+        links.push(("/admin/users", ctx.t("nav-users")));
+        links.push(("/admin/audit", ctx.t("nav-audit")));
+    }
+    links
+}
+
+/// The language switch: a small form per language, so it works without JavaScript.
+fn language_switch(ctx: &Ctx) -> Markup {
+    html! {
+        div class="tools" role="group" aria-label=(ctx.t("language-switch")) {
+            @for (lang, label) in [(Language::Ko, "한국어"), (Language::En, "English")] {
+                form method="post" action="/language" {
+                    input type="hidden" name="csrf_token" value=(ctx.csrf());
+                    input type="hidden" name="language" value=(lang.as_str());
+                    input type="hidden" name="next" value=(ctx.path);
+                    button type="submit" class="secondary" lang=(lang.as_str()) aria-pressed=(if ctx.lang == lang { "true" } else { "false" }) { (label) }
+                }
+            }
+            @if let Some(user) = &ctx.user {
+                span { (user.name) }
+                form method="post" action="/logout" {
+                    input type="hidden" name="csrf_token" value=(ctx.csrf());
+                    button type="submit" class="secondary" { (ctx.t("sign-out")) }
+                }
+            }
+        }
+    }
+}
+
+/// A whole page.
+pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(ctx.lang.as_str()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (ctx.t("app-name")) }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                a class="skip" href="#main" { (ctx.t("skip-to-content")) }
+                header {
+                    a class="brand" href="/" { (ctx.t("app-name")) }
+                    nav aria-label=(ctx.t("nav-label")) {
+                        ul { @for (href, label) in nav_links(ctx) { li { a href=(href) { (label) } } } }
+                    }
+                    (language_switch(ctx))
+                }
+                main id="main" {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+pub fn error_page(ctx: &Ctx, report: &ErrorReport) -> Markup {
+    let (title_key, text_key) = match report.status.as_u16() {
+        403 => ("error-forbidden-title", "error-forbidden-text"),
+        404 => ("error-not-found-title", "error-not-found-text"),
+        409 => ("error-conflict-title", "error-conflict-text"),
+        413 => ("error-too-large-title", "error-too-large-text"),
+        400 | 422 => ("error-bad-request-title", "error-bad-request-text"),
+        503 => ("error-unavailable-title", "error-unavailable-text"),
+        _ => ("error-internal-title", "error-internal-text"),
+    };
+    page(
+        ctx,
+        &ctx.t(title_key),
+        html! {
+            div class="error-box" role="alert" {
+                p { (ctx.t(text_key)) }
+                @if report.status.is_client_error() { p class="hint" { (report.message) } }
+            }
+            p { a href="/" { (ctx.t("back-home")) } }
+        },
+    )
+}

@@ -1,0 +1,133 @@
+//! The bilingual web UI: server-rendered with maud, no JavaScript needed. Each
+//! capability's `web.rs` holds its pages; this module holds what they share: the page
+//! context (user, language, CSRF token), the layout, form fields, and error pages.
+
+pub mod form;
+pub mod i18n;
+pub mod layout;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::domain::Language;
+use crate::error::{AppError, ErrorReport};
+
+/// Cookie remembering the language of someone not signed in.
+pub const LANG_COOKIE: &str = "gt_lang";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(crate::users::web::router())
+        .merge(crate::households::web::router())
+        .merge(crate::applications::web::router())
+        .route("/static/app.css", axum::routing::get(stylesheet))
+}
+
+async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], layout::CSS)
+        .into_response()
+}
+
+/// What every page needs: who is looking, in which language, and where they are.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Language,
+    pub user: Option<CurrentUser>,
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+
+    pub fn tr(&self, key: &str, args: &[(&str, String)]) -> String {
+        i18n::tr(self.lang, key, args)
+    }
+
+    /// The label of a vocabulary value, e.g. `label("status", "needs_review")`.
+    pub fn label(&self, prefix: &str, value: impl std::fmt::Display) -> String {
+        self.t(&format!("{prefix}-{}", value.to_string().replace('_', "-")))
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.user.as_ref().and_then(|u| u.csrf()).unwrap_or("")
+    }
+
+    /// The signed-in user, or a redirect to the sign-in page.
+    pub fn require_user(&self) -> Result<&CurrentUser, AppError> {
+        self.user.as_ref().ok_or(AppError::Unauthorized("sign in first"))
+    }
+}
+
+fn language_from(parts: &Parts, user: Option<&CurrentUser>) -> Language {
+    if let Some(u) = user {
+        return u.language;
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    if let Some(lang) = jar.get(LANG_COOKIE).and_then(|c| Language::parse(c.value())) {
+        return lang;
+    }
+    let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.trim_start().starts_with("ko") { Language::Ko } else { Language::En }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let user = parts.extensions.get::<CurrentUser>().cloned();
+        let lang = language_from(parts, user.as_ref());
+        let path = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        Ok(Ctx { lang, user, path })
+    }
+}
+
+/// Turns errors from page handlers into pages: 401 goes to the sign-in page, the rest
+/// become a friendly page in the user's language. API responses stay JSON.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    if is_api(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let ctx = match Ctx::from_request_parts(&mut parts, &()).await {
+        Ok(ctx) => ctx,
+        Err(never) => match never {},
+    };
+    let response = next.run(Request::from_parts(parts, body)).await;
+    match response.extensions().get::<ErrorReport>().cloned() {
+        Some(report) => error_page(&ctx, &report),
+        None => response,
+    }
+}
+
+pub fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
+}
+
+/// The page for an error (or the sign-in page, for 401).
+pub fn error_page(ctx: &Ctx, report: &ErrorReport) -> Response {
+    if report.status == StatusCode::UNAUTHORIZED {
+        return Redirect::to(&format!("/login?next={}", form::url_encode(&ctx.path))).into_response();
+    }
+    (report.status, layout::error_page(ctx, report)).into_response()
+}
+
+/// For errors raised before a handler runs (a refused CSRF token): a page unless it is the API.
+pub fn error_response(parts: &mut Parts, error: AppError) -> Response {
+    if is_api(parts.uri.path()) {
+        return error.into_response();
+    }
+    let report = ErrorReport { status: error.status(), code: error.code(), message: error.to_string() };
+    let user = parts.extensions.get::<CurrentUser>().cloned();
+    let lang = language_from(parts, user.as_ref());
+    let ctx = Ctx { lang, user, path: parts.uri.path().to_owned() };
+    error_page(&ctx, &report)
+}
