@@ -118,15 +118,15 @@ impl Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use CheckResult::*;
+    use CheckResult as C;
     use Status::*;
 
     const ALL_TRANSITIONS: &[Transition] = &[
         Transition::Submit,
-        Transition::Check(Eligible),
-        Transition::Check(Ineligible),
-        Transition::Check(NeedsReview),
-        Transition::Override(Eligible),
+        Transition::Check(C::Eligible),
+        Transition::Check(C::Ineligible),
+        Transition::Check(C::NeedsReview),
+        Transition::Override(C::Eligible),
         Transition::Approve,
         Transition::Deny,
         Transition::PayInFull,
@@ -140,7 +140,7 @@ mod tests {
         let mut s = Draft;
         for t in [
             Transition::Submit,
-            Transition::Check(Eligible),
+            Transition::Check(C::Eligible),
             Transition::Approve,
             Transition::PayInFull,
             Transition::Close,
@@ -154,21 +154,21 @@ mod tests {
     fn every_allowed_transition_and_nothing_else() {
         let allowed: &[(Status, Transition, Status)] = &[
             (Draft, Transition::Submit, Submitted),
-            (Submitted, Transition::Check(Eligible), Status::Eligible),
-            (Submitted, Transition::Check(Ineligible), Status::Ineligible),
-            (Submitted, Transition::Check(NeedsReview), Status::NeedsReview),
-            (Status::Eligible, Transition::Check(Eligible), Status::Eligible),
-            (Status::Eligible, Transition::Check(Ineligible), Status::Ineligible),
-            (Status::Eligible, Transition::Check(NeedsReview), Status::NeedsReview),
-            (Status::Ineligible, Transition::Check(Eligible), Status::Eligible),
-            (Status::Ineligible, Transition::Check(Ineligible), Status::Ineligible),
-            (Status::Ineligible, Transition::Check(NeedsReview), Status::NeedsReview),
-            (Status::NeedsReview, Transition::Check(Eligible), Status::Eligible),
-            (Status::NeedsReview, Transition::Check(Ineligible), Status::Ineligible),
-            (Status::NeedsReview, Transition::Check(NeedsReview), Status::NeedsReview),
-            (Status::Eligible, Transition::Override(Eligible), Status::Eligible),
-            (Status::Ineligible, Transition::Override(Eligible), Status::Eligible),
-            (Status::NeedsReview, Transition::Override(Eligible), Status::Eligible),
+            (Submitted, Transition::Check(C::Eligible), Status::Eligible),
+            (Submitted, Transition::Check(C::Ineligible), Status::Ineligible),
+            (Submitted, Transition::Check(C::NeedsReview), Status::NeedsReview),
+            (Status::Eligible, Transition::Check(C::Eligible), Status::Eligible),
+            (Status::Eligible, Transition::Check(C::Ineligible), Status::Ineligible),
+            (Status::Eligible, Transition::Check(C::NeedsReview), Status::NeedsReview),
+            (Status::Ineligible, Transition::Check(C::Eligible), Status::Eligible),
+            (Status::Ineligible, Transition::Check(C::Ineligible), Status::Ineligible),
+            (Status::Ineligible, Transition::Check(C::NeedsReview), Status::NeedsReview),
+            (Status::NeedsReview, Transition::Check(C::Eligible), Status::Eligible),
+            (Status::NeedsReview, Transition::Check(C::Ineligible), Status::Ineligible),
+            (Status::NeedsReview, Transition::Check(C::NeedsReview), Status::NeedsReview),
+            (Status::Eligible, Transition::Override(C::Eligible), Status::Eligible),
+            (Status::Ineligible, Transition::Override(C::Eligible), Status::Eligible),
+            (Status::NeedsReview, Transition::Override(C::Eligible), Status::Eligible),
             (Status::Eligible, Transition::Approve, Approved),
             (Status::NeedsReview, Transition::Approve, Approved),
             (Status::Eligible, Transition::Deny, Denied),

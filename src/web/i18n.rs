@@ -105,8 +105,12 @@ mod tests {
             }
             let text = std::fs::read_to_string(&path).unwrap();
             for opener in ["t(\"", "tr(\"", "Problem::new(\"", "key: \""] {
-                for piece in text.split(opener).skip(1) {
-                    let key: String = piece.chars().take_while(|c| *c != '"').collect();
+                for (at, _) in text.match_indices(opener) {
+                    let before = text[..at].chars().next_back().unwrap_or(' ');
+                    if before.is_alphanumeric() || before == '_' {
+                        continue; // `set("…`, not `t("…`
+                    }
+                    let key: String = text[at + opener.len()..].chars().take_while(|c| *c != '"').collect();
                     let looks_like_key = !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
                     if looks_like_key && !en.contains(&key) {
                         missing.push(format!("{}: {key}", path.display()));
