@@ -1,0 +1,73 @@
+use axum::http::{Method, StatusCode};
+use diesel_async::SimpleAsyncConnection;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn each_write_leaves_exactly_one_audit_row() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let audit_rows = || app.count("SELECT count(*) FROM audit_log");
+    let before = audit_rows().await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    assert_eq!(audit_rows().await, before + 1, "create household");
+    app.api(Method::PATCH, &format!("/api/v1/households/{hid}"), Some(&cw.token), Some(json!({"size": 5}))).await;
+    assert_eq!(audit_rows().await, before + 2, "update household");
+    let aid = app.post("/api/v1/applications", &cw, n400(hid)).await.json()["id"].as_i64().unwrap();
+    assert_eq!(audit_rows().await, before + 3, "create application");
+    app.post(&format!("/api/v1/applications/{aid}/documents"), &cw, json!({"kind": "photo_id"})).await;
+    assert_eq!(audit_rows().await, before + 4, "add document");
+    app.post(&format!("/api/v1/applications/{aid}/submit"), &cw, json!({})).await;
+    assert_eq!(audit_rows().await, before + 5, "submit");
+    // A refused write leaves none.
+    app.post(&format!("/api/v1/applications/{aid}/submit"), &cw, json!({})).await;
+    assert_eq!(audit_rows().await, before + 5, "refused submit");
+
+    let changes = app.count(&format!(
+        "SELECT count(*) FROM audit_log WHERE entity_type = 'household' AND entity_id = {hid} AND action = 'update' \
+         AND changes -> 'size' = '{{\"from\": 4, \"to\": 5}}'::jsonb AND actor_id = {}", cw.id)).await;
+    assert_eq!(changes, 1, "the update row says what changed and who changed it");
+    let admin = app.user(&["admin"]).await;
+    let trail = app.get(&format!("/api/v1/audit?entity_type=application&entity_id={aid}"), &admin).await.json();
+    let actions: Vec<&str> = trail["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["status_change", "add_document", "create"]);
+}
+
+#[tokio::test]
+async fn reading_a_household_is_logged() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    assert_eq!(app.count("SELECT count(*) FROM access_log").await, 0);
+    app.get(&format!("/api/v1/households/{hid}"), &cw).await;
+    let logged = app.count(&format!(
+        "SELECT count(*) FROM access_log WHERE user_id = {} AND entity_type = 'household' AND entity_id = {hid} AND channel = 'api'", cw.id)).await;
+    assert_eq!(logged, 1);
+}
+
+#[tokio::test]
+async fn the_app_role_cannot_change_history() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    app.household(&cw).await;
+    let mut conn = app.app_conn().await;
+    for sql in [
+        "UPDATE audit_log SET action = 'forged'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "UPDATE access_log SET user_id = 1",
+        "DELETE FROM status_changes",
+    ] {
+        let err = conn.batch_execute(sql).await.expect_err(sql);
+        assert!(err.to_string().contains("permission denied") || err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    // Even the owner, who holds every privilege, is stopped by the triggers.
+    let mut owner = app.owner_conn().await;
+    let err = owner.batch_execute("UPDATE audit_log SET action = 'forged'").await.unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    let err = owner.batch_execute("DELETE FROM audit_log").await.unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'forged'").await, 0);
+    let _ = StatusCode::OK;
+}

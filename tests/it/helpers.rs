@@ -1,0 +1,251 @@
+//! `TestApp`: a fresh database (from a migrated template) and the service's router.
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Method, Request, StatusCode, header};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use grant_tracker::app::{AppState, router};
+use grant_tracker::config::Config;
+use grant_tracker::{auth, db, users};
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+fn server_url() -> String {
+    std::env::var("TEST_DATABASE_SERVER").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn template_name() -> String {
+    // A new set of migrations gets a new template.
+    let versions = db::known_migrations().join(",");
+    let digest = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(versions.as_bytes()));
+    format!("gt_template_{}", &hex::encode(digest)[..12])
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+async fn admin_client() -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(&format!("{}/postgres", server_url()), tokio_postgres::NoTls)
+        .await
+        .expect("PostgreSQL must be running for the tests (see README)");
+    tokio::spawn(connection);
+    client
+}
+
+async fn template() -> String {
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = template_name();
+            let client = admin_client().await;
+            client.execute("SELECT pg_advisory_lock(727274)", &[]).await.unwrap();
+            let exists = client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await.unwrap().is_some();
+            if !exists {
+                let building = format!("{name}_building");
+                client.batch_execute(&format!("DROP DATABASE IF EXISTS {building}")).await.unwrap();
+                client.batch_execute(&format!("CREATE DATABASE {building}")).await.unwrap();
+                db::run_migrations(&format!("{}/{building}", server_url())).await.expect("migrations apply");
+                client.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}")).await.unwrap();
+            }
+            client.execute("SELECT pg_advisory_unlock(727274)", &[]).await.unwrap();
+            name
+        })
+        .await
+        .clone()
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub database_url: String,
+}
+
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
+/// A browser: its session cookie and CSRF token.
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|_| panic!("not JSON: {}", self.text))
+    }
+}
+
+static NEXT_USER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let template = template().await;
+        let name = format!("gt_test_{}", auth::random_token()[..16].to_owned());
+        admin_client().await.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await.unwrap();
+        let database_url = format!("{}/{name}", server_url());
+        let pool = db::pool(&database_url, 4).unwrap();
+        let config = config_for(&database_url);
+        let state = AppState::new(pool, config).await.unwrap();
+        TestApp { router: router(state.clone()), state, database_url }
+    }
+
+    /// A user with `roles` and an API token.
+    pub async fn user(&self, roles: &[&str]) -> TestUser {
+        let n = NEXT_USER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let email = format!("user{n}@example.org");
+        let mut conn = self.state.pool.get().await.unwrap();
+        let input = users::NewUserInput {
+            email: Some(email.clone()),
+            name: Some(format!("Test User {n}")),
+            roles: Some(roles.iter().map(|r| r.to_string()).collect()),
+            password: Some(PASSWORD.into()),
+            language: Some("en".into()),
+        };
+        let user = users::create(&mut conn, None, &input).await.unwrap();
+        let (token, _) = auth::issue_token(&mut conn, &user, chrono::Duration::hours(1)).await.unwrap();
+        TestUser { id: user.id, email, token }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// A JSON API call with a bearer token.
+    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let body = match body {
+            Some(v) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, user: &TestUser) -> Reply {
+        self.api(Method::GET, path, Some(&user.token), None).await
+    }
+
+    pub async fn post(&self, path: &str, user: &TestUser, body: Value) -> Reply {
+        self.api(Method::POST, path, Some(&user.token), Some(body)).await
+    }
+
+    /// Signs in through the sign-in form and reads the CSRF token off the home page.
+    pub async fn browser(&self, user: &TestUser) -> Browser {
+        let form = format!("email={}&password={PASSWORD}", user.email);
+        let reply = self.form("/login", None, &form).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+        let cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+        let home = self.page("/", Some(&cookie)).await;
+        let csrf = home.text.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        Browser { cookie, csrf }
+    }
+
+    pub async fn page(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut builder = Request::builder().uri(path);
+        if let Some(c) = cookie {
+            builder = builder.header(header::COOKIE, c);
+        }
+        self.send(builder.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn form(&self, path: &str, cookie: Option<&str>, body: &str) -> Reply {
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            builder = builder.header(header::COOKIE, c);
+        }
+        self.send(builder.body(Body::from(body.to_owned())).unwrap()).await
+    }
+
+    /// A connection as the database owner (superuser), for planting and inspecting state.
+    pub async fn owner_conn(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.database_url).await.unwrap()
+    }
+
+    /// A pooled connection, as the service has it (the restricted application role).
+    pub async fn app_conn(&self) -> grant_tracker::db::DbConn {
+        self.state.pool.get().await.unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let client = {
+            let (client, connection) = tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            client
+        };
+        client.query_one(sql, &[]).await.unwrap().get::<_, i64>(0)
+    }
+
+    pub async fn household(&self, caseworker: &TestUser) -> Value {
+        let reply = self.post("/api/v1/households", caseworker, household_json()).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.json()
+    }
+}
+
+pub fn config_for(database_url: &str) -> Config {
+    Config {
+        database_url: database_url.to_owned(),
+        bind: "127.0.0.1:0".parse().unwrap(),
+        db_pool_size: 4,
+        token_ttl_hours: 1,
+        session_ttl_hours: 1,
+        cookie_secure: false,
+        fund_timezone: "America/Los_Angeles".into(),
+    }
+}
+
+pub static HOUSEHOLD: LazyLock<Value> = LazyLock::new(|| {
+    json!({
+        "name": "Kim Minjun", "name_ko": "김민준", "phone": "(213) 555-0147",
+        "preferred_language": "ko",
+        "address": {"line1": "3700 Wilshire Blvd", "line2": "Apt 5", "city": "Los Angeles", "state": "CA", "postal_code": "90010"},
+        "size": 4, "annual_income": "48000.00",
+        "members": [
+            {"name": "Kim Minjun", "relationship": "self", "birth_year": 1958},
+            {"name": "Lee Sooja", "relationship": "spouse", "birth_year": 1961}
+        ]
+    })
+});
+
+pub fn household_json() -> Value {
+    HOUSEHOLD.clone()
+}
+
+pub fn n400(household_id: i64) -> Value {
+    json!({"household_id": household_id, "site": "LA", "program": "immigration_fee",
+           "lines": [{"form": "N-400", "filing": "paper", "beneficiary": "Kim Minjun"}]})
+}
+
+pub fn emergency(household_id: i64) -> Value {
+    json!({"household_id": household_id, "site": "NYC", "program": "emergency",
+           "emergency": {"category": "fire_or_disaster", "amount": "1200.00", "story": "아파트 화재로 집을 잃었습니다 🔥"}})
+}
+
+#[allow(dead_code)]
+pub async fn exec_owner(app: &TestApp, sql: &str) -> Result<(), diesel::result::Error> {
+    app.owner_conn().await.batch_execute(sql).await
+}

@@ -1,0 +1,11 @@
+//! One integration binary: every test gets its own PostgreSQL database, cloned from a
+//! template migrated once per run, and talks to the router in-process.
+
+mod helpers;
+
+mod api_applications;
+mod api_households;
+mod audit;
+mod auth;
+mod bad_input;
+mod ui;
