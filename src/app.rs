@@ -41,7 +41,10 @@ impl AppState {
         let mut conn = pool.get().await?;
         let fresh = Key::generate();
         diesel::insert_into(app_secrets::table)
-            .values((app_secrets::name.eq("cookie_key"), app_secrets::value.eq(fresh.master().to_vec())))
+            .values((
+                app_secrets::name.eq("cookie_key"),
+                app_secrets::value.eq(fresh.master().to_vec()),
+            ))
             .on_conflict_do_nothing()
             .execute(&mut conn)
             .await?;
@@ -51,7 +54,11 @@ impl AppState {
             .first(&mut conn)
             .await?;
         let cookie_key = Key::try_from(stored.as_slice())?;
-        Ok(AppState { pool, config: Arc::new(config), cookie_key })
+        Ok(AppState {
+            pool,
+            config: Arc::new(config),
+            cookie_key,
+        })
     }
 }
 
@@ -68,9 +75,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         // Inner: error pages need the user that `authenticate` (outer) resolved.
         .layer(from_fn(web::render_errors))
-        .layer(from_fn_with_state(state.clone(), auth::middleware::authenticate))
+        .layer(from_fn_with_state(
+            state.clone(),
+            auth::middleware::authenticate,
+        ))
         .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::custom(|_| AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()))
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
+        }))
         .with_state(state)
 }
 
@@ -104,11 +116,17 @@ async fn check_ready(state: &AppState) -> AppResult<()> {
         .into_iter()
         .map(|v| v.version)
         .collect();
-    let missing: Vec<String> = crate::db::known_migrations().into_iter().filter(|v| !applied.contains(v)).collect();
+    let missing: Vec<String> = crate::db::known_migrations()
+        .into_iter()
+        .filter(|v| !applied.contains(v))
+        .collect();
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(AppError::Conflict(format!("migrations not applied: {}", missing.join(", "))))
+        Err(AppError::Conflict(format!(
+            "migrations not applied: {}",
+            missing.join(", ")
+        )))
     }
 }
 

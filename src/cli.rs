@@ -10,7 +10,11 @@ use crate::config::Config;
 use crate::{auth, db, users};
 
 #[derive(Debug, Parser)]
-#[command(name = "grant-tracker", version, about = "System of record for a community empowerment fund")]
+#[command(
+    name = "grant-tracker",
+    version,
+    about = "System of record for a community empowerment fund"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -68,10 +72,16 @@ pub enum TokenCommand {
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -103,13 +113,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             db::ensure_database(&config.database_url).await?;
             let applied = db::run_migrations(&config.database_url).await?;
-            println!("applied {} migration(s){}", applied.len(), if applied.is_empty() { "" } else { ":" });
+            println!(
+                "applied {} migration(s){}",
+                applied.len(),
+                if applied.is_empty() { "" } else { ":" }
+            );
             for version in applied {
                 println!("  {version}");
             }
             Ok(())
         }
-        Command::User { command: UserCommand::Add { email, name, roles, language, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    roles,
+                    language,
+                    password_stdin,
+                },
+        } => {
             let pool = prepare(&config).await?;
             let (password, generated) = if password_stdin {
                 let mut text = String::new();
@@ -129,7 +152,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match users::create(&mut conn, None, &input).await {
                 Ok(user) => {
                     let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-                    println!("created user {} <{}> with roles {}", user.id, user.email, roles.join(", "));
+                    println!(
+                        "created user {} <{}> with roles {}",
+                        user.id,
+                        user.email,
+                        roles.join(", ")
+                    );
                     if generated {
                         println!("password: {password}");
                     }
@@ -138,17 +166,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(crate::error::AppError::Invalid { fields, .. }) => {
                     let problems: Vec<String> = fields
                         .iter()
-                        .map(|(f, p)| format!("{f}: {}", crate::web::i18n::problem(crate::domain::Language::En, p)))
+                        .map(|(f, p)| {
+                            format!(
+                                "{f}: {}",
+                                crate::web::i18n::problem(crate::domain::Language::En, p)
+                            )
+                        })
                         .collect();
                     anyhow::bail!("cannot create the user: {}", problems.join("; "))
                 }
                 Err(e) => Err(e.into()),
             }
         }
-        Command::Token { command: TokenCommand::Create { email } } => {
+        Command::Token {
+            command: TokenCommand::Create { email },
+        } => {
             let pool = prepare(&config).await?;
             let mut conn = pool.get().await?;
-            let user = users::find_by_email(&mut conn, &email).await.map_err(|_| anyhow::anyhow!("no active user with email {email}"))?;
+            let user = users::find_by_email(&mut conn, &email)
+                .await
+                .map_err(|_| anyhow::anyhow!("no active user with email {email}"))?;
             let ttl = chrono::Duration::hours(config.token_ttl_hours);
             let (token, expires_at) = auth::issue_token(&mut conn, &user, ttl).await?;
             println!("{token}");
@@ -164,7 +201,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let mut conn = pool.get().await?;
         crate::applications::today(&mut conn, &config.fund_timezone)
             .await
-            .map_err(|_| anyhow::anyhow!("FUND_TIMEZONE {:?} is not a time zone PostgreSQL knows", config.fund_timezone))?;
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "FUND_TIMEZONE {:?} is not a time zone PostgreSQL knows",
+                    config.fund_timezone
+                )
+            })?;
         if users::count(&mut conn).await? == 0 {
             println!(
                 "No users yet. Create the first admin with:\n\n  \
@@ -178,7 +220,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, "serving grant-tracker on http://{bind}");
     println!("grant-tracker is listening on http://{bind}");
-    axum::serve(listener, app::router(state)).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, app::router(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 
@@ -186,4 +230,3 @@ async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
     tracing::info!("shutting down");
 }
-

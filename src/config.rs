@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// PostgreSQL URL; the database is created if missing.
-    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/grant_tracker")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/grant_tracker"
+    )]
     pub database_url: String,
 
     /// Address the HTTP server listens on.

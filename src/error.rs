@@ -31,7 +31,10 @@ pub enum AppError {
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
-    Invalid { message: String, fields: FieldErrors },
+    Invalid {
+        message: String,
+        fields: FieldErrors,
+    },
     #[error("the request body is larger than 1 MiB")]
     PayloadTooLarge,
     #[error("the database is unavailable; try again shortly")]
@@ -41,7 +44,11 @@ pub enum AppError {
 }
 
 fn roles_text(roles: &[Role]) -> String {
-    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or ")
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -92,9 +99,10 @@ impl AppError {
     /// The field problems in `lang`.
     pub fn field_messages(&self, lang: Language) -> BTreeMap<String, String> {
         match self {
-            AppError::Invalid { fields, .. } => {
-                fields.iter().map(|(f, p)| (f.clone(), i18n::problem(lang, p))).collect()
-            }
+            AppError::Invalid { fields, .. } => fields
+                .iter()
+                .map(|(f, p)| (f.clone(), i18n::problem(lang, p)))
+                .collect(),
             _ => BTreeMap::new(),
         }
     }
@@ -133,7 +141,11 @@ impl IntoResponse for AppError {
                 fields: self.field_messages(Language::En),
             },
         };
-        let report = ErrorReport { status, code: self.code(), message: self.to_string() };
+        let report = ErrorReport {
+            status,
+            code: self.code(),
+            message: self.to_string(),
+        };
         let mut response = (status, Json(body)).into_response();
         response.extensions_mut().insert(report);
         response
@@ -144,8 +156,16 @@ impl IntoResponse for AppError {
 /// checks), and the field each one means.
 const CONSTRAINT_FIELDS: &[(&str, &str, &str)] = &[
     ("users_email_key", "email", "err-email-taken"),
-    ("applications_household_id_fkey", "household_id", "err-not-found"),
-    ("fee_lines_beneficiary_member_id_fkey", "beneficiary", "err-beneficiary"),
+    (
+        "applications_household_id_fkey",
+        "household_id",
+        "err-not-found",
+    ),
+    (
+        "fee_lines_beneficiary_member_id_fkey",
+        "beneficiary",
+        "err-beneficiary",
+    ),
 ];
 
 impl From<DieselError> for AppError {
@@ -153,8 +173,9 @@ impl From<DieselError> for AppError {
         match &e {
             DieselError::NotFound => AppError::NotFound("record"),
             DieselError::DatabaseError(kind, info) => {
-                if let Some((_, field, key)) =
-                    CONSTRAINT_FIELDS.iter().find(|(name, _, _)| info.constraint_name() == Some(*name))
+                if let Some((_, field, key)) = CONSTRAINT_FIELDS
+                    .iter()
+                    .find(|(name, _, _)| info.constraint_name() == Some(*name))
                 {
                     return AppError::invalid_field(field, Problem::new(key));
                 }
@@ -198,9 +219,15 @@ mod tests {
 
     #[test]
     fn invalid_names_the_fields_in_english() {
-        let e = AppError::invalid_field("size", Problem::new("err-int-range").arg("min", 1).arg("max", 30));
+        let e = AppError::invalid_field(
+            "size",
+            Problem::new("err-int-range").arg("min", 1).arg("max", 30),
+        );
         assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(e.to_string().contains("size"));
-        assert_eq!(e.field_messages(Language::En)["size"], "must be a whole number from 1 to 30");
+        assert_eq!(
+            e.field_messages(Language::En)["size"],
+            "must be a whole number from 1 to 30"
+        );
     }
 }

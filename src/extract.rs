@@ -26,9 +26,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .is_none_or(|v| v.starts_with("application/json") || v.contains("+json"));
         if !json_type {
-            return Err(AppError::BadRequest("send the body as JSON (Content-Type: application/json)".into()));
+            return Err(AppError::BadRequest(
+                "send the body as JSON (Content-Type: application/json)".into(),
+            ));
         }
-        let bytes = to_bytes(request.into_body(), BODY_LIMIT).await.map_err(|_| AppError::PayloadTooLarge)?;
+        let bytes = to_bytes(request.into_body(), BODY_LIMIT)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge)?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -47,16 +51,24 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 &path,
                 Problem::new("err-json-type").arg("detail", strip_position(&inner.to_string())),
             ),
-            serde_json::error::Category::Data => AppError::BadRequest(format!("the JSON body has the wrong shape: {inner}")),
+            serde_json::error::Category::Data => {
+                AppError::BadRequest(format!("the JSON body has the wrong shape: {inner}"))
+            }
             _ => AppError::BadRequest(format!("the body is not valid JSON: {inner}")),
         }
     })?;
-    deserializer.end().map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    deserializer
+        .end()
+        .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
 }
 
 fn strip_position(message: &str) -> String {
-    message.split(" at line ").next().unwrap_or(message).to_owned()
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned()
 }
 
 /// An HTML form body (`application/x-www-form-urlencoded`).
@@ -66,7 +78,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WebForm<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
-        let bytes = to_bytes(request.into_body(), BODY_LIMIT).await.map_err(|_| AppError::PayloadTooLarge)?;
+        let bytes = to_bytes(request.into_body(), BODY_LIMIT)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge)?;
         serde_html_form::from_bytes(&bytes)
             .map(WebForm)
             .map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))
@@ -80,10 +94,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(text) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::NotFound("record"))?;
-        text.parse::<i64>().map(Id).map_err(|_| AppError::NotFound("record"))
+        let axum::extract::Path(text) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound("record"))?;
+        text.parse::<i64>()
+            .map(Id)
+            .map_err(|_| AppError::NotFound("record"))
     }
 }
 
@@ -118,7 +135,12 @@ impl Paging {
             Some(text) => match text.parse::<i64>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
                 _ => {
-                    e.add("limit", Problem::new("err-int-range").arg("min", 1).arg("max", MAX_LIMIT));
+                    e.add(
+                        "limit",
+                        Problem::new("err-int-range")
+                            .arg("min", 1)
+                            .arg("max", MAX_LIMIT),
+                    );
                     0
                 }
             },
@@ -133,8 +155,19 @@ impl Paging {
         if e.is_empty() {
             Ok(Paging { limit, after })
         } else {
-            let fields: Vec<String> = e.iter().map(|(f, p)| format!("{f}: {}", crate::web::i18n::problem(crate::domain::Language::En, p))).collect();
-            Err(AppError::BadRequest(format!("the query string is not valid: {}", fields.join("; "))))
+            let fields: Vec<String> = e
+                .iter()
+                .map(|(f, p)| {
+                    format!(
+                        "{f}: {}",
+                        crate::web::i18n::problem(crate::domain::Language::En, p)
+                    )
+                })
+                .collect();
+            Err(AppError::BadRequest(format!(
+                "the query string is not valid: {}",
+                fields.join("; ")
+            )))
         }
     }
 }
@@ -151,7 +184,14 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Page<T> {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
-        Page { items: rows, next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| id(r).to_string())
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 }

@@ -17,5 +17,9 @@ pub struct Site {
 }
 
 pub async fn all(conn: &mut AsyncPgConnection) -> AppResult<Vec<Site>> {
-    Ok(sites::table.order(sites::id).select(Site::as_select()).load(conn).await?)
+    Ok(sites::table
+        .order(sites::id)
+        .select(Site::as_select())
+        .load(conn)
+        .await?)
 }

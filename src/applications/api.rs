@@ -36,11 +36,22 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn filter(&self) -> AppResult<ListFilter> {
-        let bad = |name: &str| AppError::BadRequest(format!("the query string is not valid: unknown {name}"));
-        let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let bad = |name: &str| {
+            AppError::BadRequest(format!("the query string is not valid: unknown {name}"))
+        };
+        let nonempty = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
         Ok(ListFilter {
-            status: nonempty(&self.status).map(|s| Status::parse(&s).ok_or_else(|| bad("status"))).transpose()?,
-            program: nonempty(&self.program).map(|s| Program::parse(&s).ok_or_else(|| bad("program"))).transpose()?,
+            status: nonempty(&self.status)
+                .map(|s| Status::parse(&s).ok_or_else(|| bad("status")))
+                .transpose()?,
+            program: nonempty(&self.program)
+                .map(|s| Program::parse(&s).ok_or_else(|| bad("program")))
+                .transpose()?,
             site: nonempty(&self.site),
             household_id: nonempty(&self.household_id)
                 .map(|s| s.parse::<i64>().map_err(|_| bad("household_id")))
@@ -71,7 +82,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser, Id(id): Id) -> AppResult<Json<Application>> {
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+) -> AppResult<Json<Application>> {
     let mut conn = state.pool.get().await?;
     Ok(Json(super::view(&mut conn, &user, id, Channel::Api).await?))
 }
@@ -84,13 +99,22 @@ async fn add_document(
 ) -> AppResult<(StatusCode, Json<Document>)> {
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
-    Ok((StatusCode::CREATED, Json(super::add_document(&mut conn, user.id, id, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(super::add_document(&mut conn, user.id, id, &input).await?),
+    ))
 }
 
-async fn submit(State(state): State<AppState>, user: CurrentUser, Id(id): Id) -> AppResult<Json<Application>> {
+async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+) -> AppResult<Json<Application>> {
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(super::transition(&mut conn, user.id, id, Transition::Submit, None).await?))
+    Ok(Json(
+        super::transition(&mut conn, user.id, id, Transition::Submit, None).await?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -106,5 +130,7 @@ async fn withdraw(
 ) -> AppResult<Json<Application>> {
     user.require(&[Role::Caseworker, Role::Admin])?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(super::withdraw(&mut conn, user.id, id, input.reason.as_deref()).await?))
+    Ok(Json(
+        super::withdraw(&mut conn, user.id, id, input.reason.as_deref()).await?,
+    ))
 }

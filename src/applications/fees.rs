@@ -24,7 +24,16 @@ pub struct ScheduleFee {
     pub fee_waiver_available: bool,
 }
 
-type FeeRow = (i64, String, String, String, String, Decimal, NaiveDate, bool);
+type FeeRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Decimal,
+    NaiveDate,
+    bool,
+);
 
 fn to_fee(row: FeeRow) -> ScheduleFee {
     let (id, form, category, name, filing, fee, effective_from, fee_waiver_available) = row;
@@ -82,14 +91,25 @@ pub async fn in_force(
     if let Some(row) = row {
         return Ok(Ok(to_fee(row)));
     }
-    let form_known: bool =
-        diesel::select(diesel::dsl::exists(uscis_fees::table.filter(uscis_fees::form.eq(form)))).get_result(conn).await?;
+    let form_known: bool = diesel::select(diesel::dsl::exists(
+        uscis_fees::table.filter(uscis_fees::form.eq(form)),
+    ))
+    .get_result(conn)
+    .await?;
     Ok(Err(if !form_known {
         ("form", Problem::new("err-form-unknown").arg("form", form))
     } else if category.is_empty() {
-        ("filing", Problem::new("err-filing-unavailable").arg("form", form).arg("filing", filing))
+        (
+            "filing",
+            Problem::new("err-filing-unavailable")
+                .arg("form", form)
+                .arg("filing", filing),
+        )
     } else {
-        ("category", Problem::new("err-category-unknown").arg("form", form))
+        (
+            "category",
+            Problem::new("err-category-unknown").arg("form", form),
+        )
     }))
 }
 
@@ -97,7 +117,12 @@ pub async fn in_force(
 pub async fn schedule(conn: &mut AsyncPgConnection, on: NaiveDate) -> AppResult<Vec<ScheduleFee>> {
     let rows: Vec<FeeRow> = uscis_fees::table
         .filter(uscis_fees::effective_from.le(on))
-        .order((uscis_fees::form, uscis_fees::category, uscis_fees::filing.desc(), uscis_fees::effective_from.desc()))
+        .order((
+            uscis_fees::form,
+            uscis_fees::category,
+            uscis_fees::filing.desc(),
+            uscis_fees::effective_from.desc(),
+        ))
         .select(FEE_COLUMNS)
         .load(conn)
         .await?;
@@ -107,8 +132,23 @@ pub async fn schedule(conn: &mut AsyncPgConnection, on: NaiveDate) -> AppResult<
     Ok(fees)
 }
 
-pub(super) async fn lines_of(conn: &mut AsyncPgConnection, application_id: i64) -> AppResult<Vec<FeeLine>> {
-    type Row = (i32, String, String, String, Option<i64>, Option<String>, Decimal, Decimal, String, bool, Option<String>);
+pub(super) async fn lines_of(
+    conn: &mut AsyncPgConnection,
+    application_id: i64,
+) -> AppResult<Vec<FeeLine>> {
+    type Row = (
+        i32,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<String>,
+        Decimal,
+        Decimal,
+        String,
+        bool,
+        Option<String>,
+    );
     let rows: Vec<Row> = fee_lines::table
         .inner_join(uscis_fees::table)
         .left_join(household_members::table)
@@ -131,18 +171,32 @@ pub(super) async fn lines_of(conn: &mut AsyncPgConnection, application_id: i64) 
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(line_no, form, category, filing, member_id, member, amount, fee, name, waiver, reason)| FeeLine {
-            line_no,
-            form,
-            category,
-            form_name: name,
-            filing: Filing::parse(&filing).unwrap_or(Filing::Paper),
-            beneficiary_member_id: member_id,
-            beneficiary: member,
-            amount: Money::from_decimal(amount).unwrap_or_default(),
-            schedule_fee: Money::from_decimal(fee).unwrap_or_default(),
-            fee_waiver_available: waiver,
-            override_reason: reason,
-        })
+        .map(
+            |(
+                line_no,
+                form,
+                category,
+                filing,
+                member_id,
+                member,
+                amount,
+                fee,
+                name,
+                waiver,
+                reason,
+            )| FeeLine {
+                line_no,
+                form,
+                category,
+                form_name: name,
+                filing: Filing::parse(&filing).unwrap_or(Filing::Paper),
+                beneficiary_member_id: member_id,
+                beneficiary: member,
+                amount: Money::from_decimal(amount).unwrap_or_default(),
+                schedule_fee: Money::from_decimal(fee).unwrap_or_default(),
+                fee_waiver_available: waiver,
+                override_reason: reason,
+            },
+        )
         .collect())
 }

@@ -14,13 +14,16 @@ use serde_json::json;
 
 use crate::audit::{self, Channel};
 use crate::db::schema::{
-    application_counters, applications, documents, fee_lines, households, sites, status_changes, users,
+    application_counters, applications, documents, fee_lines, households, sites, status_changes,
+    users,
 };
 use crate::domain::application::{
-    ApplicationInput, Beneficiary, DocumentInput, FeeLineRequest, NewApplication, ProgramDetails, price_fee_line,
+    ApplicationInput, Beneficiary, DocumentInput, FeeLineRequest, NewApplication, ProgramDetails,
+    price_fee_line,
 };
 use crate::domain::{
-    DocumentKind, EmergencyCategory, FieldErrors, Filing, Money, Problem, Program, Role, Status, Transition,
+    DocumentKind, EmergencyCategory, FieldErrors, Filing, Money, Problem, Program, Role, Status,
+    Transition,
 };
 use crate::error::{AppError, AppResult};
 use crate::extract::{Page, Paging};
@@ -143,9 +146,13 @@ fn money(d: Decimal) -> Money {
 
 /// Today in the fund's time zone.
 pub async fn today(conn: &mut AsyncPgConnection, timezone: &str) -> AppResult<NaiveDate> {
-    Ok(diesel::select(diesel::dsl::sql::<Date>("(now() AT TIME ZONE ").bind::<Text, _>(timezone).sql(")::date"))
-        .get_result(conn)
-        .await?)
+    Ok(diesel::select(
+        diesel::dsl::sql::<Date>("(now() AT TIME ZONE ")
+            .bind::<Text, _>(timezone)
+            .sql(")::date"),
+    )
+    .get_result(conn)
+    .await?)
 }
 
 /// The next number of `year`: gapless, because the counter row stays locked until the
@@ -190,7 +197,10 @@ async fn price_lines(
                     Beneficiary::Name(name) => m.name.trim().eq_ignore_ascii_case(name),
                 });
                 if found.is_none() {
-                    errors.add(format!("lines[{i}].beneficiary"), Problem::new("err-beneficiary"));
+                    errors.add(
+                        format!("lines[{i}].beneficiary"),
+                        Problem::new("err-beneficiary"),
+                    );
                 }
                 found.map(|m| m.id)
             }
@@ -201,7 +211,12 @@ async fn price_lines(
                 errors.add(format!("lines[{i}].{field}"), problem);
             }
             Ok(fee) => match price_fee_line(line, fee.fee) {
-                Ok(amount) => priced.push(PricedLine { request: line.clone(), member_id, amount, uscis_fee_id: fee.id }),
+                Ok(amount) => priced.push(PricedLine {
+                    request: line.clone(),
+                    member_id,
+                    amount,
+                    uscis_fee_id: fee.id,
+                }),
                 Err(problem) => errors.add(format!("lines[{i}].amount"), problem),
             },
         }
@@ -210,7 +225,12 @@ async fn price_lines(
 }
 
 /// Parses and creates a draft application, in one transaction with its audit row.
-pub async fn create(conn: &mut AsyncPgConnection, actor: i64, timezone: &str, input: &ApplicationInput) -> AppResult<Application> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    timezone: &str,
+    input: &ApplicationInput,
+) -> AppResult<Application> {
     let new: NewApplication = input.parse()?;
     let id = conn
         .transaction(async move |conn| {
@@ -332,76 +352,118 @@ pub async fn transition(
     reason: Option<String>,
 ) -> AppResult<Application> {
     conn.transaction(async move |conn| {
-            let row = lock(conn, id).await?;
-            let from = row.status();
-            let to = from.apply(transition)?;
-            let now = Utc::now();
+        let row = lock(conn, id).await?;
+        let from = row.status();
+        let to = from.apply(transition)?;
+        let now = Utc::now();
+        diesel::update(applications::table.find(id))
+            .set((
+                applications::status.eq(to.as_str()),
+                applications::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        if transition == Transition::Submit {
             diesel::update(applications::table.find(id))
-                .set((applications::status.eq(to.as_str()), applications::updated_at.eq(now)))
+                .set(applications::submitted_at.eq(now))
                 .execute(conn)
                 .await?;
-            if transition == Transition::Submit {
-                diesel::update(applications::table.find(id)).set(applications::submitted_at.eq(now)).execute(conn).await?;
-            }
-            record_status(conn, id, Some(from), to, actor, reason.as_deref()).await?;
-            audit::record(
-                conn,
-                Some(actor),
-                "status_change",
-                "application",
-                Some(id),
-                json!({"status": {"from": from, "to": to}, "reason": reason}),
-            )
-            .await?;
-            Ok::<_, AppError>(())
-        })
+        }
+        record_status(conn, id, Some(from), to, actor, reason.as_deref()).await?;
+        audit::record(
+            conn,
+            Some(actor),
+            "status_change",
+            "application",
+            Some(id),
+            json!({"status": {"from": from, "to": to}, "reason": reason}),
+        )
+        .await?;
+        Ok::<_, AppError>(())
+    })
     .await?;
     load(conn, id, true).await
 }
 
 /// Withdraws an application; a reason is required.
-pub async fn withdraw(conn: &mut AsyncPgConnection, actor: i64, id: i64, reason: Option<&str>) -> AppResult<Application> {
+pub async fn withdraw(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    id: i64,
+    reason: Option<&str>,
+) -> AppResult<Application> {
     let mut e = FieldErrors::new();
-    let reason = crate::domain::input::required_text(&mut e, "reason", reason, crate::domain::input::LONG_TEXT);
+    let reason = crate::domain::input::required_text(
+        &mut e,
+        "reason",
+        reason,
+        crate::domain::input::LONG_TEXT,
+    );
     if !e.is_empty() {
         return Err(e.into());
     }
     // No disbursement can exist yet: money arrives with the ledger capability.
-    transition(conn, actor, id, Transition::Withdraw { disbursed: false }, reason).await
+    transition(
+        conn,
+        actor,
+        id,
+        Transition::Withdraw { disbursed: false },
+        reason,
+    )
+    .await
 }
 
 /// Records a document the caseworker saw.
-pub async fn add_document(conn: &mut AsyncPgConnection, actor: i64, id: i64, input: &DocumentInput) -> AppResult<Document> {
+pub async fn add_document(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    id: i64,
+    input: &DocumentInput,
+) -> AppResult<Document> {
     let (kind, note) = input.parse()?;
     conn.transaction(async move |conn| {
-            let row = lock(conn, id).await?;
-            let status = row.status();
-            if !matches!(status, Status::Draft | Status::Submitted | Status::Eligible | Status::Ineligible | Status::NeedsReview) {
-                return Err(AppError::Conflict(format!("cannot add documents to an application that is {status}")));
-            }
-            let doc_id: i64 = diesel::insert_into(documents::table)
-                .values((
-                    documents::application_id.eq(id),
-                    documents::kind.eq(kind.as_str()),
-                    documents::note.eq(&note),
-                    documents::verified_by.eq(actor),
-                ))
-                .returning(documents::id)
-                .get_result(conn)
-                .await?;
-            diesel::update(applications::table.find(id)).set(applications::updated_at.eq(Utc::now())).execute(conn).await?;
-            audit::record(
-                conn,
-                Some(actor),
-                "add_document",
-                "application",
-                Some(id),
-                json!({"document_id": doc_id, "kind": kind, "note": note}),
-            )
+        let row = lock(conn, id).await?;
+        let status = row.status();
+        if !matches!(
+            status,
+            Status::Draft
+                | Status::Submitted
+                | Status::Eligible
+                | Status::Ineligible
+                | Status::NeedsReview
+        ) {
+            return Err(AppError::Conflict(format!(
+                "cannot add documents to an application that is {status}"
+            )));
+        }
+        let doc_id: i64 = diesel::insert_into(documents::table)
+            .values((
+                documents::application_id.eq(id),
+                documents::kind.eq(kind.as_str()),
+                documents::note.eq(&note),
+                documents::verified_by.eq(actor),
+            ))
+            .returning(documents::id)
+            .get_result(conn)
             .await?;
-            let docs = load_documents(conn, id).await?;
-            docs.into_iter().find(|d| d.id == doc_id).ok_or(AppError::NotFound("document"))
-        })
+        diesel::update(applications::table.find(id))
+            .set(applications::updated_at.eq(Utc::now()))
+            .execute(conn)
+            .await?;
+        audit::record(
+            conn,
+            Some(actor),
+            "add_document",
+            "application",
+            Some(id),
+            json!({"document_id": doc_id, "kind": kind, "note": note}),
+        )
+        .await?;
+        let docs = load_documents(conn, id).await?;
+        docs.into_iter()
+            .find(|d| d.id == doc_id)
+            .ok_or(AppError::NotFound("document"))
+    })
     .await
 }
 
@@ -410,19 +472,28 @@ async fn load_documents(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Vec<
         .inner_join(users::table)
         .filter(documents::application_id.eq(id))
         .order(documents::id)
-        .select((documents::id, documents::kind, documents::note, documents::verified_by, users::name, documents::verified_at))
+        .select((
+            documents::id,
+            documents::kind,
+            documents::note,
+            documents::verified_by,
+            users::name,
+            documents::verified_at,
+        ))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, kind, note, verified_by, verified_by_name, verified_at)| Document {
-            id,
-            kind: DocumentKind::parse(&kind).unwrap_or(DocumentKind::Other),
-            note,
-            verified_by,
-            verified_by_name,
-            verified_at,
-        })
+        .map(
+            |(id, kind, note, verified_by, verified_by_name, verified_at)| Document {
+                id,
+                kind: DocumentKind::parse(&kind).unwrap_or(DocumentKind::Other),
+                note,
+                verified_by,
+                verified_by_name,
+                verified_at,
+            },
+        )
         .collect())
 }
 
@@ -433,19 +504,36 @@ pub fn may_see_names(user: &User) -> bool {
 }
 
 /// The application and everything recorded about it.
-pub async fn load(conn: &mut AsyncPgConnection, id: i64, with_names: bool) -> AppResult<Application> {
-    let (row, site, name, name_ko): (ApplicationRow, String, String, Option<String>) = applications::table
-        .inner_join(sites::table)
-        .inner_join(households::table)
-        .filter(applications::id.eq(id))
-        .select((ApplicationRow::as_select(), sites::code, households::name, households::name_ko))
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or(AppError::NotFound("application"))?;
+pub async fn load(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    with_names: bool,
+) -> AppResult<Application> {
+    let (row, site, name, name_ko): (ApplicationRow, String, String, Option<String>) =
+        applications::table
+            .inner_join(sites::table)
+            .inner_join(households::table)
+            .filter(applications::id.eq(id))
+            .select((
+                ApplicationRow::as_select(),
+                sites::code,
+                households::name,
+                households::name_ko,
+            ))
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or(AppError::NotFound("application"))?;
     let lines = fees::lines_of(conn, id).await?;
     let documents = load_documents(conn, id).await?;
-    let history: Vec<(Option<String>, String, i64, String, DateTime<Utc>, Option<String>)> = status_changes::table
+    let history: Vec<(
+        Option<String>,
+        String,
+        i64,
+        String,
+        DateTime<Utc>,
+        Option<String>,
+    )> = status_changes::table
         .inner_join(users::table)
         .filter(status_changes::application_id.eq(id))
         .order(status_changes::id)
@@ -504,7 +592,12 @@ pub async fn load(conn: &mut AsyncPgConnection, id: i64, with_names: bool) -> Ap
 }
 
 /// A user reads an application: logged like a household read, since it names the family.
-pub async fn view(conn: &mut AsyncPgConnection, user: &User, id: i64, channel: Channel) -> AppResult<Application> {
+pub async fn view(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    id: i64,
+    channel: Channel,
+) -> AppResult<Application> {
     let names = may_see_names(user);
     let application = load(conn, id, names).await?;
     if names {
@@ -522,11 +615,21 @@ pub struct ListFilter {
 }
 
 /// Applications, newest first. Board members see only the review queue, without names.
-pub async fn list(conn: &mut AsyncPgConnection, user: &User, filter: &ListFilter, paging: Paging) -> AppResult<Page<ApplicationListItem>> {
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    filter: &ListFilter,
+    paging: Paging,
+) -> AppResult<Page<ApplicationListItem>> {
     let names = may_see_names(user);
-    let mut query = applications::table.inner_join(sites::table).inner_join(households::table).into_boxed();
+    let mut query = applications::table
+        .inner_join(sites::table)
+        .inner_join(households::table)
+        .into_boxed();
     if !names {
-        query = query.filter(applications::status.eq_any([Status::Eligible.as_str(), Status::NeedsReview.as_str()]));
+        query = query.filter(
+            applications::status.eq_any([Status::Eligible.as_str(), Status::NeedsReview.as_str()]),
+        );
     }
     if let Some(status) = filter.status {
         query = query.filter(applications::status.eq(status.as_str()));

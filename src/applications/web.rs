@@ -11,8 +11,12 @@ use serde::Deserialize;
 use super::{Application, ApplicationListItem};
 use crate::app::AppState;
 use crate::audit::Channel;
-use crate::domain::application::{ApplicationInput, DocumentInput, EmergencyInput, FeeLineInput, MAX_FEE_LINES};
-use crate::domain::{DocumentKind, EmergencyCategory, FieldErrors, Filing, Program, Role, Status, Transition};
+use crate::domain::application::{
+    ApplicationInput, DocumentInput, EmergencyInput, FeeLineInput, MAX_FEE_LINES,
+};
+use crate::domain::{
+    DocumentKind, EmergencyCategory, FieldErrors, Filing, Program, Role, Status, Transition,
+};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiQuery, Id, Paging, WebForm};
 use crate::households::MemberRow;
@@ -58,16 +62,27 @@ pub fn list_table(ctx: &Ctx, items: &[ApplicationListItem]) -> Markup {
     }
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx, ApiQuery(query): ApiQuery<super::api::ListQuery>) -> AppResult<Markup> {
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<super::api::ListQuery>,
+) -> AppResult<Markup> {
     let user = ctx.require_user()?.clone();
     let filter = query.filter()?;
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
     let page_rows = super::list(&mut conn, &user, &filter, paging).await?;
-    let statuses: Vec<(String, String)> = Status::ALL.iter().map(|s| (s.as_str().to_owned(), ctx.label("status", s))).collect();
+    let statuses: Vec<(String, String)> = Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), ctx.label("status", s)))
+        .collect();
     let mut values = Values::default();
     values.set("status", query.status.as_deref().unwrap_or(""));
-    let form = Form { ctx: &ctx, values: &values, errors: &FieldErrors::new() };
+    let form = Form {
+        ctx: &ctx,
+        values: &values,
+        errors: &FieldErrors::new(),
+    };
     Ok(page(
         &ctx,
         &ctx.t("applications-title"),
@@ -104,15 +119,33 @@ async fn form_data(state: &AppState, household_id: i64, program: Program) -> App
     let today = super::today(&mut conn, &state.config.fund_timezone).await?;
     let fees = super::fees::schedule(&mut conn, today).await?;
     let sites = crate::sites::all(&mut conn).await?;
-    Ok(FormData { household, program, fees, sites })
+    Ok(FormData {
+        household,
+        program,
+        fees,
+        sites,
+    })
 }
 
 fn application_form(ctx: &Ctx, data: &FormData, values: &Values, errors: &FieldErrors) -> Markup {
-    let form = Form { ctx, values, errors };
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
     let sites: Vec<(String, String)> = data
         .sites
         .iter()
-        .map(|s| (s.code.clone(), if ctx.lang.as_str() == "ko" { s.name_ko.clone() } else { s.name.clone() }))
+        .map(|s| {
+            (
+                s.code.clone(),
+                if ctx.lang.as_str() == "ko" {
+                    s.name_ko.clone()
+                } else {
+                    s.name.clone()
+                },
+            )
+        })
         .collect();
     html! {
         (form.summary())
@@ -135,14 +168,30 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
     // One choice per form and category, labelled with its paper fee so the caseworker sees it.
     let mut forms: Vec<(String, String)> = Vec::new();
     for fee in &data.fees {
-        let value = if fee.category.is_empty() { fee.form.clone() } else { format!("{}|{}", fee.form, fee.category) };
+        let value = if fee.category.is_empty() {
+            fee.form.clone()
+        } else {
+            format!("{}|{}", fee.form, fee.category)
+        };
         if !forms.iter().any(|(v, _)| *v == value) {
-            let category = if fee.category.is_empty() { String::new() } else { format!(" ({})", fee.category) };
+            let category = if fee.category.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", fee.category)
+            };
             forms.push((value, format!("{}{} — {}", fee.form, category, fee.name)));
         }
     }
-    let filings: Vec<(String, String)> = Filing::ALL.iter().map(|f| (f.as_str().to_owned(), ctx.label("filing", f))).collect();
-    let members: Vec<(String, String)> = data.household.members.iter().map(|m: &MemberRow| (m.id.to_string(), m.name.clone())).collect();
+    let filings: Vec<(String, String)> = Filing::ALL
+        .iter()
+        .map(|f| (f.as_str().to_owned(), ctx.label("filing", f)))
+        .collect();
+    let members: Vec<(String, String)> = data
+        .household
+        .members
+        .iter()
+        .map(|m: &MemberRow| (m.id.to_string(), m.name.clone()))
+        .collect();
     html! {
         fieldset {
             legend { (ctx.t("application-lines")) }
@@ -175,8 +224,10 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
 }
 
 fn emergency_fieldset(ctx: &Ctx, form: &Form) -> Markup {
-    let categories: Vec<(String, String)> =
-        EmergencyCategory::ALL.iter().map(|c| (c.as_str().to_owned(), ctx.label("category", c))).collect();
+    let categories: Vec<(String, String)> = EmergencyCategory::ALL
+        .iter()
+        .map(|c| (c.as_str().to_owned(), ctx.label("category", c)))
+        .collect();
     html! {
         fieldset {
             legend { (ctx.t("application-emergency")) }
@@ -189,7 +240,9 @@ fn emergency_fieldset(ctx: &Ctx, form: &Form) -> Markup {
 
 /// The rows of the fee line form that have a form chosen, by row number.
 fn filled_rows(values: &Values) -> Vec<usize> {
-    (0..MAX_FEE_LINES).filter(|i| values.opt(&format!("lines[{i}].form")).is_some()).collect()
+    (0..MAX_FEE_LINES)
+        .filter(|i| values.opt(&format!("lines[{i}].form")).is_some())
+        .collect()
 }
 
 fn input_from(values: &Values) -> ApplicationInput {
@@ -206,7 +259,9 @@ fn input_from(values: &Values) -> ApplicationInput {
                     .opt(&format!("lines[{i}].beneficiary"))
                     .and_then(|s| s.parse::<i64>().ok())
                     .map(serde_json::Value::from),
-                amount: values.opt(&format!("lines[{i}].amount")).map(serde_json::Value::String),
+                amount: values
+                    .opt(&format!("lines[{i}].amount"))
+                    .map(serde_json::Value::String),
                 override_reason: values.opt(&format!("lines[{i}].override_reason")),
             }
         })
@@ -218,7 +273,9 @@ fn input_from(values: &Values) -> ApplicationInput {
         lines: Some(lines),
         emergency: Some(EmergencyInput {
             category: values.opt("emergency.category"),
-            amount: values.opt("emergency.amount").map(serde_json::Value::String),
+            amount: values
+                .opt("emergency.amount")
+                .map(serde_json::Value::String),
             story: values.opt("emergency.story"),
         }),
     }
@@ -247,19 +304,38 @@ fn title_for(ctx: &Ctx, program: Program) -> String {
     }
 }
 
-async fn new_form(State(state): State<AppState>, ctx: Ctx, ApiQuery(query): ApiQuery<NewQuery>) -> AppResult<Markup> {
+async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<NewQuery>,
+) -> AppResult<Markup> {
     ctx.require_user()?.require(&[Role::Caseworker])?;
-    let household_id = query.household_id.and_then(|s| s.parse::<i64>().ok()).ok_or(AppError::NotFound("household"))?;
-    let program = query.program.as_deref().and_then(Program::parse).unwrap_or(Program::ImmigrationFee);
+    let household_id = query
+        .household_id
+        .and_then(|s| s.parse::<i64>().ok())
+        .ok_or(AppError::NotFound("household"))?;
+    let program = query
+        .program
+        .as_deref()
+        .and_then(Program::parse)
+        .unwrap_or(Program::ImmigrationFee);
     let data = form_data(&state, household_id, program).await?;
     let mut values = Values::default();
     for i in 0..LINE_ROWS {
         values.set(format!("lines[{i}].filing"), Filing::Paper);
     }
-    Ok(page(&ctx, &title_for(&ctx, program), application_form(&ctx, &data, &values, &FieldErrors::new())))
+    Ok(page(
+        &ctx,
+        &title_for(&ctx, program),
+        application_form(&ctx, &data, &values, &FieldErrors::new()),
+    ))
 }
 
-async fn create(State(state): State<AppState>, ctx: Ctx, WebForm(pairs): WebForm<Vec<(String, String)>>) -> AppResult<Response> {
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
     user.require(&[Role::Caseworker])?;
     let values = Values::from_pairs(pairs);
@@ -269,23 +345,56 @@ async fn create(State(state): State<AppState>, ctx: Ctx, WebForm(pairs): WebForm
         Ok(app) => Ok(Redirect::to(&format!("/applications/{}", app.id)).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
             drop(conn);
-            let household_id = values.opt("household_id").and_then(|s| s.parse().ok()).ok_or(AppError::NotFound("household"))?;
-            let program = values.opt("program").as_deref().and_then(Program::parse).unwrap_or(Program::ImmigrationFee);
+            let household_id = values
+                .opt("household_id")
+                .and_then(|s| s.parse().ok())
+                .ok_or(AppError::NotFound("household"))?;
+            let program = values
+                .opt("program")
+                .as_deref()
+                .and_then(Program::parse)
+                .unwrap_or(Program::ImmigrationFee);
             let data = form_data(&state, household_id, program).await?;
             let errors = errors_for_rows(&values, fields);
             let body = application_form(&ctx, &data, &values, &errors);
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &title_for(&ctx, program), body)).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&ctx, &title_for(&ctx, program), body),
+            )
+                .into_response())
         }
         Err(e) => Err(e),
     }
 }
 
-fn application_view(ctx: &Ctx, a: &Application, doc_values: &Values, doc_errors: &FieldErrors) -> Markup {
+fn application_view(
+    ctx: &Ctx,
+    a: &Application,
+    doc_values: &Values,
+    doc_errors: &FieldErrors,
+) -> Markup {
     let is_caseworker = ctx.user.as_ref().is_some_and(|u| u.has(Role::Caseworker));
-    let may_withdraw = ctx.user.as_ref().is_some_and(|u| u.has(Role::Caseworker) || u.has(Role::Admin));
-    let doc_form = Form { ctx, values: doc_values, errors: doc_errors };
-    let kinds: Vec<(String, String)> = DocumentKind::ALL.iter().map(|k| (k.as_str().to_owned(), ctx.label("document", k))).collect();
-    let accepts_documents = matches!(a.status, Status::Draft | Status::Submitted | Status::Eligible | Status::Ineligible | Status::NeedsReview);
+    let may_withdraw = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.has(Role::Caseworker) || u.has(Role::Admin));
+    let doc_form = Form {
+        ctx,
+        values: doc_values,
+        errors: doc_errors,
+    };
+    let kinds: Vec<(String, String)> = DocumentKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_owned(), ctx.label("document", k)))
+        .collect();
+    let accepts_documents = matches!(
+        a.status,
+        Status::Draft
+            | Status::Submitted
+            | Status::Eligible
+            | Status::Ineligible
+            | Status::NeedsReview
+    );
     html! {
         dl {
             dt { (ctx.t("field-status")) } dd { span class="status" { (ctx.label("status", a.status)) } }
@@ -380,20 +489,40 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<
     let user = ctx.require_user()?.clone();
     let mut conn = state.pool.get().await?;
     let a = super::view(&mut conn, &user, id, Channel::Web).await?;
-    Ok(page(&ctx, &a.number, application_view(&ctx, &a, &Values::default(), &FieldErrors::new())))
+    Ok(page(
+        &ctx,
+        &a.number,
+        application_view(&ctx, &a, &Values::default(), &FieldErrors::new()),
+    ))
 }
 
-async fn add_document(State(state): State<AppState>, ctx: Ctx, Id(id): Id, WebForm(pairs): WebForm<Vec<(String, String)>>) -> AppResult<Response> {
+async fn add_document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
     user.require(&[Role::Caseworker])?;
     let values = Values::from_pairs(pairs);
-    let input = DocumentInput { kind: values.opt("kind"), note: values.opt("note") };
+    let input = DocumentInput {
+        kind: values.opt("kind"),
+        note: values.opt("note"),
+    };
     let mut conn = state.pool.get().await?;
     match super::add_document(&mut conn, user.id, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
             let a = super::view(&mut conn, &user, id, Channel::Web).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &a.number, application_view(&ctx, &a, &values, &fields))).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(
+                    &ctx,
+                    &a.number,
+                    application_view(&ctx, &a, &values, &fields),
+                ),
+            )
+                .into_response())
         }
         Err(e) => Err(e),
     }
@@ -407,7 +536,12 @@ async fn submit(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResul
     Ok(Redirect::to(&format!("/applications/{id}")))
 }
 
-async fn withdraw(State(state): State<AppState>, ctx: Ctx, Id(id): Id, WebForm(pairs): WebForm<Vec<(String, String)>>) -> AppResult<Redirect> {
+async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Redirect> {
     let user = ctx.require_user()?.clone();
     user.require(&[Role::Caseworker, Role::Admin])?;
     let values = Values::from_pairs(pairs);

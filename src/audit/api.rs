@@ -32,10 +32,16 @@ async fn list(
     user.require(&[Role::Admin])?;
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let entity_id = match query.entity_id.as_deref().filter(|s| !s.is_empty()) {
-        Some(text) => Some(text.parse::<i64>().map_err(|_| AppError::BadRequest("entity_id must be a number".into()))?),
+        Some(text) => Some(
+            text.parse::<i64>()
+                .map_err(|_| AppError::BadRequest("entity_id must be a number".into()))?,
+        ),
         None => None,
     };
-    let filter = AuditFilter { entity_type: query.entity_type.filter(|s| !s.is_empty()), entity_id };
+    let filter = AuditFilter {
+        entity_type: query.entity_type.filter(|s| !s.is_empty()),
+        entity_id,
+    };
     let mut conn = state.pool.get().await?;
     let rows = super::list(&mut conn, &filter, paging.after, paging.limit + 1).await?;
     // Newest first: the cursor is the smallest id seen.

@@ -91,7 +91,9 @@ pub async fn list(
     before_id: Option<i64>,
     limit: i64,
 ) -> AppResult<Vec<AuditEntry>> {
-    let mut query = audit_log::table.select(AuditEntry::as_select()).into_boxed();
+    let mut query = audit_log::table
+        .select(AuditEntry::as_select())
+        .into_boxed();
     if let Some(t) = &filter.entity_type {
         query = query.filter(audit_log::entity_type.eq(t.clone()));
     }
@@ -101,7 +103,11 @@ pub async fn list(
     if let Some(before) = before_id {
         query = query.filter(audit_log::id.lt(before));
     }
-    Ok(query.order(audit_log::id.desc()).limit(limit).load(conn).await?)
+    Ok(query
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .load(conn)
+        .await?)
 }
 
 /// What changed between two JSON snapshots of a record: `{field: {"from": a, "to": b}}`.

@@ -45,7 +45,13 @@ pub struct Me {
 
 impl From<&User> for Me {
     fn from(u: &User) -> Me {
-        Me { id: u.id, email: u.email.clone(), name: u.name.clone(), roles: u.roles.clone(), language: u.language }
+        Me {
+            id: u.id,
+            email: u.email.clone(),
+            name: u.name.clone(),
+            roles: u.roles.clone(),
+            language: u.language,
+        }
     }
 }
 
@@ -62,10 +68,22 @@ async fn create_token(
         return Err(e.into());
     }
     let mut conn = state.pool.get().await?;
-    let user = crate::auth::sign_in(&mut conn, &email.unwrap_or_default(), credentials.password.as_deref().unwrap_or("")).await?;
+    let user = crate::auth::sign_in(
+        &mut conn,
+        &email.unwrap_or_default(),
+        credentials.password.as_deref().unwrap_or(""),
+    )
+    .await?;
     let ttl = Duration::hours(state.config.token_ttl_hours);
     let (token, expires_at) = crate::auth::issue_token(&mut conn, &user, ttl).await?;
-    Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at, user: Me::from(&user) })))
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenResponse {
+            token,
+            expires_at,
+            user: Me::from(&user),
+        }),
+    ))
 }
 
 async fn me(user: CurrentUser) -> Json<Me> {
@@ -86,5 +104,7 @@ async fn update_me(
     if let Some(language) = changes.language {
         crate::users::set_language(&mut conn, &user, language).await?;
     }
-    Ok(Json(Me::from(&crate::users::find(&mut conn, user.id).await?)))
+    Ok(Json(Me::from(
+        &crate::users::find(&mut conn, user.id).await?,
+    )))
 }

@@ -56,7 +56,9 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
             .extensions
             .get::<CurrentUser>()
             .cloned()
-            .ok_or(AppError::Unauthorized("sign in first: send a bearer token or a session cookie"))
+            .ok_or(AppError::Unauthorized(
+                "sign in first: send a bearer token or a session cookie",
+            ))
     }
 }
 
@@ -97,33 +99,51 @@ pub async fn authenticate(State(state): State<AppState>, request: Request, next:
 
 async fn resolve(state: &AppState, parts: &mut Parts, body: Body) -> Result<Body, AppError> {
     let mut body = body;
-    let current = if let Some(token) = bearer(&parts.headers) {
-        let mut conn = state.pool.get().await?;
-        let user = crate::auth::user_for_token(&mut conn, token)
-            .await?
-            .ok_or(AppError::Unauthorized("the token is unknown or has expired"))?;
-        Some(CurrentUser { user, via: AuthVia::Token })
-    } else {
-        let jar = SignedCookieJar::from_headers(&parts.headers, state.cookie_key.clone());
-        match jar.get(SESSION_COOKIE) {
-            Some(cookie) => {
-                let mut conn = state.pool.get().await?;
-                crate::auth::session(&mut conn, cookie.value()).await?.map(|(user, csrf)| CurrentUser {
-                    user,
-                    via: AuthVia::Session { token: cookie.value().to_owned(), csrf },
-                })
+    let current =
+        if let Some(token) = bearer(&parts.headers) {
+            let mut conn = state.pool.get().await?;
+            let user = crate::auth::user_for_token(&mut conn, token).await?.ok_or(
+                AppError::Unauthorized("the token is unknown or has expired"),
+            )?;
+            Some(CurrentUser {
+                user,
+                via: AuthVia::Token,
+            })
+        } else {
+            let jar = SignedCookieJar::from_headers(&parts.headers, state.cookie_key.clone());
+            match jar.get(SESSION_COOKIE) {
+                Some(cookie) => {
+                    let mut conn = state.pool.get().await?;
+                    crate::auth::session(&mut conn, cookie.value())
+                        .await?
+                        .map(|(user, csrf)| CurrentUser {
+                            user,
+                            via: AuthVia::Session {
+                                token: cookie.value().to_owned(),
+                                csrf,
+                            },
+                        })
+                }
+                None => None,
             }
-            None => None,
-        }
-    };
-    if let Some(CurrentUser { via: AuthVia::Session { csrf, .. }, .. }) = &current
+        };
+    if let Some(CurrentUser {
+        via: AuthVia::Session { csrf, .. },
+        ..
+    }) = &current
         && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
     {
-        let presented = match parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        let presented = match parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+        {
             Some(header) => Some(header.to_owned()),
             None if is_form(&parts.headers) => {
                 // The form itself carries the token; read it and hand the body on unchanged.
-                let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| AppError::PayloadTooLarge)?;
+                let bytes = to_bytes(body, BODY_LIMIT)
+                    .await
+                    .map_err(|_| AppError::PayloadTooLarge)?;
                 let token = form_urlencoded_field(&bytes, "csrf_token");
                 body = Body::from(bytes);
                 token

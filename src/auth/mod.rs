@@ -38,25 +38,47 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
 pub async fn sign_in(conn: &mut AsyncPgConnection, email: &str, password: &str) -> AppResult<User> {
     let found = crate::users::find_for_sign_in(conn, email).await?;
     let password = password.to_owned();
-    let hash = found.as_ref().map_or_else(|| DUMMY_HASH.clone(), |(_, h)| h.clone());
+    let hash = found
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.clone(), |(_, h)| h.clone());
     let ok = tokio::task::spawn_blocking(move || crate::users::verify_password(&password, &hash))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     match found {
         Some((user, _)) if ok => {
-            audit::record(conn, Some(user.id), "sign_in", "user", Some(user.id), json!({})).await?;
+            audit::record(
+                conn,
+                Some(user.id),
+                "sign_in",
+                "user",
+                Some(user.id),
+                json!({}),
+            )
+            .await?;
             Ok(user)
         }
         found => {
             let email: String = email.trim().chars().take(200).collect();
-            audit::record(conn, None, "sign_in_failed", "user", found.map(|(u, _)| u.id), json!({"email": email})).await?;
+            audit::record(
+                conn,
+                None,
+                "sign_in_failed",
+                "user",
+                found.map(|(u, _)| u.id),
+                json!({"email": email}),
+            )
+            .await?;
             Err(AppError::Unauthorized("wrong email or password"))
         }
     }
 }
 
 /// Issues an API token for `user`, valid for `ttl`.
-pub async fn issue_token(conn: &mut AsyncPgConnection, user: &User, ttl: Duration) -> AppResult<(String, DateTime<Utc>)> {
+pub async fn issue_token(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    ttl: Duration,
+) -> AppResult<(String, DateTime<Utc>)> {
     let token = random_token();
     let expires_at = Utc::now() + ttl;
     let token_for_row = token.clone();
@@ -72,7 +94,15 @@ pub async fn issue_token(conn: &mut AsyncPgConnection, user: &User, ttl: Duratio
                 .returning(api_tokens::id)
                 .get_result(conn)
                 .await?;
-            audit::record(conn, Some(user.id), "create", "api_token", Some(id), json!({"expires_at": expires_at})).await?;
+            audit::record(
+                conn,
+                Some(user.id),
+                "create",
+                "api_token",
+                Some(id),
+                json!({"expires_at": expires_at}),
+            )
+            .await?;
             Ok::<_, AppError>(())
         }
     })
@@ -98,7 +128,11 @@ pub async fn user_for_token(conn: &mut AsyncPgConnection, token: &str) -> AppRes
 }
 
 /// A new browser session: returns the cookie's secret.
-pub async fn start_session(conn: &mut AsyncPgConnection, user: &User, ttl: Duration) -> AppResult<String> {
+pub async fn start_session(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    ttl: Duration,
+) -> AppResult<String> {
     let token = random_token();
     diesel::insert_into(sessions::table)
         .values((
@@ -113,7 +147,10 @@ pub async fn start_session(conn: &mut AsyncPgConnection, user: &User, ttl: Durat
 }
 
 /// The user and CSRF token of a live session.
-pub async fn session(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Option<(User, String)>> {
+pub async fn session(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+) -> AppResult<Option<(User, String)>> {
     let row: Option<(i64, String)> = sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(digest(token)))
@@ -132,10 +169,20 @@ pub async fn session(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Opt
 /// Signs a browser out: the session row goes, so the cookie is worthless even if kept.
 pub async fn end_session(conn: &mut AsyncPgConnection, user: &User, token: &str) -> AppResult<()> {
     conn.transaction(async move |conn| {
-            diesel::delete(sessions::table.filter(sessions::token_hash.eq(digest(token)))).execute(conn).await?;
-            audit::record(conn, Some(user.id), "sign_out", "user", Some(user.id), json!({})).await?;
-            Ok::<_, AppError>(())
-        })
+        diesel::delete(sessions::table.filter(sessions::token_hash.eq(digest(token))))
+            .execute(conn)
+            .await?;
+        audit::record(
+            conn,
+            Some(user.id),
+            "sign_out",
+            "user",
+            Some(user.id),
+            json!({}),
+        )
+        .await?;
+        Ok::<_, AppError>(())
+    })
     .await
 }
 

@@ -12,7 +12,9 @@ use anyhow::Context;
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
-use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{
+    AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, SimpleAsyncConnection,
+};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 
@@ -26,7 +28,9 @@ pub type DbConn = Object<AsyncPgConnection>;
 
 /// Creates the database named in `url` if the server does not have it yet.
 pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
-    let config: tokio_postgres::Config = url.parse().context("DATABASE_URL is not a PostgreSQL URL")?;
+    let config: tokio_postgres::Config = url
+        .parse()
+        .context("DATABASE_URL is not a PostgreSQL URL")?;
     let name = config.get_dbname().unwrap_or("postgres").to_owned();
     let mut maintenance = config.clone();
     maintenance.dbname("postgres");
@@ -35,10 +39,16 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
         .await
         .context("cannot reach PostgreSQL (is it running? see DATABASE_URL)")?;
     let driver = tokio::spawn(connection);
-    let exists = client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await?.is_some();
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .await?
+        .is_some();
     if !exists {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-        match client.batch_execute(&format!("CREATE DATABASE {quoted}")).await {
+        match client
+            .batch_execute(&format!("CREATE DATABASE {quoted}"))
+            .await
+        {
             Ok(()) => tracing::info!(database = %name, "created the database"),
             // Another process created it first.
             Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
@@ -52,7 +62,9 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
 
 /// Applies pending migrations; returns the versions it applied.
 pub async fn run_migrations(url: &str) -> anyhow::Result<Vec<String>> {
-    let conn = AsyncPgConnection::establish(url).await.context("cannot connect to the database")?;
+    let conn = AsyncPgConnection::establish(url)
+        .await
+        .context("cannot connect to the database")?;
     tokio::task::spawn_blocking(move || {
         let mut harness = AsyncMigrationHarness::new(conn);
         let applied = harness

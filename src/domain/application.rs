@@ -58,7 +58,11 @@ pub struct FeeLineRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProgramDetails {
     ImmigrationFee(Vec<FeeLineRequest>),
-    Emergency { category: EmergencyCategory, amount: Money, story: String },
+    Emergency {
+        category: EmergencyCategory,
+        amount: Money,
+        story: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,12 +103,23 @@ fn parse_line(e: &mut FieldErrors, i: usize, line: &FeeLineInput) -> Option<FeeL
             None
         }
         Some(text) => normalize_form_code(text).or_else(|| {
-            e.add(field("form"), Problem::new("err-form-unknown").arg("form", text));
+            e.add(
+                field("form"),
+                Problem::new("err-form-unknown").arg("form", text),
+            );
             None
         }),
     };
-    let category = optional_text(e, &field("category"), line.category.as_deref(), 10).unwrap_or_default();
-    let filing = required_choice(e, &field("filing"), line.filing.as_deref(), Filing::parse, Filing::ALL, Filing::as_str);
+    let category =
+        optional_text(e, &field("category"), line.category.as_deref(), 10).unwrap_or_default();
+    let filing = required_choice(
+        e,
+        &field("filing"),
+        line.filing.as_deref(),
+        Filing::parse,
+        Filing::ALL,
+        Filing::as_str,
+    );
     let beneficiary = match &line.beneficiary {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => match n.as_i64() {
@@ -115,7 +130,9 @@ fn parse_line(e: &mut FieldErrors, i: usize, line: &FeeLineInput) -> Option<FeeL
             }
         },
         Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) => optional_text(e, &field("beneficiary"), Some(s), SHORT_TEXT).map(Beneficiary::Name),
+        Some(Value::String(s)) => {
+            optional_text(e, &field("beneficiary"), Some(s), SHORT_TEXT).map(Beneficiary::Name)
+        }
         Some(_) => {
             e.add(field("beneficiary"), Problem::new("err-beneficiary"));
             None
@@ -125,7 +142,12 @@ fn parse_line(e: &mut FieldErrors, i: usize, line: &FeeLineInput) -> Option<FeeL
     if amount.is_some_and(Money::is_zero) {
         e.add(field("amount"), Problem::new("err-amount-positive"));
     }
-    let override_reason = optional_text(e, &field("override_reason"), line.override_reason.as_deref(), SHORT_TEXT);
+    let override_reason = optional_text(
+        e,
+        &field("override_reason"),
+        line.override_reason.as_deref(),
+        SHORT_TEXT,
+    );
     Some(FeeLineRequest {
         form: form?,
         category,
@@ -154,26 +176,53 @@ fn parse_emergency(e: &mut FieldErrors, input: Option<&EmergencyInput>) -> Optio
         e.add("emergency.amount", Problem::new("err-amount-positive"));
     }
     let story = required_text(e, "emergency.story", input.story.as_deref(), LONG_TEXT);
-    Some(ProgramDetails::Emergency { category: category?, amount: amount?, story: story? })
+    Some(ProgramDetails::Emergency {
+        category: category?,
+        amount: amount?,
+        story: story?,
+    })
 }
 
 impl ApplicationInput {
     pub fn parse(&self) -> Result<NewApplication, FieldErrors> {
         let mut e = FieldErrors::new();
-        let household_id = required_int(&mut e, "household_id", self.household_id.as_ref(), 1, i64::MAX);
-        let site = required_text(&mut e, "site", self.site.as_deref(), 10).map(|s| s.to_ascii_uppercase());
-        let program =
-            required_choice(&mut e, "program", self.program.as_deref(), Program::parse, Program::ALL, Program::as_str);
+        let household_id = required_int(
+            &mut e,
+            "household_id",
+            self.household_id.as_ref(),
+            1,
+            i64::MAX,
+        );
+        let site =
+            required_text(&mut e, "site", self.site.as_deref(), 10).map(|s| s.to_ascii_uppercase());
+        let program = required_choice(
+            &mut e,
+            "program",
+            self.program.as_deref(),
+            Program::parse,
+            Program::ALL,
+            Program::as_str,
+        );
         let details = match program {
             Some(Program::ImmigrationFee) => {
                 let lines = self.lines.as_deref().unwrap_or_default();
                 if lines.is_empty() {
                     e.add("lines", Problem::new("err-lines-required"));
                 } else if lines.len() > MAX_FEE_LINES {
-                    e.add("lines", Problem::new("err-too-many").arg("max", MAX_FEE_LINES));
+                    e.add(
+                        "lines",
+                        Problem::new("err-too-many").arg("max", MAX_FEE_LINES),
+                    );
                 }
-                let parsed: Vec<_> = lines.iter().enumerate().map(|(i, l)| parse_line(&mut e, i, l)).collect();
-                parsed.into_iter().collect::<Option<Vec<_>>>().map(ProgramDetails::ImmigrationFee)
+                let parsed: Vec<_> = lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| parse_line(&mut e, i, l))
+                    .collect();
+                parsed
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map(ProgramDetails::ImmigrationFee)
             }
             Some(Program::Emergency) => parse_emergency(&mut e, self.emergency.as_ref()),
             None => None,
@@ -207,7 +256,14 @@ pub struct DocumentInput {
 impl DocumentInput {
     pub fn parse(&self) -> Result<(DocumentKind, Option<String>), FieldErrors> {
         let mut e = FieldErrors::new();
-        let kind = required_choice(&mut e, "kind", self.kind.as_deref(), DocumentKind::parse, DocumentKind::ALL, DocumentKind::as_str);
+        let kind = required_choice(
+            &mut e,
+            "kind",
+            self.kind.as_deref(),
+            DocumentKind::parse,
+            DocumentKind::ALL,
+            DocumentKind::as_str,
+        );
         let note = optional_text(&mut e, "note", self.note.as_deref(), LONG_TEXT);
         e.finish(|| (kind.expect("checked"), note))
     }
@@ -219,7 +275,9 @@ mod tests {
     use serde_json::json;
 
     fn parse(v: Value) -> Result<NewApplication, FieldErrors> {
-        serde_json::from_value::<ApplicationInput>(v).unwrap().parse()
+        serde_json::from_value::<ApplicationInput>(v)
+            .unwrap()
+            .parse()
     }
 
     #[test]
@@ -239,10 +297,15 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(app.site, "LA");
-        let ProgramDetails::ImmigrationFee(lines) = app.details else { panic!() };
+        let ProgramDetails::ImmigrationFee(lines) = app.details else {
+            panic!()
+        };
         assert_eq!(lines[0].form, "N-400");
         assert_eq!(lines[0].amount, None);
-        assert_eq!(lines[0].beneficiary, Some(Beneficiary::Name("Kim Minjun".into())));
+        assert_eq!(
+            lines[0].beneficiary,
+            Some(Beneficiary::Name("Kim Minjun".into()))
+        );
     }
 
     #[test]
@@ -250,7 +313,10 @@ mod tests {
         let e = parse(json!({"household_id": 7, "site": "LA", "program": "emergency", "emergency": {"category": "flood", "amount": "0"}}))
             .unwrap_err();
         assert_eq!(e.get("emergency.category").unwrap().key, "err-choice");
-        assert_eq!(e.get("emergency.amount").unwrap().key, "err-amount-positive");
+        assert_eq!(
+            e.get("emergency.amount").unwrap().key,
+            "err-amount-positive"
+        );
         assert_eq!(e.get("emergency.story").unwrap().key, "err-required");
         let e = parse(json!({"household_id": 7, "site": "LA", "program": "loan"})).unwrap_err();
         assert_eq!(e.get("program").unwrap().key, "err-choice");
@@ -258,10 +324,15 @@ mod tests {
 
     #[test]
     fn fee_lines_need_a_known_shape() {
-        let e = parse(json!({"household_id": 7, "site": "LA", "program": "immigration_fee", "lines": []})).unwrap_err();
+        let e = parse(
+            json!({"household_id": 7, "site": "LA", "program": "immigration_fee", "lines": []}),
+        )
+        .unwrap_err();
         assert_eq!(e.get("lines").unwrap().key, "err-lines-required");
-        let e = parse(json!({"household_id": 7, "site": "LA", "program": "immigration_fee",
-            "lines": [{"form": "Form 400", "filing": "fax", "amount": "12.345"}]}))
+        let e = parse(
+            json!({"household_id": 7, "site": "LA", "program": "immigration_fee",
+            "lines": [{"form": "Form 400", "filing": "fax", "amount": "12.345"}]}),
+        )
         .unwrap_err();
         assert_eq!(e.get("lines[0].form").unwrap().key, "err-form-unknown");
         assert_eq!(e.get("lines[0].filing").unwrap().key, "err-choice");
@@ -281,7 +352,10 @@ mod tests {
         };
         assert_eq!(price_fee_line(&line, fee), Ok(fee));
         line.amount = Some(Money::parse("380").unwrap());
-        assert_eq!(price_fee_line(&line, fee).unwrap_err().key, "err-fee-differs");
+        assert_eq!(
+            price_fee_line(&line, fee).unwrap_err().key,
+            "err-fee-differs"
+        );
         line.override_reason = Some("reduced fee".into());
         assert_eq!(price_fee_line(&line, fee), Ok(Money::parse("380").unwrap()));
     }

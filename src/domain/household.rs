@@ -111,21 +111,38 @@ fn parse_address(errors: &mut FieldErrors, input: &AddressInput) -> Option<Addre
             }
             known
         });
-    let postal_code = required_text(errors, "address.postal_code", input.postal_code.as_deref(), 10).filter(|p| {
+    let postal_code = required_text(
+        errors,
+        "address.postal_code",
+        input.postal_code.as_deref(),
+        10,
+    )
+    .filter(|p| {
         let bytes = p.as_bytes();
         let ok = (p.len() == 5 || (p.len() == 10 && bytes[5] == b'-'))
-            && p.chars().enumerate().all(|(i, c)| if i == 5 { c == '-' } else { c.is_ascii_digit() });
+            && p.chars()
+                .enumerate()
+                .all(|(i, c)| if i == 5 { c == '-' } else { c.is_ascii_digit() });
         if !ok {
             errors.add("address.postal_code", Problem::new("err-postal-code"));
         }
         ok
     });
-    Some(Address { line1: line1?, line2, city: city?, state: state?, postal_code: postal_code? })
+    Some(Address {
+        line1: line1?,
+        line2,
+        city: city?,
+        state: state?,
+        postal_code: postal_code?,
+    })
 }
 
 fn parse_members(errors: &mut FieldErrors, inputs: &[MemberInput], this_year: i32) -> Vec<Member> {
     if inputs.len() > MAX_MEMBERS {
-        errors.add("members", Problem::new("err-too-many").arg("max", MAX_MEMBERS));
+        errors.add(
+            "members",
+            Problem::new("err-too-many").arg("max", MAX_MEMBERS),
+        );
         return Vec::new();
     }
     inputs
@@ -142,14 +159,32 @@ fn parse_members(errors: &mut FieldErrors, inputs: &[MemberInput], this_year: i3
                 Relationship::ALL,
                 Relationship::as_str,
             );
-            let birth_year = optional_int(errors, &field("birth_year"), m.birth_year.as_ref(), 1900, this_year.into());
-            Some(Member { id: m.id, name: name?, relationship: relationship?, birth_year: birth_year.map(|y| y as i32) })
+            let birth_year = optional_int(
+                errors,
+                &field("birth_year"),
+                m.birth_year.as_ref(),
+                1900,
+                this_year.into(),
+            );
+            Some(Member {
+                id: m.id,
+                name: name?,
+                relationship: relationship?,
+                birth_year: birth_year.map(|y| y as i32),
+            })
         })
         .collect()
 }
 
 fn parse_language(errors: &mut FieldErrors, value: Option<&str>) -> Option<Language> {
-    required_choice(errors, "preferred_language", value, Language::parse, Language::ALL, Language::as_str)
+    required_choice(
+        errors,
+        "preferred_language",
+        value,
+        Language::parse,
+        Language::ALL,
+        Language::as_str,
+    )
 }
 
 impl HouseholdInput {
@@ -169,7 +204,11 @@ impl HouseholdInput {
         };
         let size = required_int(&mut e, "size", self.size.as_ref(), 1, MAX_HOUSEHOLD_SIZE);
         let income = required_money(&mut e, "annual_income", self.annual_income.as_ref());
-        let members = parse_members(&mut e, self.members.as_deref().unwrap_or_default(), this_year);
+        let members = parse_members(
+            &mut e,
+            self.members.as_deref().unwrap_or_default(),
+            this_year,
+        );
         check_members_fit(&mut e, size, &members);
         e.finish(|| NewHousehold {
             name: name.unwrap_or_default(),
@@ -185,14 +224,23 @@ impl HouseholdInput {
 
     /// Parses a change: only the fields present are checked and changed.
     /// `current_size` is the household's size now, to check the members against.
-    pub fn parse_changes(&self, this_year: i32, current_size: i32) -> Result<HouseholdChanges, FieldErrors> {
+    pub fn parse_changes(
+        &self,
+        this_year: i32,
+        current_size: i32,
+    ) -> Result<HouseholdChanges, FieldErrors> {
         let mut e = FieldErrors::new();
         let mut changes = HouseholdChanges::default();
         if self.name.is_some() {
             changes.name = required_text(&mut e, "name", self.name.as_deref(), SHORT_TEXT);
         }
         if self.name_ko.is_some() {
-            changes.name_ko = Some(optional_text(&mut e, "name_ko", self.name_ko.as_deref(), SHORT_TEXT));
+            changes.name_ko = Some(optional_text(
+                &mut e,
+                "name_ko",
+                self.name_ko.as_deref(),
+                SHORT_TEXT,
+            ));
         }
         if self.phone.is_some() {
             changes.phone = Some(parse_phone(&mut e, self.phone.as_deref()));
@@ -204,14 +252,20 @@ impl HouseholdInput {
             changes.address = parse_address(&mut e, address);
         }
         if self.size.is_some() {
-            changes.size = required_int(&mut e, "size", self.size.as_ref(), 1, MAX_HOUSEHOLD_SIZE).map(|s| s as i32);
+            changes.size = required_int(&mut e, "size", self.size.as_ref(), 1, MAX_HOUSEHOLD_SIZE)
+                .map(|s| s as i32);
         }
         if self.annual_income.is_some() {
-            changes.annual_income = required_money(&mut e, "annual_income", self.annual_income.as_ref());
+            changes.annual_income =
+                required_money(&mut e, "annual_income", self.annual_income.as_ref());
         }
         if let Some(members) = &self.members {
             let members = parse_members(&mut e, members, this_year);
-            check_members_fit(&mut e, Some(changes.size.unwrap_or(current_size).into()), &members);
+            check_members_fit(
+                &mut e,
+                Some(changes.size.unwrap_or(current_size).into()),
+                &members,
+            );
             changes.members = Some(members);
         }
         e.finish(|| changes)
@@ -223,7 +277,10 @@ fn check_members_fit(errors: &mut FieldErrors, size: Option<i64>, members: &[Mem
     if let Some(size) = size
         && members.len() as i64 > size
     {
-        errors.add("members", Problem::new("err-members-exceed-size").arg("size", size));
+        errors.add(
+            "members",
+            Problem::new("err-members-exceed-size").arg("size", size),
+        );
     }
 }
 
@@ -288,18 +345,26 @@ mod tests {
     fn members_cannot_outnumber_the_household() {
         let mut v = valid();
         v["size"] = json!(1);
-        v["members"] = json!([{"name": "a", "relationship": "self"}, {"name": "b", "relationship": "child"}]);
+        v["members"] =
+            json!([{"name": "a", "relationship": "self"}, {"name": "b", "relationship": "child"}]);
         let errors = input(v).parse_new(2026).unwrap_err();
-        assert_eq!(errors.get("members").unwrap().key, "err-members-exceed-size");
+        assert_eq!(
+            errors.get("members").unwrap().key,
+            "err-members-exceed-size"
+        );
     }
 
     #[test]
     fn changes_touch_only_what_is_sent() {
-        let c = input(json!({"phone": "", "size": "5"})).parse_changes(2026, 4).unwrap();
+        let c = input(json!({"phone": "", "size": "5"}))
+            .parse_changes(2026, 4)
+            .unwrap();
         assert_eq!(c.phone, Some(None));
         assert_eq!(c.size, Some(5));
         assert_eq!(c.name, None);
-        let e = input(json!({"name": ""})).parse_changes(2026, 4).unwrap_err();
+        let e = input(json!({"name": ""}))
+            .parse_changes(2026, 4)
+            .unwrap_err();
         assert_eq!(e.get("name").unwrap().key, "err-required");
     }
 }

@@ -18,7 +18,10 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(key: &'static str) -> Problem {
-        Problem { key, args: Vec::new() }
+        Problem {
+            key,
+            args: Vec::new(),
+        }
     }
 
     pub fn arg(mut self, name: &'static str, value: impl ToString) -> Problem {
@@ -61,7 +64,11 @@ impl FieldErrors {
 
     /// `Ok(value)` when nothing was wrong.
     pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.is_empty() { Ok(value()) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -72,7 +79,13 @@ pub const LONG_TEXT: usize = 4000;
 
 /// Trims and checks a text; `None` (with an error recorded) if it is unusable.
 /// Control characters are refused: PostgreSQL cannot store NUL, and the others only hide text.
-fn clean(errors: &mut FieldErrors, field: &str, text: &str, max: usize, multiline: bool) -> Option<String> {
+fn clean(
+    errors: &mut FieldErrors,
+    field: &str,
+    text: &str,
+    max: usize,
+    multiline: bool,
+) -> Option<String> {
     let text = text.trim();
     if text.chars().count() > max {
         errors.add(field, Problem::new("err-too-long").arg("max", max));
@@ -87,7 +100,12 @@ fn clean(errors: &mut FieldErrors, field: &str, text: &str, max: usize, multilin
 }
 
 /// A text that must be there and not blank.
-pub fn required_text(errors: &mut FieldErrors, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+pub fn required_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
     match value.map(str::trim) {
         None | Some("") => {
             errors.add(field, Problem::new("err-required"));
@@ -98,7 +116,12 @@ pub fn required_text(errors: &mut FieldErrors, field: &str, value: Option<&str>,
 }
 
 /// A text that may be absent; blank counts as absent.
-pub fn optional_text(errors: &mut FieldErrors, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+pub fn optional_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
     match value.map(str::trim) {
         None | Some("") => None,
         Some(text) => clean(errors, field, text, max, max > SHORT_TEXT),
@@ -121,7 +144,10 @@ pub fn required_choice<T: Copy>(
         }
         Some(text) => parse(text).or_else(|| {
             let allowed: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
-            errors.add(field, Problem::new("err-choice").arg("allowed", allowed.join(", ")));
+            errors.add(
+                field,
+                Problem::new("err-choice").arg("allowed", allowed.join(", ")),
+            );
             None
         }),
     }
@@ -145,15 +171,28 @@ fn is_blank(value: Option<&Value>) -> bool {
 }
 
 /// A whole number within `min..=max`; `None` if absent (no error) or wrong (error recorded).
-pub fn optional_int(errors: &mut FieldErrors, field: &str, value: Option<&Value>, min: i64, max: i64) -> Option<i64> {
+pub fn optional_int(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&Value>,
+    min: i64,
+    max: i64,
+) -> Option<i64> {
     if is_blank(value) {
         return None;
     }
-    let parsed = value.and_then(scalar_text).and_then(|t| t.parse::<i64>().ok());
+    let parsed = value
+        .and_then(scalar_text)
+        .and_then(|t| t.parse::<i64>().ok());
     match parsed {
         Some(n) if (min..=max).contains(&n) => Some(n),
         Some(_) => {
-            errors.add(field, Problem::new("err-int-range").arg("min", min).arg("max", max));
+            errors.add(
+                field,
+                Problem::new("err-int-range")
+                    .arg("min", min)
+                    .arg("max", max),
+            );
             None
         }
         None => {
@@ -163,7 +202,13 @@ pub fn optional_int(errors: &mut FieldErrors, field: &str, value: Option<&Value>
     }
 }
 
-pub fn required_int(errors: &mut FieldErrors, field: &str, value: Option<&Value>, min: i64, max: i64) -> Option<i64> {
+pub fn required_int(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&Value>,
+    min: i64,
+    max: i64,
+) -> Option<i64> {
     if is_blank(value) {
         errors.add(field, Problem::new("err-required"));
         return None;
@@ -172,7 +217,11 @@ pub fn required_int(errors: &mut FieldErrors, field: &str, value: Option<&Value>
 }
 
 /// An amount of money; `None` if absent (no error) or wrong (error recorded).
-pub fn optional_money(errors: &mut FieldErrors, field: &str, value: Option<&Value>) -> Option<Money> {
+pub fn optional_money(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&Value>,
+) -> Option<Money> {
     if is_blank(value) {
         return None;
     }
@@ -180,10 +229,16 @@ pub fn optional_money(errors: &mut FieldErrors, field: &str, value: Option<&Valu
         errors.add(field, Problem::new("err-money-format"));
         return None;
     };
-    Money::parse(&text).map_err(|e| errors.add(field, Problem::new(e.key()))).ok()
+    Money::parse(&text)
+        .map_err(|e| errors.add(field, Problem::new(e.key())))
+        .ok()
 }
 
-pub fn required_money(errors: &mut FieldErrors, field: &str, value: Option<&Value>) -> Option<Money> {
+pub fn required_money(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&Value>,
+) -> Option<Money> {
     if is_blank(value) {
         errors.add(field, Problem::new("err-required"));
         return None;
@@ -199,7 +254,10 @@ mod tests {
     #[test]
     fn texts_are_trimmed_and_blank_is_missing() {
         let mut e = FieldErrors::new();
-        assert_eq!(required_text(&mut e, "name", Some("  김민준 🙂 "), 50), Some("김민준 🙂".into()));
+        assert_eq!(
+            required_text(&mut e, "name", Some("  김민준 🙂 "), 50),
+            Some("김민준 🙂".into())
+        );
         assert_eq!(required_text(&mut e, "a", Some("   "), 50), None);
         assert_eq!(optional_text(&mut e, "b", Some(""), 50), None);
         assert_eq!(required_text(&mut e, "c", Some("x\u{0}y"), 50), None);
@@ -213,8 +271,14 @@ mod tests {
     #[test]
     fn numbers_come_as_json_numbers_or_form_text() {
         let mut e = FieldErrors::new();
-        assert_eq!(required_int(&mut e, "size", Some(&json!(4)), 1, 30), Some(4));
-        assert_eq!(required_int(&mut e, "size2", Some(&json!("4")), 1, 30), Some(4));
+        assert_eq!(
+            required_int(&mut e, "size", Some(&json!(4)), 1, 30),
+            Some(4)
+        );
+        assert_eq!(
+            required_int(&mut e, "size2", Some(&json!("4")), 1, 30),
+            Some(4)
+        );
         assert_eq!(required_int(&mut e, "zero", Some(&json!(0)), 1, 30), None);
         assert_eq!(required_int(&mut e, "frac", Some(&json!(2.5)), 1, 30), None);
         assert_eq!(required_int(&mut e, "missing", None, 1, 30), None);
@@ -226,7 +290,12 @@ mod tests {
     #[test]
     fn money_fields_report_the_money_problem() {
         let mut e = FieldErrors::new();
-        assert_eq!(required_money(&mut e, "ok", Some(&json!("48000"))).unwrap().to_string(), "48000.00");
+        assert_eq!(
+            required_money(&mut e, "ok", Some(&json!("48000")))
+                .unwrap()
+                .to_string(),
+            "48000.00"
+        );
         assert_eq!(required_money(&mut e, "neg", Some(&json!("-1"))), None);
         assert_eq!(required_money(&mut e, "three", Some(&json!("1.005"))), None);
         assert_eq!(required_money(&mut e, "obj", Some(&json!({"a": 1}))), None);

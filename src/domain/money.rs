@@ -52,7 +52,9 @@ impl Money {
             .filter(|c| *c != ',')
             .collect();
         if cleaned.is_empty()
-            || !cleaned.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
+            || !cleaned
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
         {
             // Rejects exponents (`1e400`), spaces, letters and the like.
             return Err(MoneyError::NotANumber);
@@ -196,7 +198,10 @@ mod tests {
     #[test]
     fn displays_with_thousands() {
         assert_eq!(Money::parse("760").unwrap().display(), "$760.00");
-        assert_eq!(Money::parse("1234567.8").unwrap().display(), "$1,234,567.80");
+        assert_eq!(
+            Money::parse("1234567.8").unwrap().display(),
+            "$1,234,567.80"
+        );
         assert_eq!(Money::parse("100").unwrap().display(), "$100.00");
     }
 

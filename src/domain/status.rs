@@ -46,7 +46,9 @@ pub enum Transition {
     PayInFull,
     Close,
     /// `disbursed` tells whether any money has gone out for the application.
-    Withdraw { disbursed: bool },
+    Withdraw {
+        disbursed: bool,
+    },
 }
 
 /// A transition the life cycle does not allow from the current state (HTTP 409).
@@ -67,7 +69,11 @@ impl fmt::Display for IllegalTransition {
             Transition::PayInFull => "mark as paid",
             Transition::Close => "close",
             Transition::Withdraw { disbursed: true } => {
-                return write!(f, "cannot withdraw an application once money has been disbursed (it is {})", self.from);
+                return write!(
+                    f,
+                    "cannot withdraw an application once money has been disbursed (it is {})",
+                    self.from
+                );
             }
             Transition::Withdraw { .. } => "withdraw",
         };
@@ -96,9 +102,15 @@ impl Status {
             (Submitted | Eligible | Ineligible | NeedsReview, Transition::Check(result)) => {
                 Some(result.into())
             }
-            (Eligible | Ineligible | NeedsReview, Transition::Override(result)) => Some(result.into()),
+            (Eligible | Ineligible | NeedsReview, Transition::Override(result)) => {
+                Some(result.into())
+            }
             (Eligible | NeedsReview, Transition::Approve | Transition::Deny) => {
-                Some(if transition == Transition::Approve { Approved } else { Denied })
+                Some(if transition == Transition::Approve {
+                    Approved
+                } else {
+                    Denied
+                })
             }
             (Approved, Transition::PayInFull) => Some(Paid),
             (Paid, Transition::Close) => Some(Closed),
@@ -106,7 +118,10 @@ impl Status {
             (_, Transition::Withdraw { disbursed: false }) => Some(Withdrawn),
             _ => None,
         };
-        next.ok_or(IllegalTransition { from: self, transition })
+        next.ok_or(IllegalTransition {
+            from: self,
+            transition,
+        })
     }
 
     /// Whether a caseworker may still change what was entered.
@@ -155,20 +170,76 @@ mod tests {
         let allowed: &[(Status, Transition, Status)] = &[
             (Draft, Transition::Submit, Submitted),
             (Submitted, Transition::Check(C::Eligible), Status::Eligible),
-            (Submitted, Transition::Check(C::Ineligible), Status::Ineligible),
-            (Submitted, Transition::Check(C::NeedsReview), Status::NeedsReview),
-            (Status::Eligible, Transition::Check(C::Eligible), Status::Eligible),
-            (Status::Eligible, Transition::Check(C::Ineligible), Status::Ineligible),
-            (Status::Eligible, Transition::Check(C::NeedsReview), Status::NeedsReview),
-            (Status::Ineligible, Transition::Check(C::Eligible), Status::Eligible),
-            (Status::Ineligible, Transition::Check(C::Ineligible), Status::Ineligible),
-            (Status::Ineligible, Transition::Check(C::NeedsReview), Status::NeedsReview),
-            (Status::NeedsReview, Transition::Check(C::Eligible), Status::Eligible),
-            (Status::NeedsReview, Transition::Check(C::Ineligible), Status::Ineligible),
-            (Status::NeedsReview, Transition::Check(C::NeedsReview), Status::NeedsReview),
-            (Status::Eligible, Transition::Override(C::Eligible), Status::Eligible),
-            (Status::Ineligible, Transition::Override(C::Eligible), Status::Eligible),
-            (Status::NeedsReview, Transition::Override(C::Eligible), Status::Eligible),
+            (
+                Submitted,
+                Transition::Check(C::Ineligible),
+                Status::Ineligible,
+            ),
+            (
+                Submitted,
+                Transition::Check(C::NeedsReview),
+                Status::NeedsReview,
+            ),
+            (
+                Status::Eligible,
+                Transition::Check(C::Eligible),
+                Status::Eligible,
+            ),
+            (
+                Status::Eligible,
+                Transition::Check(C::Ineligible),
+                Status::Ineligible,
+            ),
+            (
+                Status::Eligible,
+                Transition::Check(C::NeedsReview),
+                Status::NeedsReview,
+            ),
+            (
+                Status::Ineligible,
+                Transition::Check(C::Eligible),
+                Status::Eligible,
+            ),
+            (
+                Status::Ineligible,
+                Transition::Check(C::Ineligible),
+                Status::Ineligible,
+            ),
+            (
+                Status::Ineligible,
+                Transition::Check(C::NeedsReview),
+                Status::NeedsReview,
+            ),
+            (
+                Status::NeedsReview,
+                Transition::Check(C::Eligible),
+                Status::Eligible,
+            ),
+            (
+                Status::NeedsReview,
+                Transition::Check(C::Ineligible),
+                Status::Ineligible,
+            ),
+            (
+                Status::NeedsReview,
+                Transition::Check(C::NeedsReview),
+                Status::NeedsReview,
+            ),
+            (
+                Status::Eligible,
+                Transition::Override(C::Eligible),
+                Status::Eligible,
+            ),
+            (
+                Status::Ineligible,
+                Transition::Override(C::Eligible),
+                Status::Eligible,
+            ),
+            (
+                Status::NeedsReview,
+                Transition::Override(C::Eligible),
+                Status::Eligible,
+            ),
             (Status::Eligible, Transition::Approve, Approved),
             (Status::NeedsReview, Transition::Approve, Approved),
             (Status::Eligible, Transition::Deny, Denied),
@@ -197,15 +268,23 @@ mod tests {
 
     #[test]
     fn withdrawal_stops_at_the_first_disbursement() {
-        assert_eq!(Approved.apply(Transition::Withdraw { disbursed: false }), Ok(Withdrawn));
-        let err = Approved.apply(Transition::Withdraw { disbursed: true }).unwrap_err();
+        assert_eq!(
+            Approved.apply(Transition::Withdraw { disbursed: false }),
+            Ok(Withdrawn)
+        );
+        let err = Approved
+            .apply(Transition::Withdraw { disbursed: true })
+            .unwrap_err();
         assert!(err.to_string().contains("money has been disbursed"));
     }
 
     #[test]
     fn illegal_transitions_name_the_current_state() {
         let err = Submitted.apply(Transition::Submit).unwrap_err();
-        assert_eq!(err.to_string(), "cannot submit an application that is submitted");
+        assert_eq!(
+            err.to_string(),
+            "cannot submit an application that is submitted"
+        );
         assert!(Draft.apply(Transition::Approve).is_err());
         assert!(Ineligible.apply(Transition::Approve).is_err());
         assert!(Denied.apply(Transition::PayInFull).is_err());

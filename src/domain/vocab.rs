@@ -70,6 +70,8 @@ text_enum! {
     }
 }
 
+// The macro's derive list is shared, so Default is written out here.
+#[allow(clippy::derivable_impls)]
 impl Default for Language {
     fn default() -> Self {
         Language::En
@@ -106,7 +108,10 @@ mod tests {
     #[test]
     fn unknown_value_names_the_allowed_ones() {
         let err = serde_json::from_str::<Program>("\"loan\"").unwrap_err();
-        assert!(err.to_string().contains("immigration_fee, emergency"), "{err}");
+        assert!(
+            err.to_string().contains("immigration_fee, emergency"),
+            "{err}"
+        );
     }
 
     #[test]

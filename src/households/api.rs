@@ -39,7 +39,9 @@ async fn search(
     user.require(READERS)?;
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(super::search(&mut conn, query.q.as_deref().unwrap_or(""), paging).await?))
+    Ok(Json(
+        super::search(&mut conn, query.q.as_deref().unwrap_or(""), paging).await?,
+    ))
 }
 
 async fn create(
@@ -49,13 +51,22 @@ async fn create(
 ) -> AppResult<(StatusCode, Json<Household>)> {
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
-    Ok((StatusCode::CREATED, Json(super::create(&mut conn, user.id, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(super::create(&mut conn, user.id, &input).await?),
+    ))
 }
 
-async fn show(State(state): State<AppState>, user: CurrentUser, Id(id): Id) -> AppResult<Json<Household>> {
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+) -> AppResult<Json<Household>> {
     user.require(READERS)?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(super::view(&mut conn, user.id, id, Channel::Api).await?))
+    Ok(Json(
+        super::view(&mut conn, user.id, id, Channel::Api).await?,
+    ))
 }
 
 async fn update(

@@ -104,7 +104,11 @@ fn money(d: Decimal) -> Money {
 }
 
 impl HouseholdRow {
-    fn into_household(self, members: Vec<MemberRow>, applications: Vec<ApplicationSummary>) -> Household {
+    fn into_household(
+        self,
+        members: Vec<MemberRow>,
+        applications: Vec<ApplicationSummary>,
+    ) -> Household {
         Household {
             id: self.id,
             name: self.name,
@@ -143,7 +147,11 @@ fn this_year() -> i32 {
     Utc::now().year()
 }
 
-async fn insert_members(conn: &mut AsyncPgConnection, household_id: i64, members: &[Member]) -> AppResult<()> {
+async fn insert_members(
+    conn: &mut AsyncPgConnection,
+    household_id: i64,
+    members: &[Member],
+) -> AppResult<()> {
     let rows: Vec<_> = members
         .iter()
         .map(|m| {
@@ -156,87 +164,137 @@ async fn insert_members(conn: &mut AsyncPgConnection, household_id: i64, members
         })
         .collect();
     if !rows.is_empty() {
-        diesel::insert_into(household_members::table).values(rows).execute(conn).await?;
+        diesel::insert_into(household_members::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
     }
     Ok(())
 }
 
 /// Parses and creates a household with its members, in one transaction with its audit row.
-pub async fn create(conn: &mut AsyncPgConnection, actor: i64, input: &HouseholdInput) -> AppResult<Household> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    input: &HouseholdInput,
+) -> AppResult<Household> {
     let new: NewHousehold = input.parse_new(this_year())?;
     if let Some(i) = new.members.iter().position(|m| m.id.is_some()) {
-        return Err(AppError::invalid_field(&format!("members[{i}].id"), Problem::new("err-member-id-on-create")));
+        return Err(AppError::invalid_field(
+            &format!("members[{i}].id"),
+            Problem::new("err-member-id-on-create"),
+        ));
     }
     conn.transaction(async move |conn| {
-            let id: i64 = diesel::insert_into(households::table)
-                .values((
-                    households::name.eq(&new.name),
-                    households::name_ko.eq(&new.name_ko),
-                    households::phone.eq(&new.phone),
-                    households::preferred_language.eq(new.preferred_language.as_str()),
-                    households::address_line1.eq(&new.address.line1),
-                    households::address_line2.eq(&new.address.line2),
-                    households::city.eq(&new.address.city),
-                    households::state.eq(&new.address.state),
-                    households::postal_code.eq(&new.address.postal_code),
-                    households::size.eq(new.size),
-                    households::annual_income.eq(new.annual_income.decimal()),
-                    households::created_by.eq(actor),
-                ))
-                .returning(households::id)
-                .get_result(conn)
-                .await?;
-            insert_members(conn, id, &new.members).await?;
-            let household = load(conn, id).await?;
-            audit::record(conn, Some(actor), "create", "household", Some(id), snapshot(&household)).await?;
-            Ok(household)
-        })
+        let id: i64 = diesel::insert_into(households::table)
+            .values((
+                households::name.eq(&new.name),
+                households::name_ko.eq(&new.name_ko),
+                households::phone.eq(&new.phone),
+                households::preferred_language.eq(new.preferred_language.as_str()),
+                households::address_line1.eq(&new.address.line1),
+                households::address_line2.eq(&new.address.line2),
+                households::city.eq(&new.address.city),
+                households::state.eq(&new.address.state),
+                households::postal_code.eq(&new.address.postal_code),
+                households::size.eq(new.size),
+                households::annual_income.eq(new.annual_income.decimal()),
+                households::created_by.eq(actor),
+            ))
+            .returning(households::id)
+            .get_result(conn)
+            .await?;
+        insert_members(conn, id, &new.members).await?;
+        let household = load(conn, id).await?;
+        audit::record(
+            conn,
+            Some(actor),
+            "create",
+            "household",
+            Some(id),
+            snapshot(&household),
+        )
+        .await?;
+        Ok(household)
+    })
     .await
 }
 
 /// Applies the fields present in `input`, in one transaction with its audit row of what changed.
-pub async fn update(conn: &mut AsyncPgConnection, actor: i64, id: i64, input: &HouseholdInput) -> AppResult<Household> {
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    id: i64,
+    input: &HouseholdInput,
+) -> AppResult<Household> {
     conn.transaction(async move |conn| {
-            let row: HouseholdRow = households::table
-                .find(id)
-                .select(HouseholdRow::as_select())
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?
-                .ok_or(AppError::NotFound("household"))?;
-            let before = load(conn, id).await?;
-            let changes: HouseholdChanges = input.parse_changes(this_year(), row.size)?;
-            apply_changes(conn, actor, &before, &changes).await?;
-            let after = load(conn, id).await?;
-            let diff = audit::diff(&snapshot(&before), &snapshot(&after));
-            audit::record(conn, Some(actor), "update", "household", Some(id), diff).await?;
-            Ok(after)
-        })
+        let row: HouseholdRow = households::table
+            .find(id)
+            .select(HouseholdRow::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or(AppError::NotFound("household"))?;
+        let before = load(conn, id).await?;
+        let changes: HouseholdChanges = input.parse_changes(this_year(), row.size)?;
+        apply_changes(conn, actor, &before, &changes).await?;
+        let after = load(conn, id).await?;
+        let diff = audit::diff(&snapshot(&before), &snapshot(&after));
+        audit::record(conn, Some(actor), "update", "household", Some(id), diff).await?;
+        Ok(after)
+    })
     .await
 }
 
-async fn apply_changes(conn: &mut AsyncPgConnection, actor: i64, before: &Household, c: &HouseholdChanges) -> AppResult<()> {
+async fn apply_changes(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    before: &Household,
+    c: &HouseholdChanges,
+) -> AppResult<()> {
     let id = before.id;
     let target = households::table.find(id);
     let now = Utc::now();
     diesel::update(target)
-        .set((households::updated_by.eq(actor), households::updated_at.eq(now)))
+        .set((
+            households::updated_by.eq(actor),
+            households::updated_at.eq(now),
+        ))
         .execute(conn)
         .await?;
     if let Some(name) = &c.name {
-        diesel::update(target).set(households::name.eq(name)).execute(conn).await?;
+        diesel::update(target)
+            .set(households::name.eq(name))
+            .execute(conn)
+            .await?;
     }
     if let Some(name_ko) = &c.name_ko {
-        diesel::update(target).set(households::name_ko.eq(name_ko)).execute(conn).await?;
+        diesel::update(target)
+            .set(households::name_ko.eq(name_ko))
+            .execute(conn)
+            .await?;
     }
     if let Some(phone) = &c.phone {
-        diesel::update(target).set(households::phone.eq(phone)).execute(conn).await?;
+        diesel::update(target)
+            .set(households::phone.eq(phone))
+            .execute(conn)
+            .await?;
     }
     if let Some(lang) = c.preferred_language {
-        diesel::update(target).set(households::preferred_language.eq(lang.as_str())).execute(conn).await?;
+        diesel::update(target)
+            .set(households::preferred_language.eq(lang.as_str()))
+            .execute(conn)
+            .await?;
     }
-    if let Some(Address { line1, line2, city, state, postal_code }) = &c.address {
+    if let Some(Address {
+        line1,
+        line2,
+        city,
+        state,
+        postal_code,
+    }) = &c.address
+    {
         diesel::update(target)
             .set((
                 households::address_line1.eq(line1),
@@ -250,12 +308,21 @@ async fn apply_changes(conn: &mut AsyncPgConnection, actor: i64, before: &Househ
     }
     if let Some(size) = c.size {
         if c.members.is_none() && before.members.len() as i32 > size {
-            return Err(AppError::invalid_field("size", Problem::new("err-size-below-members").arg("count", before.members.len())));
+            return Err(AppError::invalid_field(
+                "size",
+                Problem::new("err-size-below-members").arg("count", before.members.len()),
+            ));
         }
-        diesel::update(target).set(households::size.eq(size)).execute(conn).await?;
+        diesel::update(target)
+            .set(households::size.eq(size))
+            .execute(conn)
+            .await?;
     }
     if let Some(income) = c.annual_income {
-        diesel::update(target).set(households::annual_income.eq(income.decimal())).execute(conn).await?;
+        diesel::update(target)
+            .set(households::annual_income.eq(income.decimal()))
+            .execute(conn)
+            .await?;
     }
     if let Some(members) = &c.members {
         replace_members(conn, before, members).await?;
@@ -265,13 +332,20 @@ async fn apply_changes(conn: &mut AsyncPgConnection, actor: i64, before: &Househ
 
 /// Members with an id are changed, those without are added, and current members not
 /// listed are marked removed (never deleted: a fee line may name them).
-async fn replace_members(conn: &mut AsyncPgConnection, before: &Household, members: &[Member]) -> AppResult<()> {
+async fn replace_members(
+    conn: &mut AsyncPgConnection,
+    before: &Household,
+    members: &[Member],
+) -> AppResult<()> {
     let mut errors = FieldErrors::new();
     for (i, m) in members.iter().enumerate() {
         if let Some(mid) = m.id
             && !before.members.iter().any(|b| b.id == mid)
         {
-            errors.add(format!("members[{i}].id"), Problem::new("err-member-unknown"));
+            errors.add(
+                format!("members[{i}].id"),
+                Problem::new("err-member-unknown"),
+            );
         }
     }
     if !errors.is_empty() {
@@ -328,14 +402,16 @@ pub async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household>
         .await?;
     let applications = apps
         .into_iter()
-        .map(|(id, number, program, status, amount, created_at)| ApplicationSummary {
-            id,
-            number,
-            program: Program::parse(&program).unwrap_or(Program::Emergency),
-            status: Status::parse(&status).unwrap_or(Status::Draft),
-            requested_amount: money(amount),
-            created_at,
-        })
+        .map(
+            |(id, number, program, status, amount, created_at)| ApplicationSummary {
+                id,
+                number,
+                program: Program::parse(&program).unwrap_or(Program::Emergency),
+                status: Status::parse(&status).unwrap_or(Status::Draft),
+                requested_amount: money(amount),
+                created_at,
+            },
+        )
         .collect();
     Ok(row.into_household(members, applications))
 }
@@ -351,23 +427,41 @@ pub async fn members(conn: &mut AsyncPgConnection, household_id: i64) -> AppResu
 }
 
 /// A user reads a household: the read is logged (who, when, where from).
-pub async fn view(conn: &mut AsyncPgConnection, user_id: i64, id: i64, channel: Channel) -> AppResult<Household> {
+pub async fn view(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    id: i64,
+    channel: Channel,
+) -> AppResult<Household> {
     let household = load(conn, id).await?;
     audit::record_access(conn, user_id, "household", id, channel).await?;
     Ok(household)
 }
 
 /// Search by Latin or Hangul name (any part, any case) or by phone digits.
-pub async fn search(conn: &mut AsyncPgConnection, q: &str, paging: Paging) -> AppResult<Page<HouseholdSummary>> {
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    q: &str,
+    paging: Paging,
+) -> AppResult<Page<HouseholdSummary>> {
     let q = q.trim();
     let mut query = households::table.into_boxed();
     if !q.is_empty() {
-        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-        let by_name = households::name.ilike(pattern.clone()).or(households::name_ko.ilike(pattern).assume_not_null());
+        let by_name = households::name
+            .ilike(pattern.clone())
+            .or(households::name_ko.ilike(pattern).assume_not_null());
         query = if digits.len() >= 3 {
-            query.filter(by_name.or(households::phone_digits.like(format!("%{digits}%")).assume_not_null()))
+            query.filter(
+                by_name.or(households::phone_digits
+                    .like(format!("%{digits}%"))
+                    .assume_not_null()),
+            )
         } else {
             query.filter(by_name)
         };
@@ -375,7 +469,15 @@ pub async fn search(conn: &mut AsyncPgConnection, q: &str, paging: Paging) -> Ap
     if let Some(after) = paging.after {
         query = query.filter(households::id.gt(after));
     }
-    let rows: Vec<(i64, String, Option<String>, Option<String>, String, String, i32)> = query
+    let rows: Vec<(
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        i32,
+    )> = query
         .order(households::id)
         .limit(paging.limit + 1)
         .select((
@@ -391,7 +493,17 @@ pub async fn search(conn: &mut AsyncPgConnection, q: &str, paging: Paging) -> Ap
         .await?;
     let items = rows
         .into_iter()
-        .map(|(id, name, name_ko, phone, city, state, size)| HouseholdSummary { id, name, name_ko, phone, city, state, size })
+        .map(
+            |(id, name, name_ko, phone, city, state, size)| HouseholdSummary {
+                id,
+                name,
+                name_ko,
+                phone,
+                city,
+                state,
+                size,
+            },
+        )
         .collect();
     Ok(Page::from_rows(items, paging.limit, |h| h.id))
 }

@@ -36,7 +36,11 @@ struct SearchQuery {
     cursor: Option<String>,
 }
 
-async fn search(State(state): State<AppState>, ctx: Ctx, ApiQuery(query): ApiQuery<SearchQuery>) -> AppResult<Markup> {
+async fn search(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> AppResult<Markup> {
     ctx.require_user()?.require(super::api::READERS)?;
     let q = query.q.unwrap_or_default();
     let paging = Paging::parse(None, query.cursor.as_deref())?;
@@ -97,7 +101,10 @@ fn values_of(h: &Household) -> Values {
         v.set(format!("members[{i}].id"), m.id);
         v.set(format!("members[{i}].name"), &m.name);
         v.set(format!("members[{i}].relationship"), &m.relationship);
-        v.set(format!("members[{i}].birth_year"), m.birth_year.map(|y| y.to_string()).unwrap_or_default());
+        v.set(
+            format!("members[{i}].birth_year"),
+            m.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+        );
     }
     v
 }
@@ -105,7 +112,12 @@ fn values_of(h: &Household) -> Values {
 /// How many member rows the form shows: those entered plus blank ones.
 fn member_rows(values: &Values) -> usize {
     let filled = (0..crate::domain::household::MAX_MEMBERS)
-        .take_while(|i| values.0.keys().any(|k| k.starts_with(&format!("members[{i}]."))))
+        .take_while(|i| {
+            values
+                .0
+                .keys()
+                .any(|k| k.starts_with(&format!("members[{i}].")))
+        })
         .count();
     (filled + BLANK_MEMBER_ROWS).min(crate::domain::household::MAX_MEMBERS)
 }
@@ -113,12 +125,19 @@ fn member_rows(values: &Values) -> usize {
 /// Reads the form back into the same input the API takes.
 fn input_from(values: &Values) -> HouseholdInput {
     let members = (0..member_rows(values))
-        .filter(|i| values.opt(&format!("members[{i}].name")).is_some() || values.opt(&format!("members[{i}].id")).is_some())
+        .filter(|i| {
+            values.opt(&format!("members[{i}].name")).is_some()
+                || values.opt(&format!("members[{i}].id")).is_some()
+        })
         .map(|i| MemberInput {
-            id: values.opt(&format!("members[{i}].id")).and_then(|s| s.parse().ok()),
+            id: values
+                .opt(&format!("members[{i}].id"))
+                .and_then(|s| s.parse().ok()),
             name: values.opt(&format!("members[{i}].name")),
             relationship: values.opt(&format!("members[{i}].relationship")),
-            birth_year: values.opt(&format!("members[{i}].birth_year")).map(serde_json::Value::String),
+            birth_year: values
+                .opt(&format!("members[{i}].birth_year"))
+                .map(serde_json::Value::String),
         })
         .collect();
     HouseholdInput {
@@ -142,7 +161,10 @@ fn input_from(values: &Values) -> HouseholdInput {
 /// Field problems keyed by the form's member rows (blank rows are skipped when parsing).
 fn errors_for_rows(values: &Values, errors: FieldErrors) -> FieldErrors {
     let rows: Vec<usize> = (0..member_rows(values))
-        .filter(|i| values.opt(&format!("members[{i}].name")).is_some() || values.opt(&format!("members[{i}].id")).is_some())
+        .filter(|i| {
+            values.opt(&format!("members[{i}].name")).is_some()
+                || values.opt(&format!("members[{i}].id")).is_some()
+        })
         .collect();
     let mut mapped = FieldErrors::new();
     for (field, problem) in errors.iter() {
@@ -157,12 +179,30 @@ fn errors_for_rows(values: &Values, errors: FieldErrors) -> FieldErrors {
     mapped
 }
 
-fn household_form(ctx: &Ctx, action: &str, values: &Values, errors: &FieldErrors, submit_key: &str) -> Markup {
-    let form = Form { ctx, values, errors };
-    let languages = vec![("ko".to_owned(), "한국어 (Korean)".to_owned()), ("en".to_owned(), "English".to_owned())];
-    let states: Vec<(String, String)> = US_STATES.iter().map(|s| (s.to_string(), s.to_string())).collect();
-    let relationships: Vec<(String, String)> =
-        Relationship::ALL.iter().map(|r| (r.as_str().to_owned(), ctx.label("relationship", r))).collect();
+fn household_form(
+    ctx: &Ctx,
+    action: &str,
+    values: &Values,
+    errors: &FieldErrors,
+    submit_key: &str,
+) -> Markup {
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
+    let languages = vec![
+        ("ko".to_owned(), "한국어 (Korean)".to_owned()),
+        ("en".to_owned(), "English".to_owned()),
+    ];
+    let states: Vec<(String, String)> = US_STATES
+        .iter()
+        .map(|s| (s.to_string(), s.to_string()))
+        .collect();
+    let relationships: Vec<(String, String)> = Relationship::ALL
+        .iter()
+        .map(|r| (r.as_str().to_owned(), ctx.label("relationship", r)))
+        .collect();
     html! {
         (form.summary())
         form method="post" action=(action) {
@@ -212,10 +252,24 @@ async fn new_form(ctx: Ctx) -> AppResult<Markup> {
     ctx.require_user()?.require(&[Role::Caseworker])?;
     let mut values = Values::default();
     values.set("preferred_language", ctx.lang);
-    Ok(page(&ctx, &ctx.t("household-new"), household_form(&ctx, "/households", &values, &FieldErrors::new(), "household-create")))
+    Ok(page(
+        &ctx,
+        &ctx.t("household-new"),
+        household_form(
+            &ctx,
+            "/households",
+            &values,
+            &FieldErrors::new(),
+            "household-create",
+        ),
+    ))
 }
 
-async fn create(State(state): State<AppState>, ctx: Ctx, WebForm(pairs): WebForm<Vec<(String, String)>>) -> AppResult<Response> {
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
     user.require(&[Role::Caseworker])?;
     let values = Values::from_pairs(pairs);
@@ -225,7 +279,11 @@ async fn create(State(state): State<AppState>, ctx: Ctx, WebForm(pairs): WebForm
         Err(AppError::Invalid { fields, .. }) => {
             let errors = errors_for_rows(&values, fields);
             let body = household_form(&ctx, "/households", &values, &errors, "household-create");
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &ctx.t("household-new"), body)).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&ctx, &ctx.t("household-new"), body),
+            )
+                .into_response())
         }
         Err(e) => Err(e),
     }
@@ -237,10 +295,25 @@ async fn edit_form(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRe
     let mut conn = state.pool.get().await?;
     let household = super::view(&mut conn, user.id, id, Channel::Web).await?;
     let action = format!("/households/{id}/edit");
-    Ok(page(&ctx, &ctx.t("household-edit"), household_form(&ctx, &action, &values_of(&household), &FieldErrors::new(), "save")))
+    Ok(page(
+        &ctx,
+        &ctx.t("household-edit"),
+        household_form(
+            &ctx,
+            &action,
+            &values_of(&household),
+            &FieldErrors::new(),
+            "save",
+        ),
+    ))
 }
 
-async fn update(State(state): State<AppState>, ctx: Ctx, Id(id): Id, WebForm(pairs): WebForm<Vec<(String, String)>>) -> AppResult<Response> {
+async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
     user.require(&[Role::Caseworker])?;
     let values = Values::from_pairs(pairs);
@@ -249,8 +322,18 @@ async fn update(State(state): State<AppState>, ctx: Ctx, Id(id): Id, WebForm(pai
         Ok(_) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
             let errors = errors_for_rows(&values, fields);
-            let body = household_form(&ctx, &format!("/households/{id}/edit"), &values, &errors, "save");
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &ctx.t("household-edit"), body)).into_response())
+            let body = household_form(
+                &ctx,
+                &format!("/households/{id}/edit"),
+                &values,
+                &errors,
+                "save",
+            );
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&ctx, &ctx.t("household-edit"), body),
+            )
+                .into_response())
         }
         Err(e) => Err(e),
     }

@@ -27,13 +27,19 @@ async fn create(
 ) -> AppResult<(StatusCode, Json<User>)> {
     user.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
-    Ok((StatusCode::CREATED, Json(super::create(&mut conn, Some(user.id), &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(super::create(&mut conn, Some(user.id), &input).await?),
+    ))
 }
 
 async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Page<User>>> {
     user.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(Page { items: super::list(&mut conn).await?, next_cursor: None }))
+    Ok(Json(Page {
+        items: super::list(&mut conn).await?,
+        next_cursor: None,
+    }))
 }
 
 #[derive(Serialize)]
@@ -43,5 +49,7 @@ struct Sites {
 
 async fn list_sites(State(state): State<AppState>, _user: CurrentUser) -> AppResult<Json<Sites>> {
     let mut conn = state.pool.get().await?;
-    Ok(Json(Sites { items: sites::all(&mut conn).await? }))
+    Ok(Json(Sites {
+        items: sites::all(&mut conn).await?,
+    }))
 }

@@ -3,9 +3,9 @@
 pub mod api;
 pub mod web;
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -63,7 +63,11 @@ impl User {
 
     /// Ok if the user holds any of `roles`; otherwise a 403 naming them.
     pub fn require(&self, roles: &[Role]) -> AppResult<()> {
-        if roles.iter().any(|r| self.has(*r)) { Ok(()) } else { Err(AppError::MissingRole(roles.to_vec())) }
+        if roles.iter().any(|r| self.has(*r)) {
+            Ok(())
+        } else {
+            Err(AppError::MissingRole(roles.to_vec()))
+        }
     }
 }
 
@@ -90,21 +94,28 @@ struct NewUser {
 impl NewUserInput {
     fn parse(&self) -> Result<NewUser, FieldErrors> {
         let mut e = FieldErrors::new();
-        let email = required_text(&mut e, "email", self.email.as_deref(), SHORT_TEXT).filter(|email| {
-            let ok = email.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))
-                && !email.chars().any(char::is_whitespace);
-            if !ok {
-                e.add("email", Problem::new("err-email"));
-            }
-            ok
-        });
+        let email =
+            required_text(&mut e, "email", self.email.as_deref(), SHORT_TEXT).filter(|email| {
+                let ok = email
+                    .split_once('@')
+                    .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))
+                    && !email.chars().any(char::is_whitespace);
+                if !ok {
+                    e.add("email", Problem::new("err-email"));
+                }
+                ok
+            });
         let name = required_text(&mut e, "name", self.name.as_deref(), SHORT_TEXT);
         let mut roles = Vec::new();
         for text in self.roles.as_deref().unwrap_or_default() {
             match Role::parse(text.trim()) {
                 Some(role) if !roles.contains(&role) => roles.push(role),
                 Some(_) => {}
-                None => e.add("roles", Problem::new("err-choice").arg("allowed", "caseworker, board_member, accountant, admin")),
+                None => e.add(
+                    "roles",
+                    Problem::new("err-choice")
+                        .arg("allowed", "caseworker, board_member, accountant, admin"),
+                ),
             }
         }
         if roles.is_empty() {
@@ -112,12 +123,18 @@ impl NewUserInput {
         }
         let password = self.password.clone().unwrap_or_default();
         if password.chars().count() < MIN_PASSWORD_CHARS {
-            e.add("password", Problem::new("err-password-short").arg("min", MIN_PASSWORD_CHARS));
+            e.add(
+                "password",
+                Problem::new("err-password-short").arg("min", MIN_PASSWORD_CHARS),
+            );
         }
         let language = match self.language.as_deref().map(str::trim) {
             None | Some("") => Some(Language::En),
             Some(text) => Language::parse(text).or_else(|| {
-                e.add("language", Problem::new("err-choice").arg("allowed", "en, ko"));
+                e.add(
+                    "language",
+                    Problem::new("err-choice").arg("allowed", "en, ko"),
+                );
                 None
             }),
         };
@@ -141,11 +158,19 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// Creates a user; `actor` is the admin doing it (`None` from the command line).
-pub async fn create(conn: &mut AsyncPgConnection, actor: Option<i64>, input: &NewUserInput) -> AppResult<User> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    actor: Option<i64>,
+    input: &NewUserInput,
+) -> AppResult<User> {
     let new = input.parse()?;
     // Hash outside the transaction: it is slow on purpose.
     let hash = hash_password(&new.password)?;
@@ -178,13 +203,20 @@ pub async fn create(conn: &mut AsyncPgConnection, actor: Option<i64>, input: &Ne
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> AppResult<User> {
-    let row: Option<UserRow> =
-        users::table.find(id).select(UserRow::as_select()).first(conn).await.optional()?;
+    let row: Option<UserRow> = users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
     row.map(User::from).ok_or(AppError::NotFound("user"))
 }
 
 /// The user and password hash for an email, if there is an active one.
-pub async fn find_for_sign_in(conn: &mut AsyncPgConnection, email: &str) -> AppResult<Option<(User, String)>> {
+pub async fn find_for_sign_in(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> AppResult<Option<(User, String)>> {
     let row: Option<(UserRow, String)> = users::table
         .filter(users::email.eq(email.trim().to_lowercase()))
         .filter(users::active.eq(true))
@@ -196,11 +228,18 @@ pub async fn find_for_sign_in(conn: &mut AsyncPgConnection, email: &str) -> AppR
 }
 
 pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> AppResult<User> {
-    find_for_sign_in(conn, email).await?.map(|(u, _)| u).ok_or(AppError::NotFound("user"))
+    find_for_sign_in(conn, email)
+        .await?
+        .map(|(u, _)| u)
+        .ok_or(AppError::NotFound("user"))
 }
 
 pub async fn list(conn: &mut AsyncPgConnection) -> AppResult<Vec<User>> {
-    let rows: Vec<UserRow> = users::table.select(UserRow::as_select()).order(users::id).load(conn).await?;
+    let rows: Vec<UserRow> = users::table
+        .select(UserRow::as_select())
+        .order(users::id)
+        .load(conn)
+        .await?;
     Ok(rows.into_iter().map(User::from).collect())
 }
 
@@ -209,22 +248,29 @@ pub async fn count(conn: &mut AsyncPgConnection) -> AppResult<i64> {
 }
 
 /// Remembers the language a user chose.
-pub async fn set_language(conn: &mut AsyncPgConnection, user: &User, language: Language) -> AppResult<()> {
+pub async fn set_language(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    language: Language,
+) -> AppResult<()> {
     if user.language == language {
         return Ok(());
     }
     conn.transaction(async move |conn| {
-            diesel::update(users::table.find(user.id)).set(users::language.eq(language.as_str())).execute(conn).await?;
-            audit::record(
-                conn,
-                Some(user.id),
-                "update",
-                "user",
-                Some(user.id),
-                json!({"language": {"from": user.language, "to": language}}),
-            )
+        diesel::update(users::table.find(user.id))
+            .set(users::language.eq(language.as_str()))
+            .execute(conn)
             .await?;
-            Ok::<_, AppError>(())
-        })
+        audit::record(
+            conn,
+            Some(user.id),
+            "update",
+            "user",
+            Some(user.id),
+            json!({"language": {"from": user.language, "to": language}}),
+        )
+        .await?;
+        Ok::<_, AppError>(())
+    })
     .await
 }

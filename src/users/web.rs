@@ -1,10 +1,10 @@
 //! Pages: sign in, sign out, the language switch, the home page of each role, and the
 //! admin's users and audit pages.
 
+use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::{CookieJar, SignedCookieJar};
 use maud::{Markup, html};
@@ -37,7 +37,11 @@ struct NextQuery {
 }
 
 fn login_form(ctx: &Ctx, values: &Values, errors: &FieldErrors, failed: bool) -> Markup {
-    let form = Form { ctx, values, errors };
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
     page(
         ctx,
         &ctx.t("sign-in"),
@@ -79,15 +83,20 @@ async fn login(
         return Ok(login_form(&ctx, &values, &errors, false).into_response());
     }
     let mut conn = state.pool.get().await?;
-    let user = match crate::auth::sign_in(&mut conn, values.get("email"), values.get("password")).await {
-        Ok(user) => user,
-        Err(AppError::Unauthorized(_)) => {
-            let mut kept = values.clone();
-            kept.set("password", "");
-            return Ok((axum::http::StatusCode::UNAUTHORIZED, login_form(&ctx, &kept, &errors, true)).into_response());
-        }
-        Err(e) => return Err(e),
-    };
+    let user =
+        match crate::auth::sign_in(&mut conn, values.get("email"), values.get("password")).await {
+            Ok(user) => user,
+            Err(AppError::Unauthorized(_)) => {
+                let mut kept = values.clone();
+                kept.set("password", "");
+                return Ok((
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    login_form(&ctx, &kept, &errors, true),
+                )
+                    .into_response());
+            }
+            Err(e) => return Err(e),
+        };
     let ttl = chrono::Duration::hours(state.config.session_ttl_hours);
     let token = crate::auth::start_session(&mut conn, &user, ttl).await?;
     let cookie = Cookie::build((SESSION_COOKIE, token))
@@ -97,15 +106,27 @@ async fn login(
         .secure(state.config.cookie_secure)
         .max_age(time::Duration::hours(state.config.session_ttl_hours))
         .build();
-    Ok((jar.add(cookie), Redirect::to(&safe_next(values.opt("next").as_deref()))).into_response())
+    Ok((
+        jar.add(cookie),
+        Redirect::to(&safe_next(values.opt("next").as_deref())),
+    )
+        .into_response())
 }
 
-async fn logout(State(state): State<AppState>, user: CurrentUser, jar: SignedCookieJar) -> AppResult<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    jar: SignedCookieJar,
+) -> AppResult<Response> {
     if let AuthVia::Session { token, .. } = &user.via {
         let mut conn = state.pool.get().await?;
         crate::auth::end_session(&mut conn, &user, token).await?;
     }
-    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response())
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
 /// Switches the language: remembered on the user when signed in, in a cookie otherwise.
@@ -122,8 +143,16 @@ async fn language(
         let mut conn = state.pool.get().await?;
         crate::users::set_language(&mut conn, user, lang).await?;
     }
-    let cookie = Cookie::build((LANG_COOKIE, lang.as_str())).path("/").same_site(SameSite::Lax).permanent().build();
-    Ok((jar.add(cookie), Redirect::to(&safe_next(values.opt("next").as_deref()))).into_response())
+    let cookie = Cookie::build((LANG_COOKIE, lang.as_str()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .permanent()
+        .build();
+    Ok((
+        jar.add(cookie),
+        Redirect::to(&safe_next(values.opt("next").as_deref())),
+    )
+        .into_response())
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
@@ -133,7 +162,10 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
         &mut conn,
         &user,
         &crate::applications::ListFilter::default(),
-        Paging { limit: 10, after: None },
+        Paging {
+            limit: 10,
+            after: None,
+        },
     )
     .await?;
     let body = html! {
@@ -181,12 +213,28 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
 }
 
 fn role_options(ctx: &Ctx) -> Vec<(String, String)> {
-    Role::ALL.iter().map(|r| (r.as_str().to_owned(), ctx.label("role", r))).collect()
+    Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_owned(), ctx.label("role", r)))
+        .collect()
 }
 
-fn users_view(ctx: &Ctx, users: &[super::User], values: &Values, errors: &FieldErrors, created: Option<&str>) -> Markup {
-    let form = Form { ctx, values, errors };
-    let languages = vec![("ko".to_owned(), "한국어".to_owned()), ("en".to_owned(), "English".to_owned())];
+fn users_view(
+    ctx: &Ctx,
+    users: &[super::User],
+    values: &Values,
+    errors: &FieldErrors,
+    created: Option<&str>,
+) -> Markup {
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
+    let languages = vec![
+        ("ko".to_owned(), "한국어".to_owned()),
+        ("en".to_owned(), "English".to_owned()),
+    ];
     page(
         ctx,
         &ctx.t("users-title"),
@@ -213,7 +261,7 @@ fn users_view(ctx: &Ctx, users: &[super::User], values: &Values, errors: &FieldE
                 fieldset {
                     legend { (ctx.t("field-roles")) }
                     @for (value, label) in role_options(ctx) {
-                        label { input type="checkbox" name="roles" value=(value) style="width:auto" checked[values.0.get(&format!("roles:{value}")).is_some()]; " " (label) }
+                        label { input type="checkbox" name="roles" value=(value) style="width:auto" checked[values.0.contains_key(&format!("roles:{value}"))]; " " (label) }
                     }
                     @if let Some(p) = errors.get("roles") { p class="field-error" { (crate::web::i18n::problem(ctx.lang, p)) } }
                 }
@@ -229,7 +277,13 @@ async fn users_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup
     ctx.require_user()?.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
     let users = super::list(&mut conn).await?;
-    Ok(users_view(&ctx, &users, &Values::default(), &FieldErrors::new(), None))
+    Ok(users_view(
+        &ctx,
+        &users,
+        &Values::default(),
+        &FieldErrors::new(),
+        None,
+    ))
 }
 
 async fn create_user(
@@ -239,7 +293,11 @@ async fn create_user(
 ) -> AppResult<Markup> {
     let admin = ctx.require_user()?.clone();
     admin.require(&[Role::Admin])?;
-    let roles: Vec<String> = pairs.iter().filter(|(k, _)| k == "roles").map(|(_, v)| v.clone()).collect();
+    let roles: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v.clone())
+        .collect();
     let mut values = Values::from_pairs(pairs);
     for role in &roles {
         values.set(format!("roles:{role}"), "1");
@@ -255,7 +313,13 @@ async fn create_user(
     let result = super::create(&mut conn, Some(admin.id), &input).await;
     let users = super::list(&mut conn).await?;
     match result {
-        Ok(user) => Ok(users_view(&ctx, &users, &Values::default(), &FieldErrors::new(), Some(&user.email))),
+        Ok(user) => Ok(users_view(
+            &ctx,
+            &users,
+            &Values::default(),
+            &FieldErrors::new(),
+            Some(&user.email),
+        )),
         Err(AppError::Invalid { fields, .. }) => {
             values.set("password", "");
             Ok(users_view(&ctx, &users, &values, &fields, None))
@@ -271,7 +335,11 @@ struct AuditQuery {
     cursor: Option<String>,
 }
 
-async fn audit_page(State(state): State<AppState>, ctx: Ctx, ApiQuery(query): ApiQuery<AuditQuery>) -> AppResult<Markup> {
+async fn audit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> AppResult<Markup> {
     ctx.require_user()?.require(&[Role::Admin])?;
     let paging = Paging::parse(None, query.cursor.as_deref())?;
     let filter = crate::audit::AuditFilter {

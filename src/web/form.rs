@@ -23,7 +23,11 @@ impl Values {
 
     /// `None` for a field left blank.
     pub fn opt(&self, name: &str) -> Option<String> {
-        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned)
+        self.0
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
     }
 
     pub fn set(&mut self, name: impl Into<String>, value: impl ToString) {
@@ -39,12 +43,16 @@ pub struct Form<'a> {
 }
 
 fn field_id(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
 }
 
 impl Form<'_> {
     fn error(&self, name: &str) -> Option<String> {
-        self.errors.get(name).map(|p| super::i18n::problem(self.ctx.lang, p))
+        self.errors
+            .get(name)
+            .map(|p| super::i18n::problem(self.ctx.lang, p))
     }
 
     fn label(&self, id: &str, label: &str, hint: Option<&str>) -> Markup {
@@ -56,7 +64,14 @@ impl Form<'_> {
     }
 
     /// A text input. `kind` is the HTML input type.
-    pub fn input(&self, name: &str, label: &str, kind: &str, hint: Option<&str>, required: bool) -> Markup {
+    pub fn input(
+        &self,
+        name: &str,
+        label: &str,
+        kind: &str,
+        hint: Option<&str>,
+        required: bool,
+    ) -> Markup {
         let id = field_id(name);
         let error = self.error(name);
         html! {
@@ -85,7 +100,14 @@ impl Form<'_> {
     }
 
     /// A choice from `options` (value, label); `blank` adds an empty first choice.
-    pub fn select(&self, name: &str, label: &str, options: &[(String, String)], blank: Option<&str>, required: bool) -> Markup {
+    pub fn select(
+        &self,
+        name: &str,
+        label: &str,
+        options: &[(String, String)],
+        blank: Option<&str>,
+        required: bool,
+    ) -> Markup {
         let id = field_id(name);
         let error = self.error(name);
         let current = self.values.get(name);
@@ -126,13 +148,17 @@ pub fn url_encode(text: &str) -> String {
 }
 
 fn form_urlencoded_encode(text: &str) -> String {
-    serde_html_form::to_string([("v", text)]).map(|s| s[2..].to_owned()).unwrap_or_default()
+    serde_html_form::to_string([("v", text)])
+        .map(|s| s[2..].to_owned())
+        .unwrap_or_default()
 }
 
 /// Only local paths are followed after sign-in or a language switch.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

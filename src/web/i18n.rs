@@ -16,11 +16,14 @@ pub const KO_FTL: &str = include_str!("locales/ko.ftl");
 type Bundle = FluentBundle<FluentResource>;
 
 fn bundle(source: &str, lang: unic_langid::LanguageIdentifier) -> Bundle {
-    let resource = FluentResource::try_new(source.to_owned()).expect("catalogue parses (checked by tests)");
+    let resource =
+        FluentResource::try_new(source.to_owned()).expect("catalogue parses (checked by tests)");
     let mut bundle = FluentBundle::new_concurrent(vec![lang]);
     // Unicode isolation marks around arguments would show up in HTML attributes and CSV.
     bundle.set_use_isolating(false);
-    bundle.add_resource(resource).expect("catalogue has no duplicate keys (checked by tests)");
+    bundle
+        .add_resource(resource)
+        .expect("catalogue has no duplicate keys (checked by tests)");
     bundle
 }
 
@@ -94,7 +97,10 @@ mod tests {
     fn every_key_the_code_uses_exists() {
         let en = keys(EN_FTL);
         let mut missing = Vec::new();
-        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
         while let Some(path) = stack.pop() {
             if path.is_dir() {
                 stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
@@ -110,15 +116,24 @@ mod tests {
                     if before.is_alphanumeric() || before == '_' {
                         continue; // `set("…`, not `t("…`
                     }
-                    let key: String = text[at + opener.len()..].chars().take_while(|c| *c != '"').collect();
-                    let looks_like_key = !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                    let key: String = text[at + opener.len()..]
+                        .chars()
+                        .take_while(|c| *c != '"')
+                        .collect();
+                    let looks_like_key = !key.is_empty()
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
                     if looks_like_key && !en.contains(&key) {
                         missing.push(format!("{}: {key}", path.display()));
                     }
                 }
             }
         }
-        assert!(missing.is_empty(), "keys used but not in the catalogues: {missing:#?}");
+        assert!(
+            missing.is_empty(),
+            "keys used but not in the catalogues: {missing:#?}"
+        );
     }
 
     #[test]
@@ -127,13 +142,25 @@ mod tests {
         let mut labels = Vec::new();
         labels.extend(Role::ALL.iter().map(|v| format!("role-{v}")));
         labels.extend(Program::ALL.iter().map(|v| format!("program-{v}")));
-        labels.extend(EmergencyCategory::ALL.iter().map(|v| format!("category-{v}")));
+        labels.extend(
+            EmergencyCategory::ALL
+                .iter()
+                .map(|v| format!("category-{v}")),
+        );
         labels.extend(DocumentKind::ALL.iter().map(|v| format!("document-{v}")));
         labels.extend(Filing::ALL.iter().map(|v| format!("filing-{v}")));
-        labels.extend(Relationship::ALL.iter().map(|v| format!("relationship-{v}")));
+        labels.extend(
+            Relationship::ALL
+                .iter()
+                .map(|v| format!("relationship-{v}")),
+        );
         labels.extend(Status::ALL.iter().map(|v| format!("status-{v}")));
         let en = keys(EN_FTL);
-        let missing: Vec<_> = labels.iter().map(|l| l.replace('_', "-")).filter(|l| !en.contains(l)).collect();
+        let missing: Vec<_> = labels
+            .iter()
+            .map(|l| l.replace('_', "-"))
+            .filter(|l| !en.contains(l))
+            .collect();
         assert!(missing.is_empty(), "{missing:?}");
     }
 

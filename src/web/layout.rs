@@ -52,7 +52,9 @@ dd { margin: 0; }
 "#;
 
 fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
-    let Some(user) = &ctx.user else { return Vec::new() };
+    let Some(user) = &ctx.user else {
+        return Vec::new();
+    };
     let mut links = vec![("/", ctx.t("nav-home"))];
     if user.has(Role::Caseworker) || user.has(Role::Admin) {
         links.push(("/households", ctx.t("nav-households")));

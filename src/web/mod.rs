@@ -31,7 +31,13 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn stylesheet() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], layout::CSS)
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        layout::CSS,
+    )
         .into_response()
 }
 
@@ -63,7 +69,9 @@ impl Ctx {
 
     /// The signed-in user, or a redirect to the sign-in page.
     pub fn require_user(&self) -> Result<&CurrentUser, AppError> {
-        self.user.as_ref().ok_or(AppError::Unauthorized("sign in first"))
+        self.user
+            .as_ref()
+            .ok_or(AppError::Unauthorized("sign in first"))
     }
 }
 
@@ -72,11 +80,22 @@ fn language_from(parts: &Parts, user: Option<&CurrentUser>) -> Language {
         return u.language;
     }
     let jar = CookieJar::from_headers(&parts.headers);
-    if let Some(lang) = jar.get(LANG_COOKIE).and_then(|c| Language::parse(c.value())) {
+    if let Some(lang) = jar
+        .get(LANG_COOKIE)
+        .and_then(|c| Language::parse(c.value()))
+    {
         return lang;
     }
-    let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if accept.trim_start().starts_with("ko") { Language::Ko } else { Language::En }
+    let accept = parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.trim_start().starts_with("ko") {
+        Language::Ko
+    } else {
+        Language::En
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -85,7 +104,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let user = parts.extensions.get::<CurrentUser>().cloned();
         let lang = language_from(parts, user.as_ref());
-        let path = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
         Ok(Ctx { lang, user, path })
     }
 }
@@ -115,7 +138,8 @@ pub fn is_api(path: &str) -> bool {
 /// The page for an error (or the sign-in page, for 401).
 pub fn error_page(ctx: &Ctx, report: &ErrorReport) -> Response {
     if report.status == StatusCode::UNAUTHORIZED {
-        return Redirect::to(&format!("/login?next={}", form::url_encode(&ctx.path))).into_response();
+        return Redirect::to(&format!("/login?next={}", form::url_encode(&ctx.path)))
+            .into_response();
     }
     (report.status, layout::error_page(ctx, report)).into_response()
 }
@@ -125,9 +149,17 @@ pub fn error_response(parts: &mut Parts, error: AppError) -> Response {
     if is_api(parts.uri.path()) {
         return error.into_response();
     }
-    let report = ErrorReport { status: error.status(), code: error.code(), message: error.to_string() };
+    let report = ErrorReport {
+        status: error.status(),
+        code: error.code(),
+        message: error.to_string(),
+    };
     let user = parts.extensions.get::<CurrentUser>().cloned();
     let lang = language_from(parts, user.as_ref());
-    let ctx = Ctx { lang, user, path: parts.uri.path().to_owned() };
+    let ctx = Ctx {
+        lang,
+        user,
+        path: parts.uri.path().to_owned(),
+    };
     error_page(&ctx, &report)
 }

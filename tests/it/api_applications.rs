@@ -16,23 +16,41 @@ async fn an_n400_takes_its_fee_from_the_schedule_and_goes_through_submit() {
     assert_eq!(a["lines"][0]["amount"], "760.00");
     assert_eq!(a["lines"][0]["beneficiary"], "Kim Minjun");
     let number = a["number"].as_str().unwrap();
-    assert!(number.starts_with("CEF-20") && number.ends_with("-00001"), "{number}");
+    assert!(
+        number.starts_with("CEF-20") && number.ends_with("-00001"),
+        "{number}"
+    );
     let id = a["id"].as_i64().unwrap();
 
     for kind in ["photo_id", "proof_of_income", "completed_form"] {
-        let doc = app.post(&format!("/api/v1/applications/{id}/documents"), &cw, json!({"kind": kind, "note": "원본 확인"})).await;
+        let doc = app
+            .post(
+                &format!("/api/v1/applications/{id}/documents"),
+                &cw,
+                json!({"kind": kind, "note": "원본 확인"}),
+            )
+            .await;
         assert_eq!(doc.status, StatusCode::CREATED, "{}", doc.text);
     }
-    let submitted = app.post(&format!("/api/v1/applications/{id}/submit"), &cw, json!({})).await;
+    let submitted = app
+        .post(&format!("/api/v1/applications/{id}/submit"), &cw, json!({}))
+        .await;
     assert_eq!(submitted.status, StatusCode::OK);
     let submitted = submitted.json();
     assert_eq!(submitted["status"], "submitted");
     assert_eq!(submitted["documents"].as_array().unwrap().len(), 3);
     assert_eq!(submitted["history"].as_array().unwrap().len(), 2);
 
-    let again = app.post(&format!("/api/v1/applications/{id}/submit"), &cw, json!({})).await;
+    let again = app
+        .post(&format!("/api/v1/applications/{id}/submit"), &cw, json!({}))
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    assert!(again.json()["error"]["message"].as_str().unwrap().contains("submitted"));
+    assert!(
+        again.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("submitted")
+    );
 }
 
 #[tokio::test]
@@ -40,19 +58,44 @@ async fn numbers_are_gapless_and_emergency_applications_keep_their_story() {
     let app = TestApp::spawn().await;
     let cw = app.user(&["caseworker"]).await;
     let hid = app.household(&cw).await["id"].as_i64().unwrap();
-    let first = app.post("/api/v1/applications", &cw, n400(hid)).await.json();
+    let first = app
+        .post("/api/v1/applications", &cw, n400(hid))
+        .await
+        .json();
     // A refused application does not use up a number.
     let bad = app.post("/api/v1/applications", &cw, json!({"household_id": hid, "site": "LA", "program": "immigration_fee", "lines": [{"form": "N-400", "filing": "paper", "amount": "500.00"}]})).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.json()["error"]["fields"]["lines[0].amount"].as_str().unwrap().contains("$760.00"));
+    assert!(
+        bad.json()["error"]["fields"]["lines[0].amount"]
+            .as_str()
+            .unwrap()
+            .contains("$760.00")
+    );
     let second = app.post("/api/v1/applications", &cw, emergency(hid)).await;
     assert_eq!(second.status, StatusCode::CREATED, "{}", second.text);
     let second = second.json();
-    let n1: u32 = first["number"].as_str().unwrap().rsplit('-').next().unwrap().parse().unwrap();
-    let n2: u32 = second["number"].as_str().unwrap().rsplit('-').next().unwrap().parse().unwrap();
+    let n1: u32 = first["number"]
+        .as_str()
+        .unwrap()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let n2: u32 = second["number"]
+        .as_str()
+        .unwrap()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(n2, n1 + 1);
     assert_eq!(second["emergency"]["category"], "fire_or_disaster");
-    assert_eq!(second["emergency"]["story"], "아파트 화재로 집을 잃었습니다 🔥");
+    assert_eq!(
+        second["emergency"]["story"],
+        "아파트 화재로 집을 잃었습니다 🔥"
+    );
     assert_eq!(second["requested_amount"], "1200.00");
     assert_eq!(second["site"], "NYC");
 }
@@ -85,16 +128,53 @@ async fn withdrawal_needs_a_reason_and_ends_the_life_cycle() {
     let app = TestApp::spawn().await;
     let cw = app.user(&["caseworker"]).await;
     let hid = app.household(&cw).await["id"].as_i64().unwrap();
-    let id = app.post("/api/v1/applications", &cw, n400(hid)).await.json()["id"].as_i64().unwrap();
-    let no_reason = app.post(&format!("/api/v1/applications/{id}/withdraw"), &cw, json!({})).await;
+    let id = app
+        .post("/api/v1/applications", &cw, n400(hid))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let no_reason = app
+        .post(
+            &format!("/api/v1/applications/{id}/withdraw"),
+            &cw,
+            json!({}),
+        )
+        .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let done = app.post(&format!("/api/v1/applications/{id}/withdraw"), &cw, json!({"reason": "가족이 취소를 원함"})).await;
+    let done = app
+        .post(
+            &format!("/api/v1/applications/{id}/withdraw"),
+            &cw,
+            json!({"reason": "가족이 취소를 원함"}),
+        )
+        .await;
     assert_eq!(done.status, StatusCode::OK);
     assert_eq!(done.json()["status"], "withdrawn");
-    assert_eq!(app.post(&format!("/api/v1/applications/{id}/submit"), &cw, json!({})).await.status, StatusCode::CONFLICT);
-    let doc = app.post(&format!("/api/v1/applications/{id}/documents"), &cw, json!({"kind": "photo_id"})).await;
+    assert_eq!(
+        app.post(&format!("/api/v1/applications/{id}/submit"), &cw, json!({}))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let doc = app
+        .post(
+            &format!("/api/v1/applications/{id}/documents"),
+            &cw,
+            json!({"kind": "photo_id"}),
+        )
+        .await;
     assert_eq!(doc.status, StatusCode::CONFLICT);
-    assert_eq!(app.post(&format!("/api/v1/applications/{id}/withdraw"), &cw, json!({"reason": "again"})).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/applications/{id}/withdraw"),
+            &cw,
+            json!({"reason": "again"})
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
 }
 
 #[tokio::test]
@@ -107,12 +187,27 @@ async fn lists_filter_and_board_members_see_no_names() {
     app.post("/api/v1/applications", &cw, emergency(hid)).await;
     let all = app.get("/api/v1/applications", &cw).await.json();
     assert_eq!(all["items"].as_array().unwrap().len(), 2);
-    let only = app.get("/api/v1/applications?program=emergency", &cw).await.json();
+    let only = app
+        .get("/api/v1/applications?program=emergency", &cw)
+        .await
+        .json();
     assert_eq!(only["items"].as_array().unwrap().len(), 1);
-    assert_eq!(app.get("/api/v1/applications?status=nonsense", &cw).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.get("/api/v1/applications?status=nonsense", &cw)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
     let queue = app.get("/api/v1/applications", &board).await.json();
-    assert_eq!(queue["items"].as_array().unwrap().len(), 0, "drafts are not in the board's queue");
+    assert_eq!(
+        queue["items"].as_array().unwrap().len(),
+        0,
+        "drafts are not in the board's queue"
+    );
     let id = all["items"][0]["id"].as_i64().unwrap();
-    let seen = app.get(&format!("/api/v1/applications/{id}"), &board).await.json();
+    let seen = app
+        .get(&format!("/api/v1/applications/{id}"), &board)
+        .await
+        .json();
     assert!(seen["household_name"].is_null());
 }

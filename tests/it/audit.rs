@@ -12,25 +12,65 @@ async fn each_write_leaves_exactly_one_audit_row() {
     let before = audit_rows().await;
     let hid = app.household(&cw).await["id"].as_i64().unwrap();
     assert_eq!(audit_rows().await, before + 1, "create household");
-    app.api(Method::PATCH, &format!("/api/v1/households/{hid}"), Some(&cw.token), Some(json!({"size": 5}))).await;
+    app.api(
+        Method::PATCH,
+        &format!("/api/v1/households/{hid}"),
+        Some(&cw.token),
+        Some(json!({"size": 5})),
+    )
+    .await;
     assert_eq!(audit_rows().await, before + 2, "update household");
-    let aid = app.post("/api/v1/applications", &cw, n400(hid)).await.json()["id"].as_i64().unwrap();
+    let aid = app
+        .post("/api/v1/applications", &cw, n400(hid))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
     assert_eq!(audit_rows().await, before + 3, "create application");
-    app.post(&format!("/api/v1/applications/{aid}/documents"), &cw, json!({"kind": "photo_id"})).await;
+    app.post(
+        &format!("/api/v1/applications/{aid}/documents"),
+        &cw,
+        json!({"kind": "photo_id"}),
+    )
+    .await;
     assert_eq!(audit_rows().await, before + 4, "add document");
-    app.post(&format!("/api/v1/applications/{aid}/submit"), &cw, json!({})).await;
+    app.post(
+        &format!("/api/v1/applications/{aid}/submit"),
+        &cw,
+        json!({}),
+    )
+    .await;
     assert_eq!(audit_rows().await, before + 5, "submit");
     // A refused write leaves none.
-    app.post(&format!("/api/v1/applications/{aid}/submit"), &cw, json!({})).await;
+    app.post(
+        &format!("/api/v1/applications/{aid}/submit"),
+        &cw,
+        json!({}),
+    )
+    .await;
     assert_eq!(audit_rows().await, before + 5, "refused submit");
 
     let changes = app.count(&format!(
         "SELECT count(*) FROM audit_log WHERE entity_type = 'household' AND entity_id = {hid} AND action = 'update' \
          AND changes -> 'size' = '{{\"from\": 4, \"to\": 5}}'::jsonb AND actor_id = {}", cw.id)).await;
-    assert_eq!(changes, 1, "the update row says what changed and who changed it");
+    assert_eq!(
+        changes, 1,
+        "the update row says what changed and who changed it"
+    );
     let admin = app.user(&["admin"]).await;
-    let trail = app.get(&format!("/api/v1/audit?entity_type=application&entity_id={aid}"), &admin).await.json();
-    let actions: Vec<&str> = trail["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let trail = app
+        .get(
+            &format!("/api/v1/audit?entity_type=application&entity_id={aid}"),
+            &admin,
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, vec!["status_change", "add_document", "create"]);
 }
 
@@ -60,14 +100,28 @@ async fn the_app_role_cannot_change_history() {
         "DELETE FROM status_changes",
     ] {
         let err = conn.batch_execute(sql).await.expect_err(sql);
-        assert!(err.to_string().contains("permission denied") || err.to_string().contains("append-only"), "{sql}: {err}");
+        assert!(
+            err.to_string().contains("permission denied")
+                || err.to_string().contains("append-only"),
+            "{sql}: {err}"
+        );
     }
     // Even the owner, who holds every privilege, is stopped by the triggers.
     let mut owner = app.owner_conn().await;
-    let err = owner.batch_execute("UPDATE audit_log SET action = 'forged'").await.unwrap_err();
+    let err = owner
+        .batch_execute("UPDATE audit_log SET action = 'forged'")
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
-    let err = owner.batch_execute("DELETE FROM audit_log").await.unwrap_err();
+    let err = owner
+        .batch_execute("DELETE FROM audit_log")
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'forged'").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'forged'")
+            .await,
+        0
+    );
     let _ = StatusCode::OK;
 }

@@ -4,11 +4,25 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-async fn field_error(app: &TestApp, user: &TestUser, path: &str, body: serde_json::Value, field: &str) {
+async fn field_error(
+    app: &TestApp,
+    user: &TestUser,
+    path: &str,
+    body: serde_json::Value,
+    field: &str,
+) {
     let reply = app.post(path, user, body).await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {field}: {}", reply.text);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{path} {field}: {}",
+        reply.text
+    );
     let json = reply.json();
-    assert!(json["error"]["fields"][field].is_string(), "expected an error on {field}: {json}");
+    assert!(
+        json["error"]["fields"][field].is_string(),
+        "expected an error on {field}: {json}"
+    );
 }
 
 #[tokio::test]
@@ -28,8 +42,14 @@ async fn bad_households_are_422_naming_the_field_and_write_nothing() {
         (with("annual_income", json!("-1.00")), "annual_income"),
         (with("annual_income", json!("100.005")), "annual_income"),
         (with("annual_income", json!(1e300)), "annual_income"),
-        (with("annual_income", json!("99999999999999999999999")), "annual_income"),
-        (with("preferred_language", json!("fr")), "preferred_language"),
+        (
+            with("annual_income", json!("99999999999999999999999")),
+            "annual_income",
+        ),
+        (
+            with("preferred_language", json!("fr")),
+            "preferred_language",
+        ),
         (with("name", json!(42)), "name"),
         (with("name", json!("a\u{0}b")), "name"),
     ];
@@ -37,15 +57,32 @@ async fn bad_households_are_422_naming_the_field_and_write_nothing() {
         field_error(&app, &cw, "/api/v1/households", body, field).await;
     }
     // `1e400` does not fit a float; it must still be a clear 422, not a parse crash.
-    let raw = household_json().to_string().replace("\"48000.00\"", "1e400");
+    let raw = household_json()
+        .to_string()
+        .replace("\"48000.00\"", "1e400");
     let reply = app
-        .send(Request::builder().method(Method::POST).uri("/api/v1/households")
-            .header(header::AUTHORIZATION, format!("Bearer {}", cw.token))
-            .header(header::CONTENT_TYPE, "application/json").body(Body::from(raw)).unwrap())
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/households")
+                .header(header::AUTHORIZATION, format!("Bearer {}", cw.token))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(raw))
+                .unwrap(),
+        )
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
     assert!(reply.json()["error"]["fields"]["annual_income"].is_string());
-    assert_eq!(app.count("SELECT count(*) FROM households").await, 0, "no partial write");
+    assert_eq!(
+        app.count("SELECT count(*) FROM households").await,
+        0,
+        "no partial write"
+    );
 }
 
 #[tokio::test]
@@ -56,23 +93,60 @@ async fn bad_applications_are_422_naming_the_field() {
     let line = |l: serde_json::Value| json!({"household_id": hid, "site": "LA", "program": "immigration_fee", "lines": [l]});
     let em = |e: serde_json::Value| json!({"household_id": hid, "site": "LA", "program": "emergency", "emergency": e});
     let cases = [
-        (line(json!({"form": "X-999", "filing": "paper"})), "lines[0].form"),
-        (line(json!({"form": "N-400", "filing": "paper", "amount": "-760.00"})), "lines[0].amount"),
-        (line(json!({"form": "N-400", "filing": "paper", "amount": "760.001"})), "lines[0].amount"),
-        (line(json!({"form": "N-400", "filing": "paper", "beneficiary": "Someone Else"})), "lines[0].beneficiary"),
-        (json!({"household_id": hid, "site": "LA", "program": "loan"}), "program"),
-        (json!({"household_id": hid, "site": "SF", "program": "immigration_fee", "lines": [{"form": "N-400", "filing": "paper"}]}), "site"),
-        (json!({"household_id": 999999, "site": "LA", "program": "immigration_fee", "lines": [{"form": "N-400", "filing": "paper"}]}), "household_id"),
-        (em(json!({"category": "eviction", "amount": "0", "story": "x"})), "emergency.amount"),
-        (em(json!({"category": "eviction", "amount": "10.123", "story": "x"})), "emergency.amount"),
-        (em(json!({"category": "eviction", "amount": "100", "story": ""})), "emergency.story"),
-        (em(json!({"category": "lottery", "amount": "100", "story": "x"})), "emergency.category"),
+        (
+            line(json!({"form": "X-999", "filing": "paper"})),
+            "lines[0].form",
+        ),
+        (
+            line(json!({"form": "N-400", "filing": "paper", "amount": "-760.00"})),
+            "lines[0].amount",
+        ),
+        (
+            line(json!({"form": "N-400", "filing": "paper", "amount": "760.001"})),
+            "lines[0].amount",
+        ),
+        (
+            line(json!({"form": "N-400", "filing": "paper", "beneficiary": "Someone Else"})),
+            "lines[0].beneficiary",
+        ),
+        (
+            json!({"household_id": hid, "site": "LA", "program": "loan"}),
+            "program",
+        ),
+        (
+            json!({"household_id": hid, "site": "SF", "program": "immigration_fee", "lines": [{"form": "N-400", "filing": "paper"}]}),
+            "site",
+        ),
+        (
+            json!({"household_id": 999999, "site": "LA", "program": "immigration_fee", "lines": [{"form": "N-400", "filing": "paper"}]}),
+            "household_id",
+        ),
+        (
+            em(json!({"category": "eviction", "amount": "0", "story": "x"})),
+            "emergency.amount",
+        ),
+        (
+            em(json!({"category": "eviction", "amount": "10.123", "story": "x"})),
+            "emergency.amount",
+        ),
+        (
+            em(json!({"category": "eviction", "amount": "100", "story": ""})),
+            "emergency.story",
+        ),
+        (
+            em(json!({"category": "lottery", "amount": "100", "story": "x"})),
+            "emergency.category",
+        ),
     ];
     for (body, field) in cases {
         field_error(&app, &cw, "/api/v1/applications", body, field).await;
     }
     assert_eq!(app.count("SELECT count(*) FROM applications").await, 0);
-    assert_eq!(app.count("SELECT count(*) FROM application_counters").await, 0, "no number used up");
+    assert_eq!(
+        app.count("SELECT count(*) FROM application_counters").await,
+        0,
+        "no number used up"
+    );
 }
 
 #[tokio::test]
@@ -80,18 +154,26 @@ async fn malformed_json_is_400_and_a_huge_body_is_413() {
     let app = TestApp::spawn().await;
     let cw = app.user(&["caseworker"]).await;
     let send = |body: Vec<u8>, content_type: &str| {
-        Request::builder().method(Method::POST).uri("/api/v1/households")
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/households")
             .header(header::AUTHORIZATION, format!("Bearer {}", cw.token))
-            .header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap()
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap()
     };
     for broken in ["{", "{\"name\": }", "[1,2", "not json", "{} trailing"] {
-        let reply = app.send(send(broken.as_bytes().to_vec(), "application/json")).await;
+        let reply = app
+            .send(send(broken.as_bytes().to_vec(), "application/json"))
+            .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{broken}");
         assert_eq!(reply.json()["error"]["code"], "bad_request");
     }
     let mut big = household_json();
     big["name"] = json!("가".repeat(700_000));
-    let reply = app.send(send(big.to_string().into_bytes(), "application/json")).await;
+    let reply = app
+        .send(send(big.to_string().into_bytes(), "application/json"))
+        .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.json()["error"]["code"], "payload_too_large");
 }
@@ -105,7 +187,10 @@ async fn hangul_and_emoji_round_trip_intact() {
     h["address"]["line2"] = json!("아파트 3층 🏠");
     let created = app.post("/api/v1/households", &cw, h).await.json();
     let id = created["id"].as_i64().unwrap();
-    let shown = app.get(&format!("/api/v1/households/{id}"), &cw).await.json();
+    let shown = app
+        .get(&format!("/api/v1/households/{id}"), &cw)
+        .await
+        .json();
     assert_eq!(shown["name_ko"], "박서연 👵🏻 (할머니)");
     assert_eq!(shown["address"]["line2"], "아파트 3층 🏠");
 }

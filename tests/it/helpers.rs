@@ -16,22 +16,26 @@ use tower::ServiceExt;
 pub const PASSWORD: &str = "correct-horse-battery";
 
 fn server_url() -> String {
-    std::env::var("TEST_DATABASE_SERVER").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("TEST_DATABASE_SERVER")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 fn template_name() -> String {
     // A new set of migrations gets a new template.
     let versions = db::known_migrations().join(",");
-    let digest = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(versions.as_bytes()));
+    let digest = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(
+        versions.as_bytes(),
+    ));
     format!("gt_template_{}", &hex::encode(digest)[..12])
 }
 
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 
 async fn admin_client() -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(&format!("{}/postgres", server_url()), tokio_postgres::NoTls)
-        .await
-        .expect("PostgreSQL must be running for the tests (see README)");
+    let (client, connection) =
+        tokio_postgres::connect(&format!("{}/postgres", server_url()), tokio_postgres::NoTls)
+            .await
+            .expect("PostgreSQL must be running for the tests (see README)");
     tokio::spawn(connection);
     client
 }
@@ -41,16 +45,37 @@ async fn template() -> String {
         .get_or_init(|| async {
             let name = template_name();
             let client = admin_client().await;
-            client.execute("SELECT pg_advisory_lock(727274)", &[]).await.unwrap();
-            let exists = client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await.unwrap().is_some();
+            client
+                .execute("SELECT pg_advisory_lock(727274)", &[])
+                .await
+                .unwrap();
+            let exists = client
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+                .await
+                .unwrap()
+                .is_some();
             if !exists {
                 let building = format!("{name}_building");
-                client.batch_execute(&format!("DROP DATABASE IF EXISTS {building}")).await.unwrap();
-                client.batch_execute(&format!("CREATE DATABASE {building}")).await.unwrap();
-                db::run_migrations(&format!("{}/{building}", server_url())).await.expect("migrations apply");
-                client.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}")).await.unwrap();
+                client
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
+                    .await
+                    .unwrap();
+                client
+                    .batch_execute(&format!("CREATE DATABASE {building}"))
+                    .await
+                    .unwrap();
+                db::run_migrations(&format!("{}/{building}", server_url()))
+                    .await
+                    .expect("migrations apply");
+                client
+                    .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+                    .await
+                    .unwrap();
             }
-            client.execute("SELECT pg_advisory_unlock(727274)", &[]).await.unwrap();
+            client
+                .execute("SELECT pg_advisory_unlock(727274)", &[])
+                .await
+                .unwrap();
             name
         })
         .await
@@ -93,12 +118,20 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let template = template().await;
         let name = format!("gt_test_{}", auth::random_token()[..16].to_owned());
-        admin_client().await.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await.unwrap();
+        admin_client()
+            .await
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .await
+            .unwrap();
         let database_url = format!("{}/{name}", server_url());
         let pool = db::pool(&database_url, 4).unwrap();
         let config = config_for(&database_url);
         let state = AppState::new(pool, config).await.unwrap();
-        TestApp { router: router(state.clone()), state, database_url }
+        TestApp {
+            router: router(state.clone()),
+            state,
+            database_url,
+        }
     }
 
     /// A user with `roles` and an API token.
@@ -114,8 +147,14 @@ impl TestApp {
             language: Some("en".into()),
         };
         let user = users::create(&mut conn, None, &input).await.unwrap();
-        let (token, _) = auth::issue_token(&mut conn, &user, chrono::Duration::hours(1)).await.unwrap();
-        TestUser { id: user.id, email, token }
+        let (token, _) = auth::issue_token(&mut conn, &user, chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        TestUser {
+            id: user.id,
+            email,
+            token,
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
@@ -123,11 +162,21 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     /// A JSON API call with a bearer token.
-    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -147,7 +196,8 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, user: &TestUser, body: Value) -> Reply {
-        self.api(Method::POST, path, Some(&user.token), Some(body)).await
+        self.api(Method::POST, path, Some(&user.token), Some(body))
+            .await
     }
 
     /// Signs in through the sign-in form and reads the CSRF token off the home page.
@@ -155,9 +205,26 @@ impl TestApp {
         let form = format!("email={}&password={PASSWORD}", user.email);
         let reply = self.form("/login", None, &form).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
-        let cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+        let cookie = reply
+            .headers
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
         let home = self.page("/", Some(&cookie)).await;
-        let csrf = home.text.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let csrf = home
+            .text
+            .split("name=\"csrf_token\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
         Browser { cookie, csrf }
     }
 
@@ -177,12 +244,15 @@ impl TestApp {
         if let Some(c) = cookie {
             builder = builder.header(header::COOKIE, c);
         }
-        self.send(builder.body(Body::from(body.to_owned())).unwrap()).await
+        self.send(builder.body(Body::from(body.to_owned())).unwrap())
+            .await
     }
 
     /// A connection as the database owner (superuser), for planting and inspecting state.
     pub async fn owner_conn(&self) -> AsyncPgConnection {
-        AsyncPgConnection::establish(&self.database_url).await.unwrap()
+        AsyncPgConnection::establish(&self.database_url)
+            .await
+            .unwrap()
     }
 
     /// A pooled connection, as the service has it (the restricted application role).
@@ -192,7 +262,10 @@ impl TestApp {
 
     pub async fn count(&self, sql: &str) -> i64 {
         let client = {
-            let (client, connection) = tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls).await.unwrap();
+            let (client, connection) =
+                tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
             tokio::spawn(connection);
             client
         };
@@ -200,7 +273,9 @@ impl TestApp {
     }
 
     pub async fn household(&self, caseworker: &TestUser) -> Value {
-        let reply = self.post("/api/v1/households", caseworker, household_json()).await;
+        let reply = self
+            .post("/api/v1/households", caseworker, household_json())
+            .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
         reply.json()
     }

@@ -12,27 +12,60 @@ async fn pages_render_in_both_languages() {
     let cw = app.user(&["caseworker"]).await;
     let b = app.browser(&cw).await;
     let hid = app.household(&cw).await["id"].as_i64().unwrap();
-    let pages = ["/".to_owned(), "/households?q=kim".to_owned(), "/households/new".to_owned(), format!("/households/{hid}"),
-        format!("/applications/new?household_id={hid}&program=immigration_fee"), format!("/applications/new?household_id={hid}&program=emergency"), "/applications".to_owned()];
+    let pages = [
+        "/".to_owned(),
+        "/households?q=kim".to_owned(),
+        "/households/new".to_owned(),
+        format!("/households/{hid}"),
+        format!("/applications/new?household_id={hid}&program=immigration_fee"),
+        format!("/applications/new?household_id={hid}&program=emergency"),
+        "/applications".to_owned(),
+    ];
     for path in &pages {
         let en = app.page(path, Some(&b.cookie)).await;
         assert_eq!(en.status, StatusCode::OK, "{path}");
-        assert!(en.text.contains("lang=\"en\"") && en.text.contains("Sign out"), "{path}");
+        assert!(
+            en.text.contains("lang=\"en\"") && en.text.contains("Sign out"),
+            "{path}"
+        );
     }
     // The language switch on every page; Korean is remembered for the user.
-    let switch = app.form("/language", Some(&b.cookie), &format!("csrf_token={}&language=ko&next=%2Fhouseholds%2Fnew", b.csrf)).await;
+    let switch = app
+        .form(
+            "/language",
+            Some(&b.cookie),
+            &format!("csrf_token={}&language=ko&next=%2Fhouseholds%2Fnew", b.csrf),
+        )
+        .await;
     assert_eq!(switch.status, StatusCode::SEE_OTHER);
-    assert_eq!(switch.headers.get(header::LOCATION).unwrap(), "/households/new");
+    assert_eq!(
+        switch.headers.get(header::LOCATION).unwrap(),
+        "/households/new"
+    );
     for path in &pages {
         let ko = app.page(path, Some(&b.cookie)).await;
         assert_eq!(ko.status, StatusCode::OK, "{path}");
-        assert!(ko.text.contains("lang=\"ko\"") && ko.text.contains("로그아웃"), "{path}");
-        assert!(ko.text.contains("action=\"/language\""), "{path} has the language switch");
+        assert!(
+            ko.text.contains("lang=\"ko\"") && ko.text.contains("로그아웃"),
+            "{path}"
+        );
+        assert!(
+            ko.text.contains("action=\"/language\""),
+            "{path} has the language switch"
+        );
     }
     let me = app.get("/api/v1/me", &cw).await.json();
     assert_eq!(me["language"], "ko");
     // The sign-in page follows the browser's language before anyone signs in.
-    let login = app.send(axum::http::Request::builder().uri("/login").header(header::ACCEPT_LANGUAGE, "ko-KR,ko;q=0.9").body(axum::body::Body::empty()).unwrap()).await;
+    let login = app
+        .send(
+            axum::http::Request::builder()
+                .uri("/login")
+                .header(header::ACCEPT_LANGUAGE, "ko-KR,ko;q=0.9")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert!(login.text.contains("로그인"));
 }
 
@@ -41,19 +74,31 @@ async fn a_form_with_errors_comes_back_with_messages_beside_the_fields_and_value
     let app = TestApp::spawn().await;
     let cw = app.user(&["caseworker"]).await;
     let b = app.browser(&cw).await;
-    app.form("/language", Some(&b.cookie), &format!("csrf_token={}&language=ko&next=%2F", b.csrf)).await;
+    app.form(
+        "/language",
+        Some(&b.cookie),
+        &format!("csrf_token={}&language=ko&next=%2F", b.csrf),
+    )
+    .await;
     let body = format!(
         "csrf_token={}&name=&name_ko={}&phone=&preferred_language=ko&address.line1=1+Main+St&address.city=LA&address.state=CA&address.postal_code=900&size=0&annual_income=12.345&members%5B0%5D.name={}&members%5B0%5D.relationship=self",
-        b.csrf, encode("김민준 🙂"), encode("김민준")
+        b.csrf,
+        encode("김민준 🙂"),
+        encode("김민준")
     );
     let reply = app.form("/households", Some(&b.cookie), &body).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = reply.text;
     // Each message sits right after its field and the field points to it.
-    assert!(html.contains("id=\"name\"") && html.contains("aria-describedby=\"name-error\""), "{html}");
+    assert!(
+        html.contains("id=\"name\"") && html.contains("aria-describedby=\"name-error\""),
+        "{html}"
+    );
     assert!(html.contains("<p class=\"field-error\" id=\"name-error\">꼭 적어야 합니다.</p>"));
     assert!(html.contains("id=\"size-error\">1부터 30까지의 정수로 적어 주세요</p>"));
-    assert!(html.contains("id=\"annual-income-error\">소수점 아래는 두 자리(센트)까지만 쓸 수 있습니다.</p>"));
+    assert!(html.contains(
+        "id=\"annual-income-error\">소수점 아래는 두 자리(센트)까지만 쓸 수 있습니다.</p>"
+    ));
     assert!(html.contains("id=\"address-postal-code-error\""));
     // What was typed is still there.
     assert!(html.contains("value=\"김민준 🙂\""));
@@ -68,39 +113,86 @@ async fn a_caseworker_creates_an_n400_in_the_browser_and_submits_it() {
     let b = app.browser(&cw).await;
     let body = format!(
         "csrf_token={}&name=Kim+Minjun&name_ko={}&phone=213-555-0147&preferred_language=ko&address.line1=1+Main+St&address.city=Los+Angeles&address.state=CA&address.postal_code=90010&size=2&annual_income=30000&members%5B0%5D.name=Kim+Minjun&members%5B0%5D.relationship=self&members%5B0%5D.birth_year=1958",
-        b.csrf, encode("김민준")
+        b.csrf,
+        encode("김민준")
     );
     let created = app.form("/households", Some(&b.cookie), &body).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
-    let location = created.headers.get(header::LOCATION).unwrap().to_str().unwrap().to_owned();
+    let location = created
+        .headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     let hid: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
     let household = app.page(&location, Some(&b.cookie)).await;
     assert!(household.text.contains("김민준"));
-    let member_id = app.get(&format!("/api/v1/households/{hid}"), &cw).await.json()["members"][0]["id"].as_i64().unwrap();
+    let member_id = app
+        .get(&format!("/api/v1/households/{hid}"), &cw)
+        .await
+        .json()["members"][0]["id"]
+        .as_i64()
+        .unwrap();
 
-    let form = app.page(&format!("/applications/new?household_id={hid}&program=immigration_fee"), Some(&b.cookie)).await;
-    assert!(form.text.contains("760.00"), "the form shows the schedule's fee");
+    let form = app
+        .page(
+            &format!("/applications/new?household_id={hid}&program=immigration_fee"),
+            Some(&b.cookie),
+        )
+        .await;
+    assert!(
+        form.text.contains("760.00"),
+        "the form shows the schedule's fee"
+    );
     let app_body = format!(
         "csrf_token={}&household_id={hid}&program=immigration_fee&site=LA&lines%5B0%5D.form=N-400&lines%5B0%5D.filing=paper&lines%5B0%5D.beneficiary={member_id}&lines%5B0%5D.amount=&lines%5B1%5D.form=&lines%5B1%5D.filing=paper",
         b.csrf
     );
     let created = app.form("/applications", Some(&b.cookie), &app_body).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
-    let location = created.headers.get(header::LOCATION).unwrap().to_str().unwrap().to_owned();
+    let location = created
+        .headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     let view = app.page(&location, Some(&b.cookie)).await;
     assert!(view.text.contains("$760.00"), "the fee filled in");
     for kind in ["photo_id", "proof_of_income", "completed_form"] {
-        let added = app.form(&format!("{location}/documents"), Some(&b.cookie), &format!("csrf_token={}&kind={kind}&note=", b.csrf)).await;
+        let added = app
+            .form(
+                &format!("{location}/documents"),
+                Some(&b.cookie),
+                &format!("csrf_token={}&kind={kind}&note=", b.csrf),
+            )
+            .await;
         assert_eq!(added.status, StatusCode::SEE_OTHER);
     }
-    let submitted = app.form(&format!("{location}/submit"), Some(&b.cookie), &format!("csrf_token={}", b.csrf)).await;
+    let submitted = app
+        .form(
+            &format!("{location}/submit"),
+            Some(&b.cookie),
+            &format!("csrf_token={}", b.csrf),
+        )
+        .await;
     assert_eq!(submitted.status, StatusCode::SEE_OTHER);
     let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
-    let a = app.get(&format!("/api/v1/applications/{id}"), &cw).await.json();
+    let a = app
+        .get(&format!("/api/v1/applications/{id}"), &cw)
+        .await
+        .json();
     assert_eq!(a["status"], "submitted");
     assert_eq!(a["documents"].as_array().unwrap().len(), 3);
     // Submitting twice shows a friendly page, not JSON.
-    let again = app.form(&format!("{location}/submit"), Some(&b.cookie), &format!("csrf_token={}", b.csrf)).await;
+    let again = app
+        .form(
+            &format!("{location}/submit"),
+            Some(&b.cookie),
+            &format!("csrf_token={}", b.csrf),
+        )
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.text.contains("<html"));
 }
@@ -110,13 +202,26 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_wrong_roles_get_a_page() {
     let app = TestApp::spawn().await;
     let anon = app.page("/households", None).await;
     assert_eq!(anon.status, StatusCode::SEE_OTHER);
-    assert!(anon.headers.get(header::LOCATION).unwrap().to_str().unwrap().starts_with("/login?next="));
+    assert!(
+        anon.headers
+            .get(header::LOCATION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("/login?next=")
+    );
     let accountant = app.user(&["accountant"]).await;
     let b = app.browser(&accountant).await;
     let denied = app.page("/households/new", Some(&b.cookie)).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
     assert!(denied.text.contains("<html") && denied.text.contains("caseworker"));
-    let bad = app.form("/login", None, "email=nobody%40example.org&password=wrong-password").await;
+    let bad = app
+        .form(
+            "/login",
+            None,
+            "email=nobody%40example.org&password=wrong-password",
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert!(bad.text.contains("nobody@example.org"), "the email is kept");
 }
