@@ -69,34 +69,22 @@ const FEE_COLUMNS: (
     uscis_fees::fee_waiver_available,
 );
 
-/// The fee in force on `on`, or which field is wrong (unknown form, or a filing method
-/// the form does not have).
-pub async fn in_force(
-    conn: &mut AsyncPgConnection,
+/// The fee for a form, category and filing method in `schedule` (as `schedule()` loads
+/// it for a date), or which field is wrong: an unknown form, or a filing method or
+/// category the form does not have.
+pub fn find<'a>(
+    schedule: &'a [ScheduleFee],
     form: &str,
     category: &str,
     filing: Filing,
-    on: NaiveDate,
-) -> AppResult<Result<ScheduleFee, (&'static str, Problem)>> {
-    let row: Option<FeeRow> = uscis_fees::table
-        .filter(uscis_fees::form.eq(form))
-        .filter(uscis_fees::category.eq(category))
-        .filter(uscis_fees::filing.eq(filing.as_str()))
-        .filter(uscis_fees::effective_from.le(on))
-        .order(uscis_fees::effective_from.desc())
-        .select(FEE_COLUMNS)
-        .first(conn)
-        .await
-        .optional()?;
-    if let Some(row) = row {
-        return Ok(Ok(to_fee(row)));
+) -> Result<&'a ScheduleFee, (&'static str, Problem)> {
+    if let Some(fee) = schedule
+        .iter()
+        .find(|f| f.form == form && f.category == category && f.filing == filing)
+    {
+        return Ok(fee);
     }
-    let form_known: bool = diesel::select(diesel::dsl::exists(
-        uscis_fees::table.filter(uscis_fees::form.eq(form)),
-    ))
-    .get_result(conn)
-    .await?;
-    Ok(Err(if !form_known {
+    Err(if !schedule.iter().any(|f| f.form == form) {
         ("form", Problem::new("err-form-unknown").arg("form", form))
     } else if category.is_empty() {
         (
@@ -110,7 +98,7 @@ pub async fn in_force(
             "category",
             Problem::new("err-category-unknown").arg("form", form),
         )
-    }))
+    })
 }
 
 /// Every fee in force on `on`, for the fee line form's choices.
@@ -199,4 +187,52 @@ pub(super) async fn lines_of(
             },
         )
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fee(form: &str, category: &str, filing: Filing, cents: i64) -> ScheduleFee {
+        ScheduleFee {
+            id: cents,
+            form: form.into(),
+            category: category.into(),
+            name: String::new(),
+            filing,
+            fee: Money::from_cents(cents),
+            effective_from: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+            fee_waiver_available: false,
+        }
+    }
+
+    #[test]
+    fn find_names_the_wrong_field() {
+        let schedule = [
+            fee("N-400", "", Filing::Paper, 76000),
+            fee("I-131", "", Filing::Paper, 63000),
+            fee("I-765", "c33", Filing::Paper, 52000),
+        ];
+        assert_eq!(
+            find(&schedule, "N-400", "", Filing::Paper)
+                .unwrap()
+                .fee
+                .to_string(),
+            "760.00"
+        );
+        assert_eq!(
+            find(&schedule, "X-1", "", Filing::Paper).unwrap_err().0,
+            "form"
+        );
+        assert_eq!(
+            find(&schedule, "I-131", "", Filing::Online).unwrap_err().0,
+            "filing"
+        );
+        assert_eq!(
+            find(&schedule, "I-765", "c99", Filing::Paper)
+                .unwrap_err()
+                .0,
+            "category"
+        );
+    }
 }

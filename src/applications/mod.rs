@@ -186,6 +186,8 @@ async fn price_lines(
     on: NaiveDate,
 ) -> AppResult<Vec<PricedLine>> {
     let members = crate::households::members(conn, household_id).await?;
+    // One read of the schedule for all lines, not a query per line.
+    let schedule = fees::schedule(conn, on).await?;
     let mut errors = FieldErrors::new();
     let mut priced = Vec::new();
     for (i, line) in lines.iter().enumerate() {
@@ -205,11 +207,8 @@ async fn price_lines(
                 found.map(|m| m.id)
             }
         };
-        match fees::in_force(conn, &line.form, &line.category, line.filing, on).await? {
-            Err(field_problem) => {
-                let (field, problem) = field_problem;
-                errors.add(format!("lines[{i}].{field}"), problem);
-            }
+        match fees::find(&schedule, &line.form, &line.category, line.filing) {
+            Err((field, problem)) => errors.add(format!("lines[{i}].{field}"), problem),
             Ok(fee) => match price_fee_line(line, fee.fee) {
                 Ok(amount) => priced.push(PricedLine {
                     request: line.clone(),
@@ -232,8 +231,7 @@ pub async fn create(
     input: &ApplicationInput,
 ) -> AppResult<Application> {
     let new: NewApplication = input.parse()?;
-    let id = conn
-        .transaction(async move |conn| {
+    conn.transaction(async move |conn| {
                 let household_exists: bool =
                     diesel::select(diesel::dsl::exists(households::table.find(new.household_id))).get_result(conn).await?;
                 if !household_exists {
@@ -304,10 +302,9 @@ pub async fn create(
                     }),
                 )
                 .await?;
-                Ok(id)
+                Ok(created)
             })
-        .await?;
-    load(conn, id, true).await
+        .await
 }
 
 async fn record_status(
@@ -356,19 +353,19 @@ pub async fn transition(
         let from = row.status();
         let to = from.apply(transition)?;
         let now = Utc::now();
+        let submitted_at = if transition == Transition::Submit {
+            Some(now)
+        } else {
+            row.submitted_at
+        };
         diesel::update(applications::table.find(id))
             .set((
                 applications::status.eq(to.as_str()),
                 applications::updated_at.eq(now),
+                applications::submitted_at.eq(submitted_at),
             ))
             .execute(conn)
             .await?;
-        if transition == Transition::Submit {
-            diesel::update(applications::table.find(id))
-                .set(applications::submitted_at.eq(now))
-                .execute(conn)
-                .await?;
-        }
         record_status(conn, id, Some(from), to, actor, reason.as_deref()).await?;
         audit::record(
             conn,

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::audit;
 use crate::db::schema::{api_tokens, sessions, users};
 use crate::error::{AppError, AppResult};
-use crate::users::User;
+use crate::users::{User, UserRow};
 
 pub use middleware::{AuthVia, CurrentUser};
 
@@ -112,19 +112,17 @@ pub async fn issue_token(
 
 /// The user a bearer token belongs to, if it is known, unexpired and the user active.
 pub async fn user_for_token(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Option<User>> {
-    let id: Option<i64> = api_tokens::table
+    // One query per request: the token and its user together.
+    let row: Option<UserRow> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(digest(token)))
         .filter(api_tokens::expires_at.gt(Utc::now()))
         .filter(users::active.eq(true))
-        .select(users::id)
+        .select(UserRow::as_select())
         .first(conn)
         .await
         .optional()?;
-    match id {
-        Some(id) => Ok(Some(crate::users::find(conn, id).await?)),
-        None => Ok(None),
-    }
+    Ok(row.map(User::from))
 }
 
 /// A new browser session: returns the cookie's secret.
@@ -151,19 +149,16 @@ pub async fn session(
     conn: &mut AsyncPgConnection,
     token: &str,
 ) -> AppResult<Option<(User, String)>> {
-    let row: Option<(i64, String)> = sessions::table
+    let row: Option<(UserRow, String)> = sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(digest(token)))
         .filter(sessions::expires_at.gt(Utc::now()))
         .filter(users::active.eq(true))
-        .select((users::id, sessions::csrf_token))
+        .select((UserRow::as_select(), sessions::csrf_token))
         .first(conn)
         .await
         .optional()?;
-    match row {
-        Some((id, csrf)) => Ok(Some((crate::users::find(conn, id).await?, csrf))),
-        None => Ok(None),
-    }
+    Ok(row.map(|(user, csrf)| (User::from(user), csrf)))
 }
 
 /// Signs a browser out: the session row goes, so the cookie is worthless even if kept.

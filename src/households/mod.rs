@@ -228,16 +228,16 @@ pub async fn update(
     input: &HouseholdInput,
 ) -> AppResult<Household> {
     conn.transaction(async move |conn| {
-        let row: HouseholdRow = households::table
+        households::table
             .find(id)
-            .select(HouseholdRow::as_select())
+            .select(households::id)
             .for_update()
-            .first(conn)
+            .first::<i64>(conn)
             .await
             .optional()?
             .ok_or(AppError::NotFound("household"))?;
         let before = load(conn, id).await?;
-        let changes: HouseholdChanges = input.parse_changes(this_year(), row.size)?;
+        let changes: HouseholdChanges = input.parse_changes(this_year(), before.size)?;
         apply_changes(conn, actor, &before, &changes).await?;
         let after = load(conn, id).await?;
         let diff = audit::diff(&snapshot(&before), &snapshot(&after));
@@ -247,83 +247,66 @@ pub async fn update(
     .await
 }
 
+/// The columns a change sets; `None` leaves a column as it is (and `Some(None)` clears
+/// a nullable one), so any change is one UPDATE.
+#[derive(AsChangeset)]
+#[diesel(table_name = households)]
+struct HouseholdChangeset<'a> {
+    name: Option<&'a str>,
+    name_ko: Option<Option<&'a str>>,
+    phone: Option<Option<&'a str>>,
+    preferred_language: Option<&'static str>,
+    address_line1: Option<&'a str>,
+    address_line2: Option<Option<&'a str>>,
+    city: Option<&'a str>,
+    state: Option<&'a str>,
+    postal_code: Option<&'a str>,
+    size: Option<i32>,
+    annual_income: Option<Decimal>,
+    updated_by: i64,
+    updated_at: DateTime<Utc>,
+}
+
+impl<'a> HouseholdChangeset<'a> {
+    fn new(actor: i64, c: &'a HouseholdChanges) -> Self {
+        let address: Option<&'a Address> = c.address.as_ref();
+        HouseholdChangeset {
+            name: c.name.as_deref(),
+            name_ko: c.name_ko.as_ref().map(Option::as_deref),
+            phone: c.phone.as_ref().map(Option::as_deref),
+            preferred_language: c.preferred_language.map(|l| l.as_str()),
+            address_line1: address.map(|a| a.line1.as_str()),
+            address_line2: address.map(|a| a.line2.as_deref()),
+            city: address.map(|a| a.city.as_str()),
+            state: address.map(|a| a.state.as_str()),
+            postal_code: address.map(|a| a.postal_code.as_str()),
+            size: c.size,
+            annual_income: c.annual_income.map(Money::decimal),
+            updated_by: actor,
+            updated_at: Utc::now(),
+        }
+    }
+}
+
 async fn apply_changes(
     conn: &mut AsyncPgConnection,
     actor: i64,
     before: &Household,
     c: &HouseholdChanges,
 ) -> AppResult<()> {
-    let id = before.id;
-    let target = households::table.find(id);
-    let now = Utc::now();
-    diesel::update(target)
-        .set((
-            households::updated_by.eq(actor),
-            households::updated_at.eq(now),
-        ))
+    if let Some(size) = c.size
+        && c.members.is_none()
+        && before.members.len() as i32 > size
+    {
+        return Err(AppError::invalid_field(
+            "size",
+            Problem::new("err-size-below-members").arg("count", before.members.len()),
+        ));
+    }
+    diesel::update(households::table.find(before.id))
+        .set(HouseholdChangeset::new(actor, c))
         .execute(conn)
         .await?;
-    if let Some(name) = &c.name {
-        diesel::update(target)
-            .set(households::name.eq(name))
-            .execute(conn)
-            .await?;
-    }
-    if let Some(name_ko) = &c.name_ko {
-        diesel::update(target)
-            .set(households::name_ko.eq(name_ko))
-            .execute(conn)
-            .await?;
-    }
-    if let Some(phone) = &c.phone {
-        diesel::update(target)
-            .set(households::phone.eq(phone))
-            .execute(conn)
-            .await?;
-    }
-    if let Some(lang) = c.preferred_language {
-        diesel::update(target)
-            .set(households::preferred_language.eq(lang.as_str()))
-            .execute(conn)
-            .await?;
-    }
-    if let Some(Address {
-        line1,
-        line2,
-        city,
-        state,
-        postal_code,
-    }) = &c.address
-    {
-        diesel::update(target)
-            .set((
-                households::address_line1.eq(line1),
-                households::address_line2.eq(line2),
-                households::city.eq(city),
-                households::state.eq(state),
-                households::postal_code.eq(postal_code),
-            ))
-            .execute(conn)
-            .await?;
-    }
-    if let Some(size) = c.size {
-        if c.members.is_none() && before.members.len() as i32 > size {
-            return Err(AppError::invalid_field(
-                "size",
-                Problem::new("err-size-below-members").arg("count", before.members.len()),
-            ));
-        }
-        diesel::update(target)
-            .set(households::size.eq(size))
-            .execute(conn)
-            .await?;
-    }
-    if let Some(income) = c.annual_income {
-        diesel::update(target)
-            .set(households::annual_income.eq(income.decimal()))
-            .execute(conn)
-            .await?;
-    }
     if let Some(members) = &c.members {
         replace_members(conn, before, members).await?;
     }

@@ -18,9 +18,10 @@ use crate::domain::input::{SHORT_TEXT, required_text};
 use crate::domain::{FieldErrors, Language, Problem, Role};
 use crate::error::{AppError, AppResult};
 
+/// The columns of a user the service reads (never the hash); `User::from` turns it into one.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     email: String,
     name: String,
