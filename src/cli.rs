@@ -164,16 +164,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
                 Err(crate::error::AppError::Invalid { fields, .. }) => {
-                    let problems: Vec<String> = fields
-                        .iter()
-                        .map(|(f, p)| {
-                            format!(
-                                "{f}: {}",
-                                crate::web::i18n::problem(crate::domain::Language::En, p)
-                            )
-                        })
-                        .collect();
-                    anyhow::bail!("cannot create the user: {}", problems.join("; "))
+                    anyhow::bail!(
+                        "cannot create the user: {}",
+                        crate::web::i18n::problems_line(crate::domain::Language::En, &fields)
+                    )
                 }
                 Err(e) => Err(e.into()),
             }

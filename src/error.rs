@@ -99,10 +99,7 @@ impl AppError {
     /// The field problems in `lang`.
     pub fn field_messages(&self, lang: Language) -> BTreeMap<String, String> {
         match self {
-            AppError::Invalid { fields, .. } => fields
-                .iter()
-                .map(|(f, p)| (f.clone(), i18n::problem(lang, p)))
-                .collect(),
+            AppError::Invalid { fields, .. } => i18n::problems(lang, fields),
             _ => BTreeMap::new(),
         }
     }

@@ -155,18 +155,9 @@ impl Paging {
         if e.is_empty() {
             Ok(Paging { limit, after })
         } else {
-            let fields: Vec<String> = e
-                .iter()
-                .map(|(f, p)| {
-                    format!(
-                        "{f}: {}",
-                        crate::web::i18n::problem(crate::domain::Language::En, p)
-                    )
-                })
-                .collect();
             Err(AppError::BadRequest(format!(
                 "the query string is not valid: {}",
-                fields.join("; ")
+                crate::web::i18n::problems_line(crate::domain::Language::En, &e)
             )))
         }
     }

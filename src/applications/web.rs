@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{ApiQuery, Id, Paging, WebForm};
 use crate::households::MemberRow;
 use crate::web::Ctx;
-use crate::web::form::{Form, Values};
+use crate::web::form::{Form, Values, renumber_rows};
 use crate::web::layout::page;
 
 pub fn router() -> Router<AppState> {
@@ -196,7 +196,7 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
         fieldset {
             legend { (ctx.t("application-lines")) }
             p class="hint" { (ctx.t("application-lines-hint")) }
-            @if let Some(p) = form.errors.get("lines") { p class="field-error" { (crate::web::i18n::problem(ctx.lang, p)) } }
+            (form.group_error("lines"))
             table {
                 thead { tr { th { (ctx.t("field-form")) } th { (ctx.t("field-filing")) } th class="money" { (ctx.t("fee-schedule")) } } }
                 tbody {
@@ -281,22 +281,6 @@ fn input_from(values: &Values) -> ApplicationInput {
     }
 }
 
-/// Problems on `lines[n]` belong to the n-th filled row of the form.
-fn errors_for_rows(values: &Values, errors: FieldErrors) -> FieldErrors {
-    let rows = filled_rows(values);
-    let mut mapped = FieldErrors::new();
-    for (field, problem) in errors.iter() {
-        let renamed = field
-            .strip_prefix("lines[")
-            .and_then(|rest| rest.split_once(']'))
-            .and_then(|(n, tail)| n.parse::<usize>().ok().map(|n| (n, tail)))
-            .and_then(|(n, tail)| rows.get(n).map(|row| format!("lines[{row}]{tail}")))
-            .unwrap_or_else(|| field.clone());
-        mapped.add(renamed, problem.clone());
-    }
-    mapped
-}
-
 fn title_for(ctx: &Ctx, program: Program) -> String {
     match program {
         Program::ImmigrationFee => ctx.t("application-new-fee"),
@@ -355,7 +339,7 @@ async fn create(
                 .and_then(Program::parse)
                 .unwrap_or(Program::ImmigrationFee);
             let data = form_data(&state, household_id, program).await?;
-            let errors = errors_for_rows(&values, fields);
+            let errors = renumber_rows(fields, "lines", &filled_rows(&values));
             let body = application_form(&ctx, &data, &values, &errors);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -43,7 +43,5 @@ async fn list(
         entity_id,
     };
     let mut conn = state.pool.get().await?;
-    let rows = super::list(&mut conn, &filter, paging.after, paging.limit + 1).await?;
-    // Newest first: the cursor is the smallest id seen.
-    Ok(Json(Page::from_rows(rows, paging.limit, |e| e.id)))
+    Ok(Json(super::list(&mut conn, &filter, paging).await?))
 }

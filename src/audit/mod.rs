@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::db::schema::{access_log, audit_log};
 use crate::error::AppResult;
+use crate::extract::{Page, Paging};
 
 #[derive(Debug, Clone, Serialize, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -84,13 +85,12 @@ pub struct AuditFilter {
     pub entity_id: Option<i64>,
 }
 
-/// Newest first, `limit` rows before `before_id`.
+/// A page of the trail, newest first; the cursor is the smallest id seen so far.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &AuditFilter,
-    before_id: Option<i64>,
-    limit: i64,
-) -> AppResult<Vec<AuditEntry>> {
+    paging: Paging,
+) -> AppResult<Page<AuditEntry>> {
     let mut query = audit_log::table
         .select(AuditEntry::as_select())
         .into_boxed();
@@ -100,14 +100,15 @@ pub async fn list(
     if let Some(id) = filter.entity_id {
         query = query.filter(audit_log::entity_id.eq(id));
     }
-    if let Some(before) = before_id {
+    if let Some(before) = paging.after {
         query = query.filter(audit_log::id.lt(before));
     }
-    Ok(query
+    let rows = query
         .order(audit_log::id.desc())
-        .limit(limit)
+        .limit(paging.limit + 1)
         .load(conn)
-        .await?)
+        .await?;
+    Ok(Page::from_rows(rows, paging.limit, |e| e.id))
 }
 
 /// What changed between two JSON snapshots of a record: `{field: {"from": a, "to": b}}`.

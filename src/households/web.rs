@@ -16,7 +16,7 @@ use crate::domain::{FieldErrors, Relationship, Role, US_STATES};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiQuery, Id, Paging, WebForm};
 use crate::web::Ctx;
-use crate::web::form::{Form, Values};
+use crate::web::form::{Form, Values, language_options, renumber_rows};
 use crate::web::layout::page;
 
 pub fn router() -> Router<AppState> {
@@ -36,6 +36,20 @@ struct SearchQuery {
     cursor: Option<String>,
 }
 
+/// Find a family by name or phone, or add one: on the search page and a caseworker's home.
+pub fn search_form(ctx: &Ctx, q: &str) -> Markup {
+    html! {
+        form method="get" action="/households" role="search" {
+            label for="q" { (ctx.t("household-search-label")) }
+            input id="q" type="search" name="q" value=(q) placeholder=(ctx.t("household-search-placeholder"));
+            div class="actions" {
+                button type="submit" { (ctx.t("search")) }
+                a class="button secondary" href="/households/new" { (ctx.t("household-new")) }
+            }
+        }
+    }
+}
+
 async fn search(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -50,14 +64,7 @@ async fn search(
         &ctx,
         &ctx.t("households-title"),
         html! {
-            form method="get" action="/households" role="search" {
-                label for="q" { (ctx.t("household-search-label")) }
-                input id="q" type="search" name="q" value=(q) placeholder=(ctx.t("household-search-placeholder"));
-                div class="actions" {
-                    button type="submit" { (ctx.t("search")) }
-                    a class="button secondary" href="/households/new" { (ctx.t("household-new")) }
-                }
-            }
+            (search_form(&ctx, &q))
             @if results.items.is_empty() {
                 p { (ctx.t("households-none")) }
             } @else {
@@ -123,12 +130,19 @@ fn member_rows(values: &Values) -> usize {
 }
 
 /// Reads the form back into the same input the API takes.
-fn input_from(values: &Values) -> HouseholdInput {
-    let members = (0..member_rows(values))
+/// The member rows of the form that hold someone (blank rows are left out).
+fn filled_member_rows(values: &Values) -> Vec<usize> {
+    (0..member_rows(values))
         .filter(|i| {
             values.opt(&format!("members[{i}].name")).is_some()
                 || values.opt(&format!("members[{i}].id")).is_some()
         })
+        .collect()
+}
+
+fn input_from(values: &Values) -> HouseholdInput {
+    let members = filled_member_rows(values)
+        .into_iter()
         .map(|i| MemberInput {
             id: values
                 .opt(&format!("members[{i}].id"))
@@ -158,27 +172,6 @@ fn input_from(values: &Values) -> HouseholdInput {
     }
 }
 
-/// Field problems keyed by the form's member rows (blank rows are skipped when parsing).
-fn errors_for_rows(values: &Values, errors: FieldErrors) -> FieldErrors {
-    let rows: Vec<usize> = (0..member_rows(values))
-        .filter(|i| {
-            values.opt(&format!("members[{i}].name")).is_some()
-                || values.opt(&format!("members[{i}].id")).is_some()
-        })
-        .collect();
-    let mut mapped = FieldErrors::new();
-    for (field, problem) in errors.iter() {
-        let renamed = field
-            .strip_prefix("members[")
-            .and_then(|rest| rest.split_once(']'))
-            .and_then(|(n, tail)| n.parse::<usize>().ok().map(|n| (n, tail)))
-            .and_then(|(n, tail)| rows.get(n).map(|row| format!("members[{row}]{tail}")))
-            .unwrap_or_else(|| field.clone());
-        mapped.add(renamed, problem.clone());
-    }
-    mapped
-}
-
 fn household_form(
     ctx: &Ctx,
     action: &str,
@@ -191,10 +184,7 @@ fn household_form(
         values,
         errors,
     };
-    let languages = vec![
-        ("ko".to_owned(), "한국어 (Korean)".to_owned()),
-        ("en".to_owned(), "English".to_owned()),
-    ];
+    let languages = language_options();
     let states: Vec<(String, String)> = US_STATES
         .iter()
         .map(|s| (s.to_string(), s.to_string()))
@@ -233,7 +223,7 @@ fn household_form(
             }
             fieldset {
                 legend { (ctx.t("household-members")) }
-                @if let Some(p) = errors.get("members") { p class="field-error" { (crate::web::i18n::problem(ctx.lang, p)) } }
+                (form.group_error("members"))
                 @for i in 0..member_rows(values) {
                     div class="row" {
                         @if let Some(id) = values.opt(&format!("members[{i}].id")) { input type="hidden" name={ "members[" (i) "].id" } value=(id); }
@@ -277,7 +267,7 @@ async fn create(
     match super::create(&mut conn, user.id, &input_from(&values)).await {
         Ok(h) => Ok(Redirect::to(&format!("/households/{}", h.id)).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
-            let errors = errors_for_rows(&values, fields);
+            let errors = renumber_rows(fields, "members", &filled_member_rows(&values));
             let body = household_form(&ctx, "/households", &values, &errors, "household-create");
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -321,7 +311,7 @@ async fn update(
     match super::update(&mut conn, user.id, id, &input_from(&values)).await {
         Ok(_) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
-            let errors = errors_for_rows(&values, fields);
+            let errors = renumber_rows(fields, "members", &filled_member_rows(&values));
             let body = household_form(
                 &ctx,
                 &format!("/households/{id}/edit"),

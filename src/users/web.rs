@@ -17,7 +17,7 @@ use crate::auth::{AuthVia, CurrentUser};
 use crate::domain::{FieldErrors, Language, Problem, Role};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiQuery, Paging, WebForm};
-use crate::web::form::{Form, Values, safe_next};
+use crate::web::form::{Form, Values, language_options, safe_next};
 use crate::web::layout::page;
 use crate::web::{Ctx, LANG_COOKIE};
 
@@ -173,14 +173,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
         @if user.has(Role::Caseworker) {
             section {
                 h2 { (ctx.t("home-caseworker")) }
-                form method="get" action="/households" role="search" {
-                    label for="q" { (ctx.t("household-search-label")) }
-                    input id="q" type="search" name="q" placeholder=(ctx.t("household-search-placeholder"));
-                    div class="actions" {
-                        button type="submit" { (ctx.t("search")) }
-                        a class="button secondary" href="/households/new" { (ctx.t("household-new")) }
-                    }
-                }
+                (crate::households::web::search_form(&ctx, ""))
             }
         }
         @if user.has(Role::BoardMember) {
@@ -231,10 +224,7 @@ fn users_view(
         values,
         errors,
     };
-    let languages = vec![
-        ("ko".to_owned(), "한국어".to_owned()),
-        ("en".to_owned(), "English".to_owned()),
-    ];
+    let languages = language_options();
     page(
         ctx,
         &ctx.t("users-title"),
@@ -263,7 +253,7 @@ fn users_view(
                     @for (value, label) in role_options(ctx) {
                         label { input type="checkbox" name="roles" value=(value) style="width:auto" checked[values.0.contains_key(&format!("roles:{value}"))]; " " (label) }
                     }
-                    @if let Some(p) = errors.get("roles") { p class="field-error" { (crate::web::i18n::problem(ctx.lang, p)) } }
+                    (form.group_error("roles"))
                 }
                 (form.select("language", &ctx.t("field-language"), &languages, None, true))
                 (form.input("password", &ctx.t("field-password"), "password", Some(&ctx.tr("password-hint", &[("min", super::MIN_PASSWORD_CHARS.to_string())])), true))
@@ -347,8 +337,7 @@ async fn audit_page(
         entity_id: query.entity_id.and_then(|s| s.parse().ok()),
     };
     let mut conn = state.pool.get().await?;
-    let rows = crate::audit::list(&mut conn, &filter, paging.after, paging.limit + 1).await?;
-    let page_rows = crate::extract::Page::from_rows(rows, paging.limit, |e| e.id);
+    let page_rows = crate::audit::list(&mut conn, &filter, paging).await?;
     Ok(page(
         &ctx,
         &ctx.t("audit-title"),

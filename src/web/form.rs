@@ -63,6 +63,11 @@ impl Form<'_> {
         html! { @if let Some(message) = self.error(name) { p class="field-error" id={ (id) "-error" } { (message) } } }
     }
 
+    /// The problem of a whole group of fields (`members`, `lines`, `roles`), if any.
+    pub fn group_error(&self, name: &str) -> Markup {
+        self.error_line(&field_id(name), name)
+    }
+
     /// A text input. `kind` is the HTML input type.
     pub fn input(
         &self,
@@ -142,6 +147,32 @@ impl Form<'_> {
     }
 }
 
+/// A form shows more rows of a list (`members[i]`, `lines[i]`) than were filled, and only
+/// the filled ones are parsed: problems found on the n-th parsed item are moved back to
+/// the row it came from, `rows[n]`, so each message lands beside its own field.
+pub fn renumber_rows(errors: FieldErrors, list: &str, rows: &[usize]) -> FieldErrors {
+    let prefix = format!("{list}[");
+    let mut mapped = FieldErrors::new();
+    for (field, problem) in errors.iter() {
+        let renamed = field
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split_once(']'))
+            .and_then(|(n, tail)| Some((rows.get(n.parse::<usize>().ok()?)?, tail)))
+            .map(|(row, tail)| format!("{list}[{row}]{tail}"))
+            .unwrap_or_else(|| field.clone());
+        mapped.add(renamed, problem.clone());
+    }
+    mapped
+}
+
+/// The two languages, for a choice of language.
+pub fn language_options() -> Vec<(String, String)> {
+    vec![
+        ("ko".to_owned(), "한국어 (Korean)".to_owned()),
+        ("en".to_owned(), "English".to_owned()),
+    ]
+}
+
 /// Percent-encodes a value for a query string.
 pub fn url_encode(text: &str) -> String {
     form_urlencoded_encode(text)
@@ -160,5 +191,22 @@ pub fn safe_next(next: Option<&str>) -> String {
             path.to_owned()
         }
         _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Problem;
+
+    #[test]
+    fn problems_move_back_to_their_form_row() {
+        let mut errors = FieldErrors::new();
+        errors.add("lines[0].form", Problem::new("err-required"));
+        errors.add("lines[1].amount", Problem::new("err-required"));
+        errors.add("site", Problem::new("err-site"));
+        let mapped = renumber_rows(errors, "lines", &[1, 3]);
+        let fields: Vec<&str> = mapped.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, vec!["lines[1].form", "lines[3].amount", "site"]);
     }
 }

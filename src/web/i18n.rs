@@ -8,7 +8,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use unic_langid::langid;
 
-use crate::domain::{Language, Problem};
+use crate::domain::{FieldErrors, Language, Problem};
 
 pub const EN_FTL: &str = include_str!("locales/en.ftl");
 pub const KO_FTL: &str = include_str!("locales/ko.ftl");
@@ -61,6 +61,32 @@ pub fn t(lang: Language, key: &str) -> String {
 /// A field problem in words.
 pub fn problem(lang: Language, problem: &Problem) -> String {
     tr(lang, problem.key, &problem.args)
+}
+
+/// Every field problem in `lang`, by field.
+pub fn problems(
+    lang: Language,
+    errors: &FieldErrors,
+) -> std::collections::BTreeMap<String, String> {
+    errors
+        .iter()
+        .map(|(f, p)| (f.clone(), problem(lang, p)))
+        .collect()
+}
+
+/// Every field problem on one line (`size: …; name: …`), for a command line or a 400.
+pub fn problems_line(lang: Language, errors: &FieldErrors) -> String {
+    let parts: Vec<String> = problems(lang, errors)
+        .into_iter()
+        .map(|(field, text)| format!("{field}: {text}"))
+        .collect();
+    parts.join("; ")
+}
+
+/// The catalogue key of a vocabulary value's label: `label_key("status", "needs_review")`
+/// is `status-needs-review`.
+pub fn label_key(prefix: &str, value: impl std::fmt::Display) -> String {
+    format!("{prefix}-{}", value.to_string().replace('_', "-"))
 }
 
 #[cfg(test)]
@@ -140,27 +166,23 @@ mod tests {
     fn vocabulary_values_have_labels_in_both_languages() {
         use crate::domain::*;
         let mut labels = Vec::new();
-        labels.extend(Role::ALL.iter().map(|v| format!("role-{v}")));
-        labels.extend(Program::ALL.iter().map(|v| format!("program-{v}")));
+        labels.extend(Role::ALL.iter().map(|v| label_key("role", v)));
+        labels.extend(Program::ALL.iter().map(|v| label_key("program", v)));
         labels.extend(
             EmergencyCategory::ALL
                 .iter()
-                .map(|v| format!("category-{v}")),
+                .map(|v| label_key("category", v)),
         );
-        labels.extend(DocumentKind::ALL.iter().map(|v| format!("document-{v}")));
-        labels.extend(Filing::ALL.iter().map(|v| format!("filing-{v}")));
+        labels.extend(DocumentKind::ALL.iter().map(|v| label_key("document", v)));
+        labels.extend(Filing::ALL.iter().map(|v| label_key("filing", v)));
         labels.extend(
             Relationship::ALL
                 .iter()
-                .map(|v| format!("relationship-{v}")),
+                .map(|v| label_key("relationship", v)),
         );
-        labels.extend(Status::ALL.iter().map(|v| format!("status-{v}")));
+        labels.extend(Status::ALL.iter().map(|v| label_key("status", v)));
         let en = keys(EN_FTL);
-        let missing: Vec<_> = labels
-            .iter()
-            .map(|l| l.replace('_', "-"))
-            .filter(|l| !en.contains(l))
-            .collect();
+        let missing: Vec<_> = labels.iter().filter(|l| !en.contains(*l)).collect();
         assert!(missing.is_empty(), "{missing:?}");
     }
 

@@ -60,7 +60,7 @@ impl Ctx {
 
     /// The label of a vocabulary value, e.g. `label("status", "needs_review")`.
     pub fn label(&self, prefix: &str, value: impl std::fmt::Display) -> String {
-        self.t(&format!("{prefix}-{}", value.to_string().replace('_', "-")))
+        self.t(&i18n::label_key(prefix, value))
     }
 
     pub fn csrf(&self) -> &str {
