@@ -211,3 +211,37 @@ async fn lists_filter_and_board_members_see_no_names() {
         .json();
     assert!(seen["household_name"].is_null());
 }
+
+/// Application numbers stay gapless and unique when caseworkers save at the same moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creations_get_consecutive_numbers() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let cw = std::sync::Arc::new(app.user(&["caseworker"]).await);
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let tasks: Vec<_> = (0..12)
+        .map(|i| {
+            let (app, cw) = (app.clone(), cw.clone());
+            tokio::spawn(async move {
+                // Every fourth request is refused, and must not use up a number.
+                let body = if i % 4 == 3 {
+                    json!({"household_id": hid, "site": "LA", "program": "immigration_fee", "lines": [{"form": "N-400", "filing": "paper", "amount": "1.00"}]})
+                } else {
+                    n400(hid)
+                };
+                app.post("/api/v1/applications", &cw, body).await
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for task in tasks {
+        let reply = task.await.unwrap();
+        if reply.status == StatusCode::CREATED {
+            let number = reply.json()["number"].as_str().unwrap().to_owned();
+            numbers.push(number.rsplit('-').next().unwrap().parse::<u32>().unwrap());
+        } else {
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    }
+    numbers.sort();
+    assert_eq!(numbers, (1..=9).collect::<Vec<u32>>());
+}

@@ -125,3 +125,88 @@ async fn the_app_role_cannot_change_history() {
     );
     let _ = StatusCode::OK;
 }
+
+/// SPEC "Privacy": every read of a household's record is logged, from the web too, and
+/// an application (which names the family) counts as such a read.
+#[tokio::test]
+async fn reads_in_the_browser_and_of_applications_are_logged() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let aid = app
+        .post("/api/v1/applications", &cw, n400(hid))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let b = app.browser(&cw).await;
+    assert_eq!(
+        app.page(&format!("/households/{hid}"), Some(&b.cookie))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.page(&format!("/applications/{aid}"), Some(&b.cookie))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.get(&format!("/api/v1/applications/{aid}"), &cw).await;
+    assert_eq!(app.count(&format!("SELECT count(*) FROM access_log WHERE entity_type = 'household' AND entity_id = {hid} AND channel = 'web' AND user_id = {}", cw.id)).await, 1);
+    assert_eq!(app.count(&format!("SELECT count(*) FROM access_log WHERE entity_type = 'application' AND entity_id = {aid} AND channel = 'web'")).await, 1);
+    assert_eq!(app.count(&format!("SELECT count(*) FROM access_log WHERE entity_type = 'application' AND entity_id = {aid} AND channel = 'api'")).await, 1);
+}
+
+/// SPEC "Application life cycle": every transition is done by a named user and recorded.
+#[tokio::test]
+async fn every_transition_names_its_user() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let admin = app.user(&["admin"]).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let aid = app
+        .post("/api/v1/applications", &cw, n400(hid))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        &format!("/api/v1/applications/{aid}/submit"),
+        &cw,
+        json!({}),
+    )
+    .await;
+    let a = app
+        .post(
+            &format!("/api/v1/applications/{aid}/withdraw"),
+            &admin,
+            json!({"reason": "duplicate"}),
+        )
+        .await
+        .json();
+    let history = a["history"].as_array().unwrap();
+    let steps: Vec<(Option<&str>, &str, i64)> = history
+        .iter()
+        .map(|h| {
+            (
+                h["from"].as_str(),
+                h["to"].as_str().unwrap(),
+                h["by"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            (None, "draft", cw.id),
+            (Some("draft"), "submitted", cw.id),
+            (Some("submitted"), "withdrawn", admin.id)
+        ]
+    );
+    assert_eq!(history[2]["reason"], "duplicate");
+    let audited = app
+        .count(&format!("SELECT count(*) FROM audit_log WHERE entity_type = 'application' AND entity_id = {aid} AND action = 'status_change'"))
+        .await;
+    assert_eq!(audited, 2);
+}

@@ -49,6 +49,21 @@ async fn template() -> String {
                 .execute("SELECT pg_advisory_lock(727274)", &[])
                 .await
                 .unwrap();
+            // Databases of earlier runs (this run has made none yet) would otherwise pile up.
+            let leftovers = client
+                .query(
+                    r"SELECT datname FROM pg_database WHERE datname LIKE 'gt\_test\_%'",
+                    &[],
+                )
+                .await
+                .unwrap();
+            for row in leftovers {
+                let stale: String = row.get(0);
+                client
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {stale} WITH (FORCE)"))
+                    .await
+                    .unwrap();
+            }
             let exists = client
                 .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
                 .await
