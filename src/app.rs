@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRef, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -12,6 +12,7 @@ use axum_extra::extract::cookie::Key;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -79,11 +80,26 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::middleware::authenticate,
         ))
+        // Pages hold personal and immigration data: nothing is cached (shared computers at
+        // the sites) unless a handler says so, as the static assets do; scripts, styles and
+        // form targets are this origin only.
+        .layer(default_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ))
+        .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(default_header(header::REFERRER_POLICY, "same-origin"))
+        .layer(default_header(header::CACHE_CONTROL, "no-store"))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
         }))
         .with_state(state)
+}
+
+/// A header every response carries unless its handler set it.
+fn default_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 async fn not_found() -> AppError {

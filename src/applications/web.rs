@@ -168,11 +168,7 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
     // One choice per form and category, labelled with its paper fee so the caseworker sees it.
     let mut forms: Vec<(String, String)> = Vec::new();
     for fee in &data.fees {
-        let value = if fee.category.is_empty() {
-            fee.form.clone()
-        } else {
-            format!("{}|{}", fee.form, fee.category)
-        };
+        let value = choice_value(fee);
         if !forms.iter().any(|(v, _)| *v == value) {
             let category = if fee.category.is_empty() {
                 String::new()
@@ -205,8 +201,9 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
                     }
                 }
             }
+            script type="application/json" id="fee-schedule" { (schedule_json(&data.fees)) }
             @for i in 0..LINE_ROWS {
-                fieldset {
+                fieldset data-fee-line {
                     legend { (ctx.tr("application-line", &[("n", (i + 1).to_string())])) }
                     (form.select(&format!("lines[{i}].form"), &ctx.t("field-form"), &forms, Some(""), false))
                     div class="row" {
@@ -217,10 +214,38 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
                         (form.input(&format!("lines[{i}].amount"), &ctx.t("field-amount"), "text", Some(&ctx.t("field-amount-hint")), false))
                         (form.input(&format!("lines[{i}].override_reason"), &ctx.t("field-override-reason"), "text", Some(&ctx.t("optional")), false))
                     }
+                    p class="schedule-fee" data-schedule-fee hidden { (ctx.t("fee-schedule")) ": " output aria-live="polite" {} }
                 }
             }
         }
     }
+}
+
+/// A fee's value in the form select: `N-400`, or `I-765|c33` where the category matters.
+fn choice_value(fee: &super::fees::ScheduleFee) -> String {
+    if fee.category.is_empty() {
+        fee.form.clone()
+    } else {
+        format!("{}|{}", fee.form, fee.category)
+    }
+}
+
+/// `{"N-400": {"paper": "$760.00", ...}, "I-765|c33": {...}}`, keyed like the form choices,
+/// for the script that shows each line's fee. `<` is escaped so the JSON cannot end the
+/// script element.
+fn schedule_json(fees: &[super::fees::ScheduleFee]) -> maud::PreEscaped<String> {
+    let mut by_choice = serde_json::Map::new();
+    for fee in fees {
+        let entry = by_choice
+            .entry(choice_value(fee))
+            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+        entry[fee.filing.as_str()] = serde_json::Value::String(fee.fee.display());
+    }
+    maud::PreEscaped(
+        serde_json::Value::Object(by_choice)
+            .to_string()
+            .replace('<', "\\u003c"),
+    )
 }
 
 fn emergency_fieldset(ctx: &Ctx, form: &Form) -> Markup {
@@ -396,7 +421,7 @@ fn application_view(
             dl {
                 dt { (ctx.t("field-category")) } dd { (ctx.label("category", e.category)) }
                 dt { (ctx.t("field-amount")) } dd { (e.amount) }
-                dt { (ctx.t("field-story")) } dd { p style="white-space: pre-wrap" { (e.story) } }
+                dt { (ctx.t("field-story")) } dd { p class="story" { (e.story) } }
             }
         }
         @if !a.lines.is_empty() {

@@ -251,7 +251,7 @@ fn users_view(
                 fieldset {
                     legend { (ctx.t("field-roles")) }
                     @for (value, label) in role_options(ctx) {
-                        label { input type="checkbox" name="roles" value=(value) style="width:auto" checked[values.0.contains_key(&format!("roles:{value}"))]; " " (label) }
+                        label { input type="checkbox" name="roles" value=(value) checked[values.0.contains_key(&format!("roles:{value}"))]; " " (label) }
                     }
                     (form.group_error("roles"))
                 }

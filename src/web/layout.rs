@@ -8,10 +8,35 @@ use super::Ctx;
 use crate::domain::{Language, Role};
 use crate::error::ErrorReport;
 
+/// Fills in the schedule fee beside each fee line as the caseworker picks a form and a
+/// filing method, from the `fee-schedule` JSON the form embeds. Without it the fee is
+/// still taken from the schedule when the application is created.
+pub const SCRIPT: &str = r#"
+document.addEventListener('DOMContentLoaded', function () {
+  var data = document.getElementById('fee-schedule');
+  if (!data) return;
+  var fees = JSON.parse(data.textContent);
+  document.querySelectorAll('[data-fee-line]').forEach(function (line) {
+    var form = line.querySelector('select[name$=".form"]');
+    var filing = line.querySelector('select[name$=".filing"]');
+    var shown = line.querySelector('[data-schedule-fee]');
+    var output = shown.querySelector('output');
+    function update() {
+      var fee = (fees[form.value] || {})[filing.value];
+      output.textContent = fee || '';
+      shown.hidden = !fee;
+    }
+    form.addEventListener('change', update);
+    filing.addEventListener('change', update);
+    update();
+  });
+});
+"#;
+
 pub const CSS: &str = r#"
 :root { --ink: #1a1a1a; --muted: #555; --line: #bbb; --accent: #0b5394; --bad: #b00020; --ok: #1e6b30; --bg: #fff; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 20px/1.5 "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", system-ui, sans-serif; color: var(--ink); background: var(--bg); }
+body { margin: 0; font: 20px/1.5 "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", "NanumGothic", "Nanum Gothic", system-ui, sans-serif; color: var(--ink); background: var(--bg); }
 header { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; justify-content: space-between; padding: .75rem 1.25rem; border-bottom: 3px solid var(--accent); }
 header .brand { font-weight: 700; font-size: 1.2rem; color: var(--accent); text-decoration: none; }
 nav ul { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; margin: 0; padding: 0; }
@@ -23,6 +48,9 @@ h1 { font-size: 1.6rem; margin-top: .5rem; }
 h2 { font-size: 1.3rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
 a { color: var(--accent); }
 label { display: block; font-weight: 600; margin-top: 1rem; }
+input[type="checkbox"], input[type="radio"] { width: auto; }
+.story { white-space: pre-wrap; }
+.schedule-fee { font-weight: 600; font-size: 1.1rem; margin: .25rem 0 0; }
 .hint { color: var(--muted); font-size: .9rem; font-weight: 400; }
 input, select, textarea { font: inherit; width: 100%; max-width: 32rem; padding: .55rem .65rem; border: 2px solid var(--line); border-radius: 6px; background: #fff; }
 textarea { min-height: 8rem; }
@@ -100,6 +128,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (ctx.t("app-name")) }
                 link rel="stylesheet" href="/static/app.css";
+                script src="/static/app.js" defer {}
             }
             body {
                 a class="skip" href="#main" { (ctx.t("skip-to-content")) }

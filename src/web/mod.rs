@@ -28,17 +28,27 @@ pub fn router() -> Router<AppState> {
         .merge(crate::households::web::router())
         .merge(crate::applications::web::router())
         .route("/static/app.css", axum::routing::get(stylesheet))
+        .route("/static/app.js", axum::routing::get(script))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "max-age=3600"),
-        ],
-        layout::CSS,
-    )
-        .into_response()
+    asset("text/css; charset=utf-8", layout::CSS)
+}
+
+/// Progressive enhancement only: every page works without it.
+async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", layout::SCRIPT)
 }
 
 /// What every page needs: who is looking, in which language, and where they are.

@@ -8,4 +8,6 @@ mod api_households;
 mod audit;
 mod auth;
 mod bad_input;
+mod browser;
+mod restart;
 mod ui;

@@ -225,3 +225,23 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_wrong_roles_get_a_page() {
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert!(bad.text.contains("nobody@example.org"), "the email is kept");
 }
+
+#[tokio::test]
+async fn pages_are_not_cached_and_load_nothing_from_elsewhere() {
+    let app = TestApp::spawn().await;
+    let login = app.page("/login", None).await;
+    let csp = login.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(login.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(login.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(
+        !login.text.contains(" style=\"") && !login.text.contains("<script>"),
+        "no inline styles or scripts for the policy to block"
+    );
+    let css = app.page("/static/app.css", None).await;
+    assert_eq!(css.headers[header::CACHE_CONTROL], "max-age=3600");
+    let js = app.page("/static/app.js", None).await;
+    assert!(js.text.contains("fee-schedule"));
+}

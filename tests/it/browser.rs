@@ -1,0 +1,249 @@
+//! The caseworker's path in a real browser (Debian's chromium, driven through
+//! chromedriver): sign in, switch to Korean, find no household, create one, start an
+//! N-400 whose fee fills in as $760.00, record documents, submit. Screenshots of each step
+//! go to `target/screenshots/`.
+//!
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (`apt-get install chromium
+//! chromium-driver`; `.ci/run` installs them). Without them the test says so and passes,
+//! except under CI (`CI` set), where it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::*;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_browser() -> Option<(Driver, Client)> {
+    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver"
+        );
+        eprintln!("skipped: install chromium and chromium-driver to run the browser test");
+        return None;
+    }
+    let port = free_port();
+    let driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", "--window-size=1200,1800", "--lang=en-US"]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..50 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return Some((driver, client)),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    panic!("chromedriver did not start on {url}");
+}
+
+/// Serves the test app on a real port, for the browser.
+async fn serve(app: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{address}")
+}
+
+struct Shots {
+    dir: PathBuf,
+    n: usize,
+}
+
+impl Shots {
+    fn new() -> Shots {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        Shots { dir, n: 0 }
+    }
+
+    async fn take(&mut self, client: &Client, name: &str) {
+        self.n += 1;
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(self.dir.join(format!("{:02}-{name}.png", self.n)), png).unwrap();
+    }
+}
+
+async fn css(client: &Client, selector: &str) -> Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("no {selector}: {e}"))
+}
+
+async fn fill(client: &Client, name: &str, value: &str) {
+    css(client, &format!("[name=\"{name}\"]"))
+        .await
+        .send_keys(value)
+        .await
+        .unwrap();
+}
+
+async fn choose(client: &Client, name: &str, value: &str) {
+    css(client, &format!("select[name=\"{name}\"]"))
+        .await
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+async fn submit(client: &Client, form_action: &str) {
+    css(
+        client,
+        &format!("form[action=\"{form_action}\"] button[type=\"submit\"]"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+}
+
+async fn text(client: &Client) -> String {
+    css(client, "main").await.text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caseworker_does_intake_in_korean_in_a_real_browser() {
+    let Some((_driver, client)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let base = serve(&app).await;
+    let cw = app.user(&["caseworker"]).await;
+    let mut shots = Shots::new();
+
+    // Sign in.
+    client.goto(&format!("{base}/")).await.unwrap();
+    fill(&client, "email", &cw.email).await;
+    fill(&client, "password", PASSWORD).await;
+    shots.take(&client, "sign-in").await;
+    submit(&client, "/login").await;
+    css(&client, "form[action=\"/logout\"]").await;
+
+    // Switch to Korean: the page and the user's setting follow.
+    css(&client, "form[action=\"/language\"] button[lang=\"ko\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(&client, "html[lang=\"ko\"]").await;
+    let home = text(&client).await;
+    assert!(home.contains("가정 찾기"), "Korean home page: {home}");
+    shots.take(&client, "home-ko").await;
+
+    // Look for the household; it is not there yet, so create it.
+    client.goto(&format!("{base}/households")).await.unwrap();
+    fill(&client, "q", "김민준").await;
+    submit(&client, "/households").await;
+    css(&client, "a[href=\"/households/new\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(&client, "name", "Kim Minjun").await;
+    fill(&client, "name_ko", "김민준").await;
+    fill(&client, "phone", "(213) 555-0147").await;
+    choose(&client, "preferred_language", "ko").await;
+    fill(&client, "address.line1", "3700 Wilshire Blvd").await;
+    fill(&client, "address.city", "Los Angeles").await;
+    choose(&client, "address.state", "CA").await;
+    fill(&client, "address.postal_code", "90010").await;
+    fill(&client, "size", "2").await;
+    fill(&client, "annual_income", "30000").await;
+    fill(&client, "members[0].name", "Kim Minjun").await;
+    choose(&client, "members[0].relationship", "self").await;
+    fill(&client, "members[0].birth_year", "1958").await;
+    shots.take(&client, "household-form").await;
+    submit(&client, "/households").await;
+    let household = css(&client, "a[href*=\"program=immigration_fee\"]").await;
+    assert!(text(&client).await.contains("김민준"));
+    shots.take(&client, "household").await;
+
+    // Start an N-400: its fee fills in from the schedule as soon as the form is chosen.
+    household.click().await.unwrap();
+    choose(&client, "site", "LA").await;
+    choose(&client, "lines[0].form", "N-400").await;
+    let fee = css(&client, "[data-fee-line] [data-schedule-fee] output").await;
+    assert_eq!(fee.text().await.unwrap(), "$760.00");
+    let member = css(
+        &client,
+        "select[name=\"lines[0].beneficiary\"] option:nth-child(2)",
+    )
+    .await;
+    member.click().await.unwrap();
+    shots.take(&client, "application-form").await;
+    submit(&client, "/applications").await;
+    let documents = css(&client, "form[action$=\"/documents\"]").await;
+    let url = client.current_url().await.unwrap();
+    let action = documents.attr("action").await.unwrap().unwrap();
+    assert!(text(&client).await.contains("$760.00"));
+
+    // Record the documents, then submit.
+    for kind in ["photo_id", "proof_of_income", "completed_form"] {
+        choose(&client, "kind", kind).await;
+        submit(&client, &action).await;
+        css(&client, "form[action$=\"/submit\"]").await;
+    }
+    shots.take(&client, "application-documents").await;
+    let submit_action = action.replace("/documents", "/submit");
+    submit(&client, &submit_action).await;
+    css(&client, "html[lang=\"ko\"]").await;
+    shots.take(&client, "application-submitted").await;
+
+    let id = url.path().rsplit('/').next().unwrap();
+    let api = app
+        .get(&format!("/api/v1/applications/{id}"), &cw)
+        .await
+        .json();
+    assert_eq!(api["status"], "submitted");
+    assert_eq!(api["requested_amount"], "760.00");
+    assert_eq!(api["documents"].as_array().unwrap().len(), 3);
+    let me = app.get("/api/v1/me", &cw).await.json();
+    assert_eq!(me["language"], "ko");
+    client.close().await.unwrap();
+}

@@ -1,0 +1,234 @@
+//! The service outlives a PostgreSQL restart: the real binary serves against a private
+//! cluster (its own data directory and port, so the shared server and the other tests are
+//! untouched), the cluster is stopped and started again, and the process keeps answering:
+//! `/readyz` 503 while the database is down, 200 once it is back.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A throwaway PostgreSQL cluster, run as the `postgres` user when the tests run as root
+/// (PostgreSQL refuses to run as root).
+struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    fn bin_dir() -> Option<PathBuf> {
+        let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|p| p.join("initdb").exists())
+            .collect();
+        versions.sort();
+        versions.pop()
+    }
+
+    fn as_root() -> bool {
+        Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        if Self::as_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        }
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let output = self
+            .command(program)
+            .args(args)
+            .output()
+            .expect("run a PostgreSQL tool");
+        assert!(
+            output.status.success(),
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn create() -> Option<Cluster> {
+        let bin = Self::bin_dir()?;
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("gt-restart-{port}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        if Self::as_root() {
+            let status = Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let cluster = Cluster { bin, dir, port };
+        let data = cluster.data();
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+        );
+        Some(cluster)
+    }
+
+    fn data(&self) -> String {
+        self.dir.join("data").display().to_string()
+    }
+
+    fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.display()
+        );
+        let log = self.dir.join("log").display().to_string();
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-o",
+                &options,
+                "-l",
+                &log,
+                "-w",
+                "start",
+            ],
+        );
+    }
+
+    fn stop(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D", &self.data(), "-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Service {
+    fn still_running(&mut self) -> bool {
+        self.0.try_wait().unwrap().is_none()
+    }
+}
+
+async fn status(client: &reqwest::Client, url: &str) -> Option<u16> {
+    client
+        .get(url)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .ok()
+        .map(|r| r.status().as_u16())
+}
+
+/// Polls `url` until it answers `want`, for at most `limit`.
+async fn wait_for(client: &reqwest::Client, url: &str, want: u16, limit: Duration) {
+    let start = Instant::now();
+    let mut last = None;
+    while start.elapsed() < limit {
+        last = status(client, url).await;
+        if last == Some(want) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{url} answered {last:?}, not {want}, for {limit:?}");
+}
+
+#[tokio::test]
+async fn service_survives_a_postgresql_restart() {
+    let Some(cluster) = Cluster::create() else {
+        eprintln!("skipped: no PostgreSQL server binaries under /usr/lib/postgresql");
+        return;
+    };
+    cluster.start();
+    let bind = format!("127.0.0.1:{}", free_port());
+    let log = std::fs::File::create(cluster.dir.join("service.log")).unwrap();
+    let mut service = Service(
+        Command::new(env!("CARGO_BIN_EXE_grant-tracker"))
+            .arg("serve")
+            .env(
+                "DATABASE_URL",
+                format!(
+                    "postgres://postgres@127.0.0.1:{}/grant_tracker",
+                    cluster.port
+                ),
+            )
+            .env("BIND", &bind)
+            .env("DB_POOL_SIZE", "2")
+            .env("RUST_LOG", "warn")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    let client = reqwest::Client::new();
+    let ready = format!("http://{bind}/readyz");
+    let health = format!("http://{bind}/healthz");
+    let login = format!("http://{bind}/login");
+
+    // It created the database, migrated it and serves.
+    wait_for(&client, &ready, 200, Duration::from_secs(60)).await;
+    assert_eq!(status(&client, &login).await, Some(200));
+
+    cluster.stop();
+    wait_for(&client, &ready, 503, Duration::from_secs(15)).await;
+    assert_eq!(
+        status(&client, &health).await,
+        Some(200),
+        "alive while down"
+    );
+    assert!(
+        service.still_running(),
+        "the service exited: see {}",
+        cluster.dir.join("service.log").display()
+    );
+
+    cluster.start();
+    wait_for(&client, &ready, 200, Duration::from_secs(30)).await;
+    assert_eq!(status(&client, &login).await, Some(200));
+    assert!(service.still_running());
+}
