@@ -14,6 +14,8 @@ use diesel_async::RunQueryDsl;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Config;
 use crate::db::DbPool;
@@ -64,13 +66,27 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let (api, document) = OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(auth::api::router())
         .merge(users::api::router())
         .merge(households::api::router())
         .merge(applications::api::router())
         .merge(audit::api::router())
-        .merge(web::router())
+        .split_for_parts();
+    let document: Arc<str> = document
+        .to_json()
+        .expect("the OpenAPI document serializes")
+        .into();
+    api.merge(web::router())
+        .route(
+            "/api/openapi.json",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    document.to_string(),
+                )
+            }),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)

@@ -105,15 +105,19 @@ impl AppError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// Every error the API answers: `{"error": {"code", "message", "fields"}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
     error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail<'a> {
+    /// A snake_case code, e.g. `invalid_input`, `forbidden`, `conflict`.
     code: &'a str,
+    /// A sentence for people.
     message: String,
+    /// For 422: what is wrong with each field, by its path (`lines[0].amount`).
     fields: BTreeMap<String, String>,
 }
 

@@ -164,7 +164,7 @@ impl Paging {
 }
 
 /// A page of a list, as API.md shapes every list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

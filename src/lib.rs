@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod households;
+pub mod openapi;
 pub mod sites;
 pub mod users;
 pub mod web;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::db::schema::sites;
 use crate::error::AppResult;
 
-#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = sites)]
 pub struct Site {
     pub id: i64,

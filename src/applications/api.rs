@@ -1,10 +1,11 @@
 //! `/api/v1/applications`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Application, ApplicationListItem, Document, ListFilter};
 use crate::app::AppState;
@@ -12,25 +13,33 @@ use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::domain::application::{ApplicationInput, DocumentInput};
 use crate::domain::{Program, Role, Status, Transition};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Id, Page, Paging};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/applications", get(list).post(create))
-        .route("/api/v1/applications/{id}", get(show))
-        .route("/api/v1/applications/{id}/documents", post(add_document))
-        .route("/api/v1/applications/{id}/submit", post(submit))
-        .route("/api/v1/applications/{id}/withdraw", post(withdraw))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(add_document))
+        .routes(routes!(submit))
+        .routes(routes!(withdraw))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
+    #[param(value_type = Option<Program>)]
     pub program: Option<String>,
+    /// A site code: `LA`, `CHI`, `NYC`.
     pub site: Option<String>,
+    #[param(value_type = Option<i64>)]
     pub household_id: Option<String>,
+    /// Rows per page: 1 to 500, 50 unless given.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -60,6 +69,11 @@ impl ListQuery {
     }
 }
 
+/// Applications, newest first. Board members see the review queue only, without names.
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(ListQuery),
+    responses((status = 200, body = Page<ApplicationListItem>),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -71,6 +85,12 @@ async fn list(
     Ok(Json(super::list(&mut conn, &user, &filter, paging).await?))
 }
 
+/// Create an application in `draft` (caseworker). A fee line without `amount` takes the
+/// USCIS schedule's fee in force today; another amount needs `override_reason`.
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = ApplicationInput,
+    responses((status = 201, body = Application),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -82,6 +102,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// An application with its lines, documents and history. The read is logged.
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path)),
+    responses((status = 200, body = Application),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -91,6 +116,12 @@ async fn show(
     Ok(Json(super::view(&mut conn, &user, id, Channel::Api).await?))
 }
 
+/// Record a document the caseworker has seen (caseworker).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/documents", tag = "applications", params(("id" = i64, Path)),
+    request_body = DocumentInput,
+    responses((status = 201, body = Document),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn add_document(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -105,6 +136,11 @@ async fn add_document(
     ))
 }
 
+/// Submit a draft (caseworker); 409 from any other status.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", params(("id" = i64, Path)),
+    responses((status = 200, body = Application),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -117,11 +153,18 @@ async fn submit(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ReasonInput {
+    #[schema(required = true)]
     pub reason: Option<String>,
 }
 
+/// Withdraw an application before any money moved (caseworker, admin), with a reason.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "applications", params(("id" = i64, Path)),
+    request_body = ReasonInput,
+    responses((status = 200, body = Application),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn withdraw(
     State(state): State<AppState>,
     user: CurrentUser,

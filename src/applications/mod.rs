@@ -56,7 +56,7 @@ impl ApplicationRow {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FeeLine {
     pub line_no: i32,
     pub form: String,
@@ -71,14 +71,14 @@ pub struct FeeLine {
     pub override_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Emergency {
     pub category: EmergencyCategory,
     pub amount: Money,
     pub story: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Document {
     pub id: i64,
     pub kind: DocumentKind,
@@ -88,7 +88,7 @@ pub struct Document {
     pub verified_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatusChange {
     pub from: Option<Status>,
     pub to: Status,
@@ -99,7 +99,7 @@ pub struct StatusChange {
 }
 
 /// An application with everything recorded about it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Application {
     pub id: i64,
     pub number: String,
@@ -127,7 +127,7 @@ pub struct Application {
 }
 
 /// A row of a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApplicationListItem {
     pub id: i64,
     pub number: String,

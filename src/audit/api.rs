@@ -1,29 +1,41 @@
 //! `/api/v1/audit`: the audit trail, for admins.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{AuditEntry, AuditFilter};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{ApiQuery, Page, Paging};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/audit", get(list))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
+    /// e.g. `household`, `application`, `user`, `session`.
     entity_type: Option<String>,
+    #[param(value_type = Option<i64>)]
     entity_id: Option<String>,
+    /// Rows per page: 1 to 500, 50 unless given.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
+/// The audit trail, newest first (admin).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = Page<AuditEntry>),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,

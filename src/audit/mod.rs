@@ -14,7 +14,7 @@ use crate::db::schema::{access_log, audit_log};
 use crate::error::AppResult;
 use crate::extract::{Page, Paging};
 
-#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: i64,

@@ -1,40 +1,41 @@
 //! `/api/v1/auth/token`, `/api/v1/me`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::input::required_text;
 use crate::domain::{FieldErrors, Language, Problem, Role};
-use crate::error::AppResult;
+use crate::error::{AppResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::users::User;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/auth/token", post(create_token))
-        .route("/api/v1/me", get(me).patch(update_me))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_token))
+        .routes(routes!(me, update_me))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct Credentials {
     email: Option<String>,
     password: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct TokenResponse {
     token: String,
     expires_at: DateTime<Utc>,
     user: Me,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     id: i64,
     email: String,
@@ -55,6 +56,12 @@ impl From<&User> for Me {
     }
 }
 
+/// Exchange an email and password for a bearer token (anyone). 401 on a wrong pair.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = Credentials,
+    security(()),
+    responses((status = 201, body = TokenResponse),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn create_token(
     State(state): State<AppState>,
     ApiJson(credentials): ApiJson<Credentials>,
@@ -86,15 +93,25 @@ async fn create_token(
     ))
 }
 
+/// Who is signed in.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = Me),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn me(user: CurrentUser) -> Json<Me> {
     Json(Me::from(&user.user))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct MeChanges {
     language: Option<Language>,
 }
 
+/// Change one's own language (`en` or `ko`).
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth", request_body = MeChanges,
+    responses((status = 200, body = Me),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn update_me(
     State(state): State<AppState>,
     user: CurrentUser,

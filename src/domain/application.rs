@@ -8,34 +8,44 @@ use super::input::*;
 use super::money::Money;
 use super::vocab::{DocumentKind, EmergencyCategory, Filing, Program};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ApplicationInput {
+    #[schema(value_type = Option<i64>, required = true)]
     pub household_id: Option<Value>,
     /// The site's code: `LA`, `CHI` or `NYC`.
+    #[schema(required = true, example = "LA")]
     pub site: Option<String>,
+    #[schema(value_type = Option<crate::domain::Program>, required = true)]
     pub program: Option<String>,
     pub lines: Option<Vec<FeeLineInput>>,
     pub emergency: Option<EmergencyInput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct FeeLineInput {
+    #[schema(required = true, example = "N-400")]
     pub form: Option<String>,
     /// The eligibility category where the fee differs by it (`c33` for DACA); usually absent.
     pub category: Option<String>,
+    #[schema(value_type = Option<crate::domain::Filing>)]
     pub filing: Option<String>,
     /// The household member the form is for: their id, or their name as recorded.
+    #[schema(value_type = Option<i64>)]
     pub beneficiary: Option<Value>,
     /// Leave out to take the fee from the USCIS schedule.
+    #[schema(value_type = Option<String>, example = "760.00")]
     pub amount: Option<Value>,
     /// Required when `amount` differs from the schedule (e.g. the N-400 reduced fee).
     pub override_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct EmergencyInput {
+    #[schema(value_type = Option<crate::domain::EmergencyCategory>, required = true)]
     pub category: Option<String>,
+    #[schema(value_type = Option<String>, required = true, example = "1200.00")]
     pub amount: Option<Value>,
+    #[schema(required = true)]
     pub story: Option<String>,
 }
 
@@ -247,8 +257,9 @@ pub fn price_fee_line(line: &FeeLineRequest, schedule_fee: Money) -> Result<Mone
 }
 
 /// A document a caseworker saw.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct DocumentInput {
+    #[schema(value_type = Option<crate::domain::DocumentKind>, required = true)]
     pub kind: Option<String>,
     pub note: Option<String>,
 }

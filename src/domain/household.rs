@@ -9,34 +9,44 @@ use super::vocab::{Language, Relationship, is_us_state};
 
 /// What a client sends to create or change a household. Every field is optional here so
 /// that all problems are reported together, and so a PATCH can reuse it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct HouseholdInput {
+    #[schema(required = true, example = "Kim Minjun")]
     pub name: Option<String>,
+    #[schema(example = "김민준")]
     pub name_ko: Option<String>,
     pub phone: Option<String>,
+    #[schema(value_type = Option<crate::domain::Language>, required = true)]
     pub preferred_language: Option<String>,
+    #[schema(required = true)]
     pub address: Option<AddressInput>,
     /// A number, or its text as a form sends it.
+    #[schema(value_type = Option<i32>, required = true, minimum = 1, maximum = 30)]
     pub size: Option<Value>,
+    #[schema(value_type = Option<String>, required = true, example = "48000.00")]
     pub annual_income: Option<Value>,
+    #[schema(required = true)]
     pub members: Option<Vec<MemberInput>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct AddressInput {
     pub line1: Option<String>,
     pub line2: Option<String>,
     pub city: Option<String>,
+    #[schema(example = "CA")]
     pub state: Option<String>,
     pub postal_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct MemberInput {
     /// Present when changing a member who already exists.
     pub id: Option<i64>,
     pub name: Option<String>,
+    #[schema(value_type = Option<crate::domain::Relationship>, required = true)]
     pub relationship: Option<String>,
+    #[schema(value_type = Option<i32>)]
     pub birth_year: Option<Value>,
 }
 

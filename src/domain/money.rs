@@ -150,6 +150,20 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// In JSON, money is a decimal string with two places (`"760.00"`); requests may also send
+/// a JSON number, which is read exactly.
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^\d{1,12}\.\d{2}$"))
+            .examples(["760.00"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
 impl maud::Render for Money {
     fn render_to(&self, buffer: &mut String) {
         buffer.push_str(&self.display());

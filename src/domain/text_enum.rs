@@ -1,6 +1,6 @@
 //! `text_enum!` declares a closed vocabulary stored as text in the database and sent as
 //! a snake_case string in JSON: one definition gives `as_str`, `parse`, `ALL`, serde and
-//! `Display`, so a value can never be spelled two ways.
+//! `Display` and its OpenAPI schema, so a value can never be spelled two ways.
 
 macro_rules! text_enum {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
@@ -26,6 +26,17 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some($name::ALL.iter().map(|v| v.as_str())))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
 
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

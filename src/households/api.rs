@@ -1,10 +1,11 @@
 //! `/api/v1/households`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Household, HouseholdSummary};
 use crate::app::AppState;
@@ -12,25 +13,35 @@ use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
 use crate::domain::household::HouseholdInput;
-use crate::error::AppResult;
+use crate::error::{AppResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Id, Page, Paging};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/households", get(search).post(create))
-        .route("/api/v1/households/{id}", get(show).patch(update))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search, create))
+        .routes(routes!(show, update))
 }
 
 /// Who may read households: the people who work with families.
 pub const READERS: &[Role] = &[Role::Caseworker, Role::Admin];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// Part of a name (Hangul or Latin) or of a phone number; empty lists the newest.
     pub q: Option<String>,
+    /// Rows per page: 1 to 500, 50 unless given.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
+/// Search households by name (Hangul or Latin) or phone (caseworker, admin).
+#[utoipa::path(get, path = "/api/v1/households", tag = "households", params(SearchQuery),
+    responses((status = 200, body = Page<HouseholdSummary>),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn search(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -44,6 +55,11 @@ async fn search(
     ))
 }
 
+/// Create a household with its members (caseworker).
+#[utoipa::path(post, path = "/api/v1/households", tag = "households", request_body = HouseholdInput,
+    responses((status = 201, body = Household),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -57,6 +73,11 @@ async fn create(
     ))
 }
 
+/// A household with its members and applications (caseworker, admin). The read is logged.
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path)),
+    responses((status = 200, body = Household),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -69,6 +90,13 @@ async fn show(
     ))
 }
 
+/// Change any subset of the create fields (caseworker). `members`, when sent, is the full
+/// list: members left out are marked removed (they may be named on fee lines).
+#[utoipa::path(patch, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path)),
+    request_body = HouseholdInput,
+    responses((status = 200, body = Household),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn update(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -36,7 +36,7 @@ struct HouseholdRow {
     updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AddressView {
     pub line1: String,
     pub line2: Option<String>,
@@ -45,11 +45,12 @@ pub struct AddressView {
     pub postal_code: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Queryable, Selectable)]
+#[derive(Debug, Clone, Serialize, PartialEq, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = household_members)]
 pub struct MemberRow {
     pub id: i64,
     pub name: String,
+    #[schema(value_type = crate::domain::Relationship)]
     pub relationship: String,
     pub birth_year: Option<i32>,
 }
@@ -60,7 +61,7 @@ impl MemberRow {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApplicationSummary {
     pub id: i64,
     pub number: String,
@@ -71,7 +72,7 @@ pub struct ApplicationSummary {
 }
 
 /// A household as the API returns it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Household {
     pub id: i64,
     pub name: String,
@@ -88,7 +89,7 @@ pub struct Household {
 }
 
 /// One search hit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HouseholdSummary {
     pub id: i64,
     pub name: String,

@@ -1,25 +1,31 @@
 //! `/api/v1/users` (admins) and `/api/v1/sites`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{NewUserInput, User};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
-use crate::error::AppResult;
+use crate::error::{AppResult, ErrorBody};
 use crate::extract::{ApiJson, Page};
 use crate::sites::{self, Site};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/users", post(create).get(list))
-        .route("/api/v1/sites", get(list_sites))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(list_sites))
 }
 
+/// Create a user (admin).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserInput,
+    responses((status = 201, body = User),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -33,6 +39,11 @@ async fn create(
     ))
 }
 
+/// Every user (admin).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    responses((status = 200, body = Page<User>),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Page<User>>> {
     user.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
@@ -42,11 +53,16 @@ async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Jso
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Sites {
     items: Vec<Site>,
 }
 
+/// The fund's sites: `LA`, `CHI`, `NYC`.
+#[utoipa::path(get, path = "/api/v1/sites", tag = "users",
+    responses((status = 200, body = Sites),
+        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
 async fn list_sites(State(state): State<AppState>, _user: CurrentUser) -> AppResult<Json<Sites>> {
     let mut conn = state.pool.get().await?;
     Ok(Json(Sites {

@@ -32,7 +32,7 @@ pub(crate) struct UserRow {
 }
 
 /// A user as the rest of the service sees them (never with the password hash).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -73,12 +73,17 @@ impl User {
 }
 
 /// What an admin (or the `user add` command) sends to create a user.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewUserInput {
+    #[schema(required = true)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub name: Option<String>,
+    #[schema(value_type = Option<Vec<crate::domain::Role>>, required = true)]
     pub roles: Option<Vec<String>>,
+    #[schema(required = true, min_length = 10)]
     pub password: Option<String>,
+    #[schema(value_type = Option<crate::domain::Language>)]
     pub language: Option<String>,
 }
 

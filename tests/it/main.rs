@@ -2,6 +2,7 @@
 //! template migrated once per run, and talks to the router in-process.
 
 mod helpers;
+mod openapi;
 
 mod api_applications;
 mod api_households;

@@ -1,0 +1,48 @@
+//! The OpenAPI 3 document of the JSON API, served at `/api/openapi.json`. It is assembled
+//! from the handlers' own `#[utoipa::path]` annotations by utoipa-axum's router, which also
+//! mounts the routes, so no route exists without its documentation nor the reverse.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "grant-tracker",
+        description = "The system of record of a community empowerment fund: households, \
+            applications, eligibility, board review, the ledger and audit exports. Money is a \
+            decimal string with two places (\"760.00\"); lists are `{items, next_cursor}`; \
+            errors are `{error: {code, message, fields}}`."
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+    tags(
+        (name = "auth", description = "tokens and the signed-in user"),
+        (name = "users", description = "users and sites"),
+        (name = "households", description = "families and their members"),
+        (name = "applications", description = "fee and emergency applications"),
+        (name = "audit", description = "the audit trail"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The two ways in: a bearer token, or the browser's session cookie (unsafe methods then
+/// also need the `X-CSRF-Token` header).
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::middleware::SESSION_COOKIE,
+                "the browser's session; POST, PATCH and DELETE also need X-CSRF-Token",
+            ))),
+        );
+    }
+}
