@@ -8,6 +8,8 @@ pub mod application;
 pub mod household;
 pub mod input;
 pub mod money;
+pub mod policy;
+pub mod eligibility;
 pub mod status;
 pub mod vocab;
 

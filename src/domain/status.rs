@@ -24,12 +24,13 @@ text_enum! {
     }
 }
 
-/// The outcome of an eligibility check (or of an admin's override of one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckResult {
-    Eligible,
-    Ineligible,
-    NeedsReview,
+text_enum! {
+    /// The outcome of an eligibility check (or of an admin's override of one).
+    pub enum CheckResult {
+        Eligible = "eligible",
+        Ineligible = "ineligible",
+        NeedsReview = "needs_review",
+    }
 }
 
 /// Something that happens to an application.
