@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::api::router())
         .merge(households::api::router())
         .merge(applications::api::router())
+        .merge(crate::eligibility::api::router())
         .merge(audit::api::router())
         .split_for_parts();
     let document: Arc<str> = document

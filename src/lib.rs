@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod eligibility;
 pub mod error;
 pub mod extract;
 pub mod households;

@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "users and sites"),
         (name = "households", description = "families and their members"),
         (name = "applications", description = "fee and emergency applications"),
+        (name = "eligibility", description = "policy versions, eligibility checks and overrides"),
         (name = "audit", description = "the audit trail"),
     )
 )]

@@ -120,7 +120,7 @@ pub async fn schedule(conn: &mut AsyncPgConnection, on: NaiveDate) -> AppResult<
     Ok(fees)
 }
 
-pub(super) async fn lines_of(
+pub async fn lines_of(
     conn: &mut AsyncPgConnection,
     application_id: i64,
 ) -> AppResult<Vec<FeeLine>> {
@@ -187,6 +187,16 @@ pub(super) async fn lines_of(
             },
         )
         .collect())
+}
+
+/// Every row of the schedule with its effective date, for the eligibility engine.
+pub async fn all_rows(conn: &mut AsyncPgConnection) -> AppResult<Vec<ScheduleFee>> {
+    let rows: Vec<FeeRow> = uscis_fees::table
+        .order(uscis_fees::id)
+        .select(FEE_COLUMNS)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(to_fee).collect())
 }
 
 #[cfg(test)]

@@ -33,26 +33,30 @@ pub mod fees;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = applications)]
-struct ApplicationRow {
-    id: i64,
-    number: String,
-    household_id: i64,
+pub(crate) struct ApplicationRow {
+    pub id: i64,
+    pub number: String,
+    pub household_id: i64,
     #[allow(dead_code)]
-    site_id: i64,
-    program: String,
-    status: String,
-    requested_amount: Decimal,
-    emergency_category: Option<String>,
-    emergency_story: Option<String>,
-    created_by: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    submitted_at: Option<DateTime<Utc>>,
+    pub site_id: i64,
+    pub program: String,
+    pub status: String,
+    pub requested_amount: Decimal,
+    pub emergency_category: Option<String>,
+    pub emergency_story: Option<String>,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
 }
 
 impl ApplicationRow {
-    fn status(&self) -> Status {
+    pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Draft)
+    }
+
+    pub fn program(&self) -> Program {
+        Program::parse(&self.program).unwrap_or(Program::Emergency)
     }
 }
 
@@ -115,8 +119,9 @@ pub struct Application {
     pub lines: Vec<FeeLine>,
     pub documents: Vec<Document>,
     pub history: Vec<StatusChange>,
-    /// Filled by later capabilities (eligibility, review, disbursements); empty until then.
-    pub checks: Vec<serde_json::Value>,
+    /// Eligibility checks and overrides, oldest first.
+    pub checks: Vec<crate::eligibility::Check>,
+    /// Filled by later capabilities (review, disbursements); empty until then.
     pub votes: Vec<serde_json::Value>,
     pub decision: Option<serde_json::Value>,
     pub disbursements: Vec<serde_json::Value>,
@@ -328,7 +333,7 @@ async fn record_status(
     Ok(())
 }
 
-async fn lock(conn: &mut AsyncPgConnection, id: i64) -> AppResult<ApplicationRow> {
+pub(crate) async fn lock(conn: &mut AsyncPgConnection, id: i64) -> AppResult<ApplicationRow> {
     applications::table
         .find(id)
         .select(ApplicationRow::as_select())
@@ -350,36 +355,54 @@ pub async fn transition(
 ) -> AppResult<Application> {
     conn.transaction(async move |conn| {
         let row = lock(conn, id).await?;
-        let from = row.status();
-        let to = from.apply(transition)?;
-        let now = Utc::now();
-        let submitted_at = if transition == Transition::Submit {
-            Some(now)
-        } else {
-            row.submitted_at
-        };
-        diesel::update(applications::table.find(id))
-            .set((
-                applications::status.eq(to.as_str()),
-                applications::updated_at.eq(now),
-                applications::submitted_at.eq(submitted_at),
-            ))
-            .execute(conn)
-            .await?;
-        record_status(conn, id, Some(from), to, actor, reason.as_deref()).await?;
-        audit::record(
-            conn,
-            Some(actor),
-            "status_change",
-            "application",
-            Some(id),
-            json!({"status": {"from": from, "to": to}, "reason": reason}),
-        )
-        .await?;
-        Ok::<_, AppError>(())
+        apply_transition(conn, actor, &row, transition, reason.as_deref(), json!({})).await
     })
     .await?;
     load(conn, id, true).await
+}
+
+/// Inside a transaction that holds the application's row lock (`lock`): the state machine
+/// decides, then the status, its history row and one audit row (with `details`) are written.
+pub(crate) async fn apply_transition(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    row: &ApplicationRow,
+    transition: Transition,
+    reason: Option<&str>,
+    details: serde_json::Value,
+) -> AppResult<Status> {
+    let id = row.id;
+    let from = row.status();
+    let to = from.apply(transition)?;
+    let now = Utc::now();
+    let submitted_at = if transition == Transition::Submit {
+        Some(now)
+    } else {
+        row.submitted_at
+    };
+    diesel::update(applications::table.find(id))
+        .set((
+            applications::status.eq(to.as_str()),
+            applications::updated_at.eq(now),
+            applications::submitted_at.eq(submitted_at),
+        ))
+        .execute(conn)
+        .await?;
+    record_status(conn, id, Some(from), to, actor, reason).await?;
+    let mut changes = json!({"status": {"from": from, "to": to}, "reason": reason});
+    if let (Some(map), serde_json::Value::Object(extra)) = (changes.as_object_mut(), details) {
+        map.extend(extra);
+    }
+    audit::record(
+        conn,
+        Some(actor),
+        "status_change",
+        "application",
+        Some(id),
+        changes,
+    )
+    .await?;
+    Ok(to)
 }
 
 /// Withdraws an application; a reason is required.
@@ -577,7 +600,7 @@ pub async fn load(
                 reason,
             })
             .collect(),
-        checks: Vec::new(),
+        checks: crate::eligibility::checks(conn, id).await?,
         votes: Vec::new(),
         decision: None,
         disbursements: Vec::new(),

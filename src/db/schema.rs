@@ -198,6 +198,9 @@ diesel::joinable!(documents -> users (verified_by));
 diesel::joinable!(status_changes -> users (changed_by));
 diesel::joinable!(documents -> applications (application_id));
 diesel::joinable!(status_changes -> applications (application_id));
+diesel::joinable!(eligibility_checks -> applications (application_id));
+diesel::joinable!(eligibility_checks -> users (created_by));
+diesel::joinable!(eligibility_checks -> policy_versions (policy_version_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     sites,
@@ -215,4 +218,50 @@ diesel::allow_tables_to_appear_in_same_query!(
     fee_lines,
     documents,
     status_changes,
+    poverty_guidelines,
+    policy_versions,
+    eligibility_checks,
 );
+
+diesel::table! {
+    poverty_guidelines (id) {
+        id -> Int8,
+        year -> Int4,
+        region -> Text,
+        first_person -> Numeric,
+        each_additional -> Numeric,
+        effective_from -> Date,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    policy_versions (id) {
+        id -> Int8,
+        version -> Int4,
+        effective_from -> Date,
+        policy -> Jsonb,
+        note -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    eligibility_checks (id) {
+        id -> Int8,
+        application_id -> Int8,
+        kind -> Text,
+        result -> Text,
+        policy_version_id -> Nullable<Int8>,
+        checked_on -> Date,
+        facts -> Jsonb,
+        rules -> Jsonb,
+        guideline -> Nullable<Numeric>,
+        percent_of_guideline -> Nullable<Numeric>,
+        reason -> Nullable<Text>,
+        overrides_check_id -> Nullable<Int8>,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+    }
+}

@@ -210,7 +210,10 @@ pub struct Message {
 
 impl Message {
     fn new(key: &'static str) -> Message {
-        Message { key, args: Vec::new() }
+        Message {
+            key,
+            args: Vec::new(),
+        }
     }
 
     fn arg(mut self, name: &'static str, value: Arg) -> Message {
@@ -457,7 +460,10 @@ impl Context<'_> {
                     Message::new("rule-waiver-likely")
                         .text("form", line.form.clone())
                         .arg("percent", shown_percent)
-                        .arg("limit", Arg::Percent(Decimal::from(rules.fee_waiver_percent))),
+                        .arg(
+                            "limit",
+                            Arg::Percent(Decimal::from(rules.fee_waiver_percent)),
+                        ),
                 );
             }
         }
@@ -516,9 +522,10 @@ impl Context<'_> {
     fn in_window(&self) -> impl Iterator<Item = &PriorGrant> {
         let on = self.facts.on;
         let days = i64::from(self.policy.caps.window_days);
-        self.facts.prior_grants.iter().filter(move |g| {
-            g.approved_on <= on && on - g.approved_on < Duration::days(days)
-        })
+        self.facts
+            .prior_grants
+            .iter()
+            .filter(move |g| g.approved_on <= on && on - g.approved_on < Duration::days(days))
     }
 
     fn one_emergency_grant(&self) -> (Outcome, Message) {

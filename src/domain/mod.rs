@@ -5,11 +5,11 @@
 #[macro_use]
 mod text_enum;
 pub mod application;
+pub mod eligibility;
 pub mod household;
 pub mod input;
 pub mod money;
 pub mod policy;
-pub mod eligibility;
 pub mod status;
 pub mod vocab;
 

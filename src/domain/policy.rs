@@ -135,18 +135,28 @@ impl Policy {
         let percent = |p: u32| (1..=1000).contains(&p);
         let im = &self.immigration_fee;
         if !percent(im.income_limit_percent) {
-            bad("immigration_fee.income_limit_percent", "must be from 1 to 1000");
+            bad(
+                "immigration_fee.income_limit_percent",
+                "must be from 1 to 1000",
+            );
         }
         if !percent(im.fee_waiver_percent) {
-            bad("immigration_fee.fee_waiver_percent", "must be from 1 to 1000");
+            bad(
+                "immigration_fee.fee_waiver_percent",
+                "must be from 1 to 1000",
+            );
         }
         for (i, r) in im.reduced_fees.iter().enumerate() {
             let at = format!("immigration_fee.reduced_fees[{i}]");
-            if super::application::normalize_form_code(&r.form).as_deref() != Some(r.form.as_str()) {
+            if super::application::normalize_form_code(&r.form).as_deref() != Some(r.form.as_str())
+            {
                 bad(&format!("{at}.form"), "must be a form code like N-400");
             }
             if r.above_percent >= r.up_to_percent || !percent(r.up_to_percent) {
-                bad(&at, "above_percent must be below up_to_percent, at most 1000");
+                bad(
+                    &at,
+                    "above_percent must be below up_to_percent, at most 1000",
+                );
             }
         }
         let em = &self.emergency;
@@ -173,23 +183,35 @@ impl Policy {
         }
         for (i, state) in self.service_area.iter().enumerate() {
             if !US_STATES.contains(&state.as_str()) {
-                bad(&format!("service_area[{i}]"), "is not a US state code (e.g. CA)");
+                bad(
+                    &format!("service_area[{i}]"),
+                    "is not a US state code (e.g. CA)",
+                );
             }
         }
         let mut lists: Vec<(String, &Vec<Vec<DocumentKind>>)> = vec![
-            ("documents.immigration_fee".into(), &self.documents.immigration_fee),
+            (
+                "documents.immigration_fee".into(),
+                &self.documents.immigration_fee,
+            ),
             ("documents.emergency".into(), &self.documents.emergency),
         ];
         for (form, list) in &self.documents.by_form {
             if super::application::normalize_form_code(form).as_deref() != Some(form.as_str()) {
-                bad(&format!("documents.by_form.{form}"), "is not a form code like N-400");
+                bad(
+                    &format!("documents.by_form.{form}"),
+                    "is not a form code like N-400",
+                );
             }
             lists.push((format!("documents.by_form.{form}"), list));
         }
         for (path, list) in lists {
             for (i, any_of) in list.iter().enumerate() {
                 if any_of.is_empty() {
-                    bad(&format!("{path}[{i}]"), "must name at least one document kind");
+                    bad(
+                        &format!("{path}[{i}]"),
+                        "must name at least one document kind",
+                    );
                 }
             }
         }

@@ -10,5 +10,6 @@ mod audit;
 mod auth;
 mod bad_input;
 mod browser;
+mod eligibility;
 mod restart;
 mod ui;

@@ -30,10 +30,22 @@ fn tables() -> Tables {
     };
     Tables {
         guidelines: vec![
-            g(2025, Region::Contiguous, "15650.00", "5500.00", "2025-01-15"),
+            g(
+                2025,
+                Region::Contiguous,
+                "15650.00",
+                "5500.00",
+                "2025-01-15",
+            ),
             g(2025, Region::Alaska, "19550.00", "6880.00", "2025-01-15"),
             g(2025, Region::Hawaii, "17990.00", "6330.00", "2025-01-15"),
-            g(2026, Region::Contiguous, "15960.00", "5680.00", "2026-01-13"),
+            g(
+                2026,
+                Region::Contiguous,
+                "15960.00",
+                "5680.00",
+                "2026-01-13",
+            ),
             g(2026, Region::Alaska, "19950.00", "7100.00", "2026-01-13"),
             g(2026, Region::Hawaii, "18360.00", "6530.00", "2026-01-13"),
         ],
@@ -190,13 +202,49 @@ fn fee_waiver_first() {
     // 4 people in 2026: guideline 33,000; 150 % = 49,500; 400 % = 132,000.
     let cases = [
         // (form, amount, income, waiver rule, why)
-        ("N-400", "760.00", "49500.00", Review, "at 150 %: I-912 likely"),
-        ("N-400", "760.00", "20000.00", Review, "well below: I-912 likely"),
-        ("I-90", "465.00", "20000.00", Review, "I-90 can be waived too"),
-        ("I-130", "675.00", "20000.00", Pass, "I-130 cannot be waived"),
-        ("N-400", "760.00", "49500.01", Review, "just above 150 %: reduced fee"),
+        (
+            "N-400",
+            "760.00",
+            "49500.00",
+            Review,
+            "at 150 %: I-912 likely",
+        ),
+        (
+            "N-400",
+            "760.00",
+            "20000.00",
+            Review,
+            "well below: I-912 likely",
+        ),
+        (
+            "I-90",
+            "465.00",
+            "20000.00",
+            Review,
+            "I-90 can be waived too",
+        ),
+        (
+            "I-130",
+            "675.00",
+            "20000.00",
+            Pass,
+            "I-130 cannot be waived",
+        ),
+        (
+            "N-400",
+            "760.00",
+            "49500.01",
+            Review,
+            "just above 150 %: reduced fee",
+        ),
         ("N-400", "760.00", "66000.00", Review, "200 %: reduced fee"),
-        ("N-400", "380.00", "60000.00", Pass, "already the reduced fee"),
+        (
+            "N-400",
+            "380.00",
+            "60000.00",
+            Pass,
+            "already the reduced fee",
+        ),
     ];
     for (form, amount, income, want, why) in cases {
         let mut facts = n400(income);
@@ -206,7 +254,12 @@ fn fee_waiver_first() {
     }
     let mut facts = n400("60000.00");
     let waiver = run(&facts);
-    let message = &waiver.rules.iter().find(|r| r.rule == Rule::FeeWaiver).unwrap().message;
+    let message = &waiver
+        .rules
+        .iter()
+        .find(|r| r.rule == Rule::FeeWaiver)
+        .unwrap()
+        .message;
     assert_eq!(message.key, "rule-reduced-fee");
     assert!(message.args.contains(&("reduced", Arg::Money(m("380.00")))));
     facts.annual_income = m("40000.00");
@@ -255,18 +308,28 @@ fn caps_per_application_and_per_household_over_a_rolling_year() {
     // $2,240 granted 364 days before the check date counts; 365 days before does not.
     let mut facts = n400("60000.00");
     facts.prior_grants = vec![grant(Program::ImmigrationFee, "2240.00", "2025-03-02")];
-    assert_eq!(outcome(&facts, Rule::HouseholdCap), Pass, "2240 + 760 = 3000");
+    assert_eq!(
+        outcome(&facts, Rule::HouseholdCap),
+        Pass,
+        "2240 + 760 = 3000"
+    );
     facts.prior_grants[0].amount = m("2240.01");
     assert_eq!(outcome(&facts, Rule::HouseholdCap), Fail);
     facts.prior_grants[0].approved_on = d("2025-03-01");
-    assert_eq!(outcome(&facts, Rule::HouseholdCap), Pass, "365 days ago: outside");
+    assert_eq!(
+        outcome(&facts, Rule::HouseholdCap),
+        Pass,
+        "365 days ago: outside"
+    );
     // Both programs count towards the household cap.
     facts.prior_grants = vec![
         grant(Program::Emergency, "1480.00", "2025-12-01"),
         grant(Program::ImmigrationFee, "760.00", "2026-02-01"),
     ];
     assert_eq!(outcome(&facts, Rule::HouseholdCap), Pass);
-    facts.prior_grants.push(grant(Program::ImmigrationFee, "0.01", "2026-02-02"));
+    facts
+        .prior_grants
+        .push(grant(Program::ImmigrationFee, "0.01", "2026-02-02"));
     assert_eq!(outcome(&facts, Rule::HouseholdCap), Fail);
 }
 
@@ -309,7 +372,11 @@ fn documents_required_per_program_and_per_form() {
         .insert("N-400".into(), vec![vec![Other]]);
     let facts = n400("30000.00");
     let result = evaluate(&facts, &policy, &tables());
-    let docs = result.rules.iter().find(|r| r.rule == Rule::Documents).unwrap();
+    let docs = result
+        .rules
+        .iter()
+        .find(|r| r.rule == Rule::Documents)
+        .unwrap();
     assert_eq!(docs.outcome, Outcome::Fail);
 }
 

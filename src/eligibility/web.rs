@@ -1,0 +1,1 @@
+//! Eligibility pages: placeholder while the UI is built.

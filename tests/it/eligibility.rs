@@ -1,0 +1,327 @@
+//! Eligibility over the API: checks stored with their policy version, new versions change
+//! future checks only, overrides, roles.
+
+use axum::http::StatusCode;
+use diesel_async::SimpleAsyncConnection;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// A submitted N-400 for the standard household (4 people, $48,000, CA).
+async fn submitted_n400(app: &TestApp, cw: &TestUser) -> i64 {
+    let hid = app.household(cw).await["id"].as_i64().unwrap();
+    let created = app.post("/api/v1/applications", cw, n400(hid)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["id"].as_i64().unwrap();
+    let submitted = app
+        .post(&format!("/api/v1/applications/{id}/submit"), cw, json!({}))
+        .await;
+    assert_eq!(submitted.status, StatusCode::OK);
+    id
+}
+
+async fn documents(app: &TestApp, cw: &TestUser, id: i64, kinds: &[&str]) {
+    for kind in kinds {
+        let r = app
+            .post(
+                &format!("/api/v1/applications/{id}/documents"),
+                cw,
+                json!({"kind": kind}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+}
+
+async fn check(app: &TestApp, cw: &TestUser, id: i64) -> Value {
+    let r = app
+        .post(
+            &format!("/api/v1/applications/{id}/eligibility"),
+            cw,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.json()
+}
+
+fn rule<'a>(check: &'a Value, name: &str) -> &'a Value {
+    check["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {check}"))
+}
+
+#[tokio::test]
+async fn a_check_is_stored_with_its_policy_and_the_application_takes_its_result() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let id = submitted_n400(&app, &cw).await;
+
+    // Without documents: a hard failure.
+    let first = check(&app, &cw, id).await;
+    assert_eq!(first["result"], "ineligible");
+    assert_eq!(first["policy_version"], 1);
+    assert_eq!(rule(&first, "documents")["outcome"], "fail");
+    assert!(
+        rule(&first, "documents")["message_ko"]
+            .as_str()
+            .unwrap()
+            .contains("소득 증명")
+    );
+    let income = rule(&first, "income_limit");
+    assert_eq!(income["outcome"], "pass");
+    assert_eq!(
+        income["message_ko"],
+        "연소득 $48,000.00은(는) 4인 가구 기준 2026년 빈곤선의 200%($66,000.00) 이하입니다."
+    );
+    assert_eq!(first["facts"]["annual_income"], "48000.00");
+    assert_eq!(first["facts"]["household_size"], 4);
+    assert_eq!(first["guideline"], "33000.00");
+
+    // With documents: income is 145.5 % of the guideline, so a fee waiver comes first.
+    documents(
+        &app,
+        &cw,
+        id,
+        &["photo_id", "proof_of_income", "completed_form"],
+    )
+    .await;
+    let second = check(&app, &cw, id).await;
+    assert_eq!(second["result"], "needs_review");
+    let waiver = rule(&second, "fee_waiver");
+    assert_eq!(waiver["outcome"], "review");
+    assert!(waiver["message_en"].as_str().unwrap().contains("I-912"));
+    assert!(waiver["message_ko"].as_str().unwrap().contains("I-912"));
+
+    let a = app
+        .get(&format!("/api/v1/applications/{id}"), &cw)
+        .await
+        .json();
+    assert_eq!(a["status"], "needs_review");
+    let checks = a["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 2, "the first check stays");
+    assert_eq!(checks[0]["result"], "ineligible");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_log WHERE entity_type = 'application' AND entity_id = {id} AND action = 'status_change'"
+        ))
+        .await,
+        3,
+        "submit and two checks"
+    );
+}
+
+#[tokio::test]
+async fn a_new_policy_version_changes_future_checks_only() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let admin = app.user(&["admin"]).await;
+    let id = submitted_n400(&app, &cw).await;
+    documents(
+        &app,
+        &cw,
+        id,
+        &["photo_id", "proof_of_income", "completed_form"],
+    )
+    .await;
+    let before = check(&app, &cw, id).await;
+
+    let mut policy = app.get("/api/v1/policy-versions/1", &admin).await.json()["policy"].clone();
+    policy["immigration_fee"]["income_limit_percent"] = json!(100);
+    let today =
+        grant_tracker::applications::today(&mut *app.app_conn().await, "America/Los_Angeles")
+            .await
+            .unwrap()
+            .to_string();
+    let body = json!({"effective_from": today, "note": "tighter income limit", "policy": policy});
+    let denied = app.post("/api/v1/policy-versions", &cw, body.clone()).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let created = app
+        .post("/api/v1/policy-versions", &admin, body.clone())
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.json()["version"], 2);
+    // The same date again would rewrite what version 2 says.
+    let again = app.post("/api/v1/policy-versions", &admin, body).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.json()["error"]["fields"]["effective_from"].is_string());
+
+    let after = check(&app, &cw, id).await;
+    assert_eq!(after["policy_version"], 2);
+    assert_eq!(after["result"], "ineligible");
+    assert_eq!(rule(&after, "income_limit")["outcome"], "fail");
+    // The earlier check is untouched.
+    let a = app
+        .get(&format!("/api/v1/applications/{id}"), &cw)
+        .await
+        .json();
+    assert_eq!(a["checks"][0], before);
+    let versions = app.get("/api/v1/policy-versions", &cw).await.json();
+    assert_eq!(versions["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn policy_versions_refuse_the_past_and_bad_policies_with_the_field_named() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(&["admin"]).await;
+    let policy = app.get("/api/v1/policy-versions/1", &admin).await.json()["policy"].clone();
+    let past = app
+        .post(
+            "/api/v1/policy-versions",
+            &admin,
+            json!({"effective_from": "2025-01-01", "policy": policy}),
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(past.json()["error"]["fields"]["effective_from"].is_string());
+
+    let mut bad = policy.clone();
+    bad["caps"]["window_days"] = json!(0);
+    bad["service_area"] = json!(["CA", "XX"]);
+    let r = app
+        .post(
+            "/api/v1/policy-versions",
+            &admin,
+            json!({"effective_from": "2099-01-01", "policy": bad}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = &r.json()["error"]["fields"];
+    assert!(fields["policy.caps.window_days"].is_string(), "{fields}");
+    assert!(fields["policy.service_area[1]"].is_string(), "{fields}");
+
+    let mut typo = policy.clone();
+    typo["caps"]["per_application"] = json!("20.001");
+    let r = app
+        .post(
+            "/api/v1/policy-versions",
+            &admin,
+            json!({"effective_from": "2099-01-01", "policy": typo}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"]["fields"]["policy.caps.per_application"].is_string());
+    assert_eq!(app.count("SELECT count(*) FROM policy_versions").await, 1);
+    // Versions cannot be edited, even by the owner.
+    let edit = exec_owner(&app, "UPDATE policy_versions SET note = 'x'").await;
+    assert!(edit.is_err());
+}
+
+#[tokio::test]
+async fn overrides_need_an_admin_and_a_reason() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let admin = app.user(&["admin"]).await;
+    let id = submitted_n400(&app, &cw).await;
+    let path = format!("/api/v1/applications/{id}/override");
+    // Nothing to override before a check.
+    let early = app
+        .post(&path, &admin, json!({"result": "eligible", "reason": "x"}))
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT);
+    let first = check(&app, &cw, id).await;
+    let by_cw = app
+        .post(&path, &cw, json!({"result": "eligible", "reason": "x"}))
+        .await;
+    assert_eq!(by_cw.status, StatusCode::FORBIDDEN);
+    assert!(by_cw.text.contains("admin"));
+    let no_reason = app
+        .post(&path, &admin, json!({"result": "eligible", "reason": "  "}))
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_result = app
+        .post(&path, &admin, json!({"result": "approved", "reason": "x"}))
+        .await;
+    assert_eq!(bad_result.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = app
+        .post(
+            &path,
+            &admin,
+            json!({"result": "needs_review", "reason": "서류는 사무실에서 직접 확인함"}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
+    let o = ok.json();
+    assert_eq!(o["kind"], "override");
+    assert_eq!(o["overrides_check_id"], first["id"]);
+    let a = app
+        .get(&format!("/api/v1/applications/{id}"), &cw)
+        .await
+        .json();
+    assert_eq!(a["status"], "needs_review");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_log WHERE entity_id = {id} AND changes ? 'eligibility_override'"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn only_caseworkers_run_checks_and_only_on_submitted_applications() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let draft = app
+        .post("/api/v1/applications", &cw, n400(hid))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/applications/{draft}/eligibility");
+    let r = app.post(&path, &cw, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("draft")
+    );
+    for roles in [&["board_member"][..], &["accountant"], &["admin"]] {
+        let other = app.user(roles).await;
+        let r = app.post(&path, &other, json!({})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{roles:?}");
+    }
+    let missing = app
+        .post("/api/v1/applications/999999/eligibility", &cw, json!({}))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count("SELECT count(*) FROM eligibility_checks").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn checks_cannot_be_changed_through_the_apps_connection() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let id = submitted_n400(&app, &cw).await;
+    check(&app, &cw, id).await;
+    let mut conn = app.app_conn().await;
+    for sql in [
+        "UPDATE eligibility_checks SET result = 'eligible'",
+        "DELETE FROM eligibility_checks",
+        "TRUNCATE eligibility_checks",
+    ] {
+        assert!(conn.batch_execute(sql).await.is_err(), "{sql}");
+    }
+}
+
+#[tokio::test]
+async fn the_seeded_policy_is_specs_default() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let v1 = app.get("/api/v1/policy-versions/1", &cw).await.json();
+    let seeded: grant_tracker::domain::policy::Policy =
+        serde_json::from_value(v1["policy"].clone()).unwrap();
+    assert_eq!(seeded, grant_tracker::domain::policy::Policy::default_v1());
+    assert_eq!(
+        app.count("SELECT count(*) FROM poverty_guidelines").await,
+        6
+    );
+}
