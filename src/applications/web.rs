@@ -376,12 +376,16 @@ async fn create(
     }
 }
 
-fn application_view(
-    ctx: &Ctx,
-    a: &Application,
-    doc_values: &Values,
-    doc_errors: &FieldErrors,
-) -> Markup {
+/// What the forms on the application page show: typed values and errors of the one
+/// that was just posted, if any.
+#[derive(Default)]
+pub struct PageForms {
+    pub documents: (Values, FieldErrors),
+    pub eligibility_override: (Values, FieldErrors),
+}
+
+pub fn application_view(ctx: &Ctx, a: &Application, forms: &PageForms) -> Markup {
+    let (doc_values, doc_errors) = (&forms.documents.0, &forms.documents.1);
     let is_caseworker = ctx.user.as_ref().is_some_and(|u| u.has(Role::Caseworker));
     let may_withdraw = ctx
         .user
@@ -468,6 +472,7 @@ fn application_view(
                 div class="actions" { button type="submit" { (ctx.t("application-submit")) } }
             }
         }
+        (crate::eligibility::web::section(ctx, a, &forms.eligibility_override))
         @if may_withdraw && a.status.apply(Transition::Withdraw { disbursed: false }).is_ok() {
             h2 { (ctx.t("application-withdraw-title")) }
             form method="post" action={ "/applications/" (a.id) "/withdraw" } {
@@ -501,7 +506,7 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<
     Ok(page(
         &ctx,
         &a.number,
-        application_view(&ctx, &a, &Values::default(), &FieldErrors::new()),
+        application_view(&ctx, &a, &PageForms::default()),
     ))
 }
 
@@ -528,7 +533,14 @@ async fn add_document(
                 page(
                     &ctx,
                     &a.number,
-                    application_view(&ctx, &a, &values, &fields),
+                    application_view(
+                        &ctx,
+                        &a,
+                        &PageForms {
+                            documents: (values, fields),
+                            ..PageForms::default()
+                        },
+                    ),
                 ),
             )
                 .into_response())

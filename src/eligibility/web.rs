@@ -1,1 +1,369 @@
-//! Eligibility pages: placeholder while the UI is built.
+//! Eligibility pages: the checklist on the application page (run, history, admin
+//! override), the printable summary for the family in its language, and the admin's
+//! policy versions.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+
+use super::{Check, NewVersionInput, OverrideInput, PolicyVersion};
+use crate::app::AppState;
+use crate::applications::Application;
+use crate::applications::web::{PageForms, application_view};
+use crate::audit::Channel;
+use crate::auth::CurrentUser;
+use crate::domain::eligibility::Outcome;
+use crate::domain::status::CheckResult;
+use crate::domain::{FieldErrors, Language, Problem, Role, Status};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Id, WebForm};
+use crate::web::Ctx;
+use crate::web::form::{Form, Values};
+use crate::web::layout::page;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/applications/{id}/eligibility", post(run))
+        .route("/applications/{id}/override", post(override_result))
+        .route("/applications/{id}/summary", get(summary))
+        .route("/admin/policy", get(policy_page).post(create_version))
+}
+
+fn may_check(status: Status) -> bool {
+    status
+        .apply(crate::domain::Transition::Check(CheckResult::Eligible))
+        .is_ok()
+}
+
+fn outcome_mark(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pass => "✓",
+        Outcome::Fail => "✗",
+        Outcome::Review => "!",
+    }
+}
+
+fn result_label(ctx: &Ctx, result: CheckResult) -> String {
+    ctx.label("status", result)
+}
+
+/// One check as a checklist: each rule green, red or amber, in the reader's language.
+fn checklist(lang: Language, ctx: &Ctx, check: &Check) -> Markup {
+    html! {
+        ul class="checklist" {
+            @for r in &check.rules {
+                li class={ "rule " (r.outcome.as_str()) } {
+                    span class="mark" aria-hidden="true" { (outcome_mark(r.outcome)) }
+                    span class="visually-hidden" { (ctx.label("outcome", r.outcome)) ": " }
+                    strong { (ctx.label("rulename", r.rule)) } br;
+                    span { (r.message(lang)) }
+                }
+            }
+        }
+    }
+}
+
+fn check_heading(ctx: &Ctx, check: &Check) -> Markup {
+    html! {
+        p class={ "result " (check.result.as_str()) } {
+            (ctx.tr("eligibility-result", &[("result", result_label(ctx, check.result))]))
+        }
+        @if check.kind == "override" {
+            p { (ctx.tr("eligibility-overridden", &[
+                ("name", check.created_by_name.clone()),
+                ("result", result_label(ctx, check.result)),
+                ("date", check.checked_on.to_string()),
+                ("reason", check.reason.clone().unwrap_or_default()),
+            ])) }
+        } @else {
+            p class="hint" { (ctx.tr("eligibility-checked", &[
+                ("date", check.checked_on.to_string()),
+                ("name", check.created_by_name.clone()),
+                ("version", check.policy_version.unwrap_or_default().to_string()),
+            ])) }
+            @if let (Some(g), Some(p)) = (check.guideline, check.percent_of_guideline) {
+                p { (ctx.tr("eligibility-guideline", &[
+                    ("size", check.facts["household_size"].to_string()),
+                    ("guideline", g.display()),
+                    ("percent", format!("{}%", p.normalize())),
+                ])) }
+            }
+        }
+    }
+}
+
+/// The eligibility part of the application page.
+pub fn section(ctx: &Ctx, a: &Application, form: &(Values, FieldErrors)) -> Markup {
+    let user = ctx.user.as_ref();
+    let is_caseworker = user.is_some_and(|u| u.has(Role::Caseworker));
+    let is_admin = user.is_some_and(|u| u.has(Role::Admin));
+    let latest_rules = a.checks.iter().rev().find(|c| c.kind == "check");
+    let latest = a.checks.last();
+    let override_form = Form {
+        ctx,
+        values: &form.0,
+        errors: &form.1,
+    };
+    let results: Vec<(String, String)> = CheckResult::ALL
+        .iter()
+        .map(|r| (r.as_str().to_owned(), result_label(ctx, *r)))
+        .collect();
+    let may_override = is_admin
+        && latest.is_some()
+        && a.status
+            .apply(crate::domain::Transition::Override(CheckResult::Eligible))
+            .is_ok();
+    html! {
+        h2 id="eligibility" { (ctx.t("eligibility-title")) }
+        @match (latest, latest_rules) {
+            (Some(last), Some(rules)) => {
+                (check_heading(ctx, last))
+                @if last.kind == "override" { (check_heading(ctx, rules)) }
+                (checklist(ctx.lang, ctx, rules))
+                p { a href={ "/applications/" (a.id) "/summary" } { (ctx.t("eligibility-print")) } }
+            }
+            _ => { p { (ctx.t("eligibility-none")) } }
+        }
+        @if is_caseworker && may_check(a.status) {
+            form method="post" action={ "/applications/" (a.id) "/eligibility" } {
+                input type="hidden" name="csrf_token" value=(ctx.csrf());
+                div class="actions" { button type="submit" {
+                    (if a.checks.is_empty() { ctx.t("eligibility-run") } else { ctx.t("eligibility-rerun") })
+                } }
+            }
+        }
+        @if may_override {
+            details open[!form.1.is_empty()] {
+                summary { (ctx.t("eligibility-override")) }
+                p class="hint" { (ctx.t("eligibility-override-hint")) }
+                (override_form.summary())
+                form method="post" action={ "/applications/" (a.id) "/override" } {
+                    (override_form.csrf())
+                    (override_form.select("result", &ctx.t("field-result"), &results, Some(""), true))
+                    (override_form.input("reason", &ctx.t("field-reason"), "text", None, true))
+                    div class="actions" { button type="submit" class="secondary" { (ctx.t("eligibility-override")) } }
+                }
+            }
+        }
+        @if a.checks.len() > 1 {
+            details {
+                summary { (ctx.t("eligibility-history")) " (" (a.checks.len()) ")" }
+                @for c in a.checks.iter().rev() {
+                    div class="past-check" {
+                        (check_heading(ctx, c))
+                        @if c.kind == "check" { (checklist(ctx.lang, ctx, c)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn run(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Redirect> {
+    let user = ctx.require_user()?.clone();
+    user.require(&[Role::Caseworker])?;
+    let mut conn = state.pool.get().await?;
+    super::run_check(&mut conn, user.id, id, &state.config.fund_timezone).await?;
+    Ok(Redirect::to(&format!("/applications/{id}#eligibility")))
+}
+
+async fn override_result(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?.clone();
+    user.require(&[Role::Admin])?;
+    let values = Values::from_pairs(pairs);
+    let input = OverrideInput {
+        result: values.opt("result"),
+        reason: values.opt("reason"),
+    };
+    let mut conn = state.pool.get().await?;
+    match super::override_result(&mut conn, user.id, id, &state.config.fund_timezone, &input).await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}#eligibility")).into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let a = crate::applications::view(&mut conn, &user, id, Channel::Web).await?;
+            let forms = PageForms {
+                eligibility_override: (values, fields),
+                ..PageForms::default()
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&ctx, &a.number, application_view(&ctx, &a, &forms)),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A one-page summary for the family, in the household's preferred language, to print.
+async fn summary(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Markup> {
+    let user = ctx.require_user()?.clone();
+    user.require(&[Role::Caseworker, Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    let a = crate::applications::view(&mut conn, &user, id, Channel::Web).await?;
+    let household = crate::households::load(&mut conn, a.household_id).await?;
+    let lang = household.preferred_language;
+    let family = Ctx {
+        lang,
+        ..ctx.clone()
+    };
+    let Some(check) = a.checks.iter().rev().find(|c| c.kind == "check") else {
+        return Err(AppError::Conflict(
+            "no eligibility check has been run on this application yet".into(),
+        ));
+    };
+    let result = a.checks.last().map_or(check.result, |c| c.result);
+    let next = match result {
+        CheckResult::Eligible => "eligibility-next-eligible",
+        CheckResult::Ineligible => "eligibility-next-ineligible",
+        CheckResult::NeedsReview => "eligibility-next-needs-review",
+    };
+    let name = match (&household.name_ko, lang) {
+        (Some(ko), Language::Ko) => format!("{ko} ({})", household.name),
+        _ => household.name.clone(),
+    };
+    Ok(page(
+        &family,
+        &family.t("eligibility-summary-title"),
+        html! {
+            div class="summary" lang=(lang.as_str()) {
+                p { strong { (a.number) } " · " (name) " · " (family.label("program", a.program)) " · " (a.requested_amount) }
+                p class={ "result " (result.as_str()) } {
+                    (family.tr("eligibility-result", &[("result", result_label(&family, result))]))
+                }
+                (check_heading(&family, check))
+                (checklist(lang, &family, check))
+                h2 { (family.t("eligibility-summary-next")) }
+                p { (family.t(next)) }
+                div class="actions" {
+                    a class="button secondary" href={ "/applications/" (a.id) } { (ctx.t("back-to-application")) }
+                }
+            }
+        },
+    ))
+}
+
+fn policy_json(policy: &crate::domain::policy::Policy) -> String {
+    serde_json::to_string_pretty(policy).unwrap_or_default()
+}
+
+fn policy_view(
+    ctx: &Ctx,
+    versions: &[PolicyVersion],
+    today: chrono::NaiveDate,
+    values: &Values,
+    errors: &FieldErrors,
+) -> Markup {
+    let in_force = versions
+        .iter()
+        .find(|v| v.effective_from <= today)
+        .map(|v| v.version);
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
+    html! {
+        p class="hint" { (ctx.t("policy-hint")) }
+        table {
+            thead { tr { th { (ctx.t("policy-title")) } th { (ctx.t("field-effective-from")) } th { (ctx.t("field-note")) } } }
+            tbody {
+                @for v in versions {
+                    tr {
+                        td { (ctx.tr("policy-version", &[("version", v.version.to_string())]))
+                            @if Some(v.version) == in_force { " " span class="status" { (ctx.t("policy-in-force")) } } }
+                        td { (v.effective_from) }
+                        td { (v.note) }
+                    }
+                }
+            }
+        }
+        @for v in versions.iter().take(1) {
+            details {
+                summary { (ctx.tr("policy-version", &[("version", v.version.to_string())])) }
+                pre { (policy_json(&v.policy)) }
+            }
+        }
+        h2 { (ctx.t("policy-new")) }
+        (form.summary())
+        form method="post" action="/admin/policy" {
+            (form.csrf())
+            div class="row" {
+                (form.input("effective_from", &ctx.t("field-effective-from"), "date", Some("YYYY-MM-DD"), true))
+                (form.input("note", &ctx.t("field-note"), "text", Some(&ctx.t("optional")), false))
+            }
+            (form.textarea("policy", &ctx.t("field-policy"), Some(&ctx.t("policy-json-hint")), true))
+            @for (field, problem) in errors.iter().filter(|(f, _)| f.starts_with("policy.")) {
+                p class="field-error" { code { (field) } ": " (crate::web::i18n::problem(ctx.lang, problem)) }
+            }
+            div class="actions" { button type="submit" { (ctx.t("policy-create")) } }
+        }
+    }
+}
+
+async fn policy_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
+    ctx.require_user()?.require(&[Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    let versions = super::versions(&mut conn).await?;
+    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let mut values = Values::default();
+    if let Some(latest) = versions.first() {
+        values.set("policy", policy_json(&latest.policy));
+    }
+    Ok(page(
+        &ctx,
+        &ctx.t("policy-title"),
+        policy_view(&ctx, &versions, today, &values, &FieldErrors::new()),
+    ))
+}
+
+async fn create_version(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    user.require(&[Role::Admin])?;
+    let values = Values::from_pairs(pairs);
+    let mut conn = state.pool.get().await?;
+    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let policy = values.opt("policy").map(|text| serde_json::from_str(&text));
+    let outcome = match policy {
+        Some(Err(e)) => Err(AppError::from(FieldErrors::single(
+            "policy",
+            Problem::new("err-json").arg("detail", e),
+        ))),
+        policy => {
+            let input = NewVersionInput {
+                effective_from: values.opt("effective_from"),
+                note: values.opt("note"),
+                policy: policy.and_then(Result::ok),
+            };
+            super::create_version(&mut conn, user.id, today, &input).await
+        }
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to("/admin/policy").into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let versions = super::versions(&mut conn).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(
+                    &ctx,
+                    &ctx.t("policy-title"),
+                    policy_view(&ctx, &versions, today, &values, &fields),
+                ),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}

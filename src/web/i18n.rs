@@ -181,6 +181,9 @@ mod tests {
                 .map(|v| label_key("relationship", v)),
         );
         labels.extend(Status::ALL.iter().map(|v| label_key("status", v)));
+        use crate::domain::eligibility::{Outcome, Rule};
+        labels.extend(Rule::ALL.iter().map(|v| label_key("rulename", v)));
+        labels.extend(Outcome::ALL.iter().map(|v| label_key("outcome", v)));
         let en = keys(EN_FTL);
         let missing: Vec<_> = labels.iter().filter(|l| !en.contains(*l)).collect();
         assert!(missing.is_empty(), "{missing:?}");

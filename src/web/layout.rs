@@ -50,6 +50,18 @@ a { color: var(--accent); }
 label { display: block; font-weight: 600; margin-top: 1rem; }
 input[type="checkbox"], input[type="radio"] { width: auto; }
 .story { white-space: pre-wrap; }
+.checklist { list-style: none; padding: 0; }
+.checklist .rule { border-left: 6px solid var(--line); padding: .4rem .75rem; margin: .5rem 0; background: #fafafa; }
+.checklist .mark { display: inline-block; width: 1.6rem; font-weight: 700; }
+.checklist .pass { border-color: var(--ok); } .checklist .pass .mark { color: var(--ok); }
+.checklist .fail { border-color: var(--bad); } .checklist .fail .mark { color: var(--bad); }
+.checklist .review { border-color: #b26a00; } .checklist .review .mark { color: #b26a00; }
+.result { font-size: 1.2rem; font-weight: 700; }
+.result.eligible { color: var(--ok); } .result.ineligible { color: var(--bad); } .result.needs_review { color: #b26a00; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+pre { white-space: pre-wrap; font-size: .85rem; background: #f4f4f4; padding: .75rem; }
+textarea[name="policy"] { min-height: 24rem; font-family: monospace; font-size: .85rem; }
+.past-check { border-top: 1px solid var(--line); margin-top: 1rem; }
 .schedule-fee { font-weight: 600; font-size: 1.1rem; margin: .25rem 0 0; }
 .hint { color: var(--muted); font-size: .9rem; font-weight: 400; }
 input, select, textarea { font: inherit; width: 100%; max-width: 32rem; padding: .55rem .65rem; border: 2px solid var(--line); border-radius: 6px; background: #fff; }
@@ -91,6 +103,7 @@ fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
     if user.has(Role::Admin) {
         links.push(("/admin/users", ctx.t("nav-users")));
         links.push(("/admin/audit", ctx.t("nav-audit")));
+        links.push(("/admin/policy", ctx.t("nav-policy")));
     }
     links
 }

@@ -1,6 +1,7 @@
 //! The caseworker's path in a real browser (Debian's chromium, driven through
 //! chromedriver): sign in, switch to Korean, find no household, create one, start an
-//! N-400 whose fee fills in as $760.00, record documents, submit. Screenshots of each step
+//! N-400 whose fee fills in as $760.00, record documents, submit, run the eligibility
+//! check and read the result in Korean, and open the family's printable summary. Screenshots of each step
 //! go to `target/screenshots/`.
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (`apt-get install chromium
@@ -235,12 +236,32 @@ async fn a_caseworker_does_intake_in_korean_in_a_real_browser() {
     css(&client, "html[lang=\"ko\"]").await;
     shots.take(&client, "application-submitted").await;
 
+    // Run the eligibility check and read, in Korean, what to do next.
+    submit(&client, &action.replace("/documents", "/eligibility")).await;
+    let checklist = css(&client, "ul.checklist").await;
+    let rules = checklist.text().await.unwrap();
+    assert!(
+        rules.contains("연소득 $30,000.00은(는) 2인 가구 기준 2026년 빈곤선의 200%"),
+        "{rules}"
+    );
+    assert!(rules.contains("I-912"), "fee waiver first: {rules}");
+    shots.take(&client, "eligibility-ko").await;
+    css(&client, "a[href$=\"/summary\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(&client, "div.summary").await;
+    assert!(text(&client).await.contains("다음 단계"));
+    shots.take(&client, "eligibility-summary").await;
+
     let id = url.path().rsplit('/').next().unwrap();
     let api = app
         .get(&format!("/api/v1/applications/{id}"), &cw)
         .await
         .json();
-    assert_eq!(api["status"], "submitted");
+    assert_eq!(api["status"], "needs_review");
+    assert_eq!(api["checks"].as_array().unwrap().len(), 1);
     assert_eq!(api["requested_amount"], "760.00");
     assert_eq!(api["documents"].as_array().unwrap().len(), 3);
     let me = app.get("/api/v1/me", &cw).await.json();

@@ -293,3 +293,4 @@ err-policy-past = A policy cannot take effect before today ({ $today }).
 err-policy-order = A new version must take effect after { $date }, the latest version's date.
 err-date = Enter a date as YYYY-MM-DD.
 err-json = This is not valid JSON: { $detail }
+back-to-application = Back to the application

@@ -293,3 +293,4 @@ err-policy-past = 정책은 오늘({ $today }) 이전부터 적용할 수 없습
 err-policy-order = 새 판은 최신 판의 적용일 { $date } 이후부터 적용되어야 합니다.
 err-date = 날짜를 YYYY-MM-DD 형식으로 적어 주세요.
 err-json = 올바른 JSON이 아닙니다: { $detail }
+back-to-application = 신청서로 돌아가기
