@@ -325,3 +325,76 @@ async fn the_seeded_policy_is_specs_default() {
         6
     );
 }
+
+#[tokio::test]
+async fn the_admin_policy_page_shows_errors_beside_the_form_and_keeps_the_text() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(&["admin"]).await;
+    let b = app.browser(&admin).await;
+    let page = app.page("/admin/policy", Some(&b.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("income_limit_percent"),
+        "prefilled with version 1"
+    );
+    let body = serde_html_form::to_string([
+        ("csrf_token", b.csrf.as_str()),
+        ("effective_from", "2020-01-01"),
+        ("note", "한글 메모 🙂"),
+        ("policy", "{\"caps\": "),
+    ])
+    .unwrap();
+    let r = app.form("/admin/policy", Some(&b.cookie), &body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"policy-error\""), "{}", r.text);
+    assert!(r.text.contains("한글 메모 🙂"), "the note is kept");
+    assert_eq!(app.count("SELECT count(*) FROM policy_versions").await, 1);
+    let cw = app.user(&["caseworker"]).await;
+    let cwb = app.browser(&cw).await;
+    assert_eq!(
+        app.page("/admin/policy", Some(&cwb.cookie)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_override_form_needs_a_reason_and_says_so_beside_the_field() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let admin = app.user(&["admin"]).await;
+    let id = submitted_n400(&app, &cw).await;
+    check(&app, &cw, id).await;
+    let b = app.browser(&admin).await;
+    let view = app
+        .page(&format!("/applications/{id}"), Some(&b.cookie))
+        .await;
+    assert!(
+        view.text
+            .contains(&format!("action=\"/applications/{id}/override\""))
+    );
+    let r = app
+        .form(
+            &format!("/applications/{id}/override"),
+            Some(&b.cookie),
+            &format!("csrf_token={}&result=eligible&reason=", b.csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"reason-error\""));
+    let ok = app
+        .form(
+            &format!("/applications/{id}/override"),
+            Some(&b.cookie),
+            &format!(
+                "csrf_token={}&result=eligible&reason=seen+in+person",
+                b.csrf
+            ),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let a = app
+        .get(&format!("/api/v1/applications/{id}"), &cw)
+        .await
+        .json();
+    assert_eq!(a["status"], "eligible");
+}
