@@ -527,26 +527,30 @@ async fn add_document(
     match super::add_document(&mut conn, user.id, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
-            let a = super::view(&mut conn, &user, id, Channel::Web).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(
-                    &ctx,
-                    &a.number,
-                    application_view(
-                        &ctx,
-                        &a,
-                        &PageForms {
-                            documents: (values, fields),
-                            ..PageForms::default()
-                        },
-                    ),
-                ),
-            )
-                .into_response())
+            let forms = PageForms {
+                documents: (values, fields),
+                ..PageForms::default()
+            };
+            rejected(&mut conn, &ctx, &user, id, &forms).await
         }
         Err(e) => Err(e),
     }
+}
+
+/// The application page again (422) with a form's typed values and its errors.
+pub async fn rejected(
+    conn: &mut diesel_async::AsyncPgConnection,
+    ctx: &Ctx,
+    user: &crate::users::User,
+    id: i64,
+    forms: &PageForms,
+) -> AppResult<Response> {
+    let a = super::view(conn, user, id, Channel::Web).await?;
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        page(ctx, &a.number, application_view(ctx, &a, forms)),
+    )
+        .into_response())
 }
 
 async fn submit(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Redirect> {

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use super::{Check, NewVersionInput, OverrideInput, PolicyVersion};
 use crate::app::AppState;
 use crate::applications::Application;
-use crate::applications::web::{PageForms, application_view};
+use crate::applications::web::{PageForms, rejected};
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::domain::eligibility::Outcome;
@@ -188,16 +188,11 @@ async fn override_result(
     {
         Ok(_) => Ok(Redirect::to(&format!("/applications/{id}#eligibility")).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
-            let a = crate::applications::view(&mut conn, &user, id, Channel::Web).await?;
             let forms = PageForms {
                 eligibility_override: (values, fields),
                 ..PageForms::default()
             };
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(&ctx, &a.number, application_view(&ctx, &a, &forms)),
-            )
-                .into_response())
+            rejected(&mut conn, &ctx, &user, id, &forms).await
         }
         Err(e) => Err(e),
     }
