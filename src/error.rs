@@ -121,6 +121,20 @@ pub struct ErrorDetail<'a> {
     fields: BTreeMap<String, String>,
 }
 
+/// The error answers every API operation may give, for the OpenAPI document:
+/// `responses((status = 200, body = X), ErrorResponses)`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum ErrorResponses {
+    /// The error shape of API.md: 400 malformed, 401, 403 naming the role needed, 404,
+    /// 409 a state conflict, 413 over 1 MiB, 422 naming the fields.
+    #[response(status = "4XX")]
+    Client(ErrorBody<'static>),
+    /// The database is unavailable.
+    #[response(status = 503)]
+    Unavailable(ErrorBody<'static>),
+}
+
 /// Carried in the response so the web layer can render the error as a page.
 #[derive(Debug, Clone)]
 pub struct ErrorReport {

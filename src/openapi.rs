@@ -14,6 +14,8 @@ use utoipa::{Modify, OpenApi};
             decimal string with two places (\"760.00\"); lists are `{items, next_cursor}`; \
             errors are `{error: {code, message, fields}}`."
     ),
+    // The error body is named by `ErrorResponses`, which does not register it itself.
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
     tags(

@@ -13,7 +13,7 @@ use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::domain::application::{ApplicationInput, DocumentInput};
 use crate::domain::{Program, Role, Status, Transition};
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiJson, ApiQuery, Id, Page, Paging};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -71,9 +71,7 @@ impl ListQuery {
 
 /// Applications, newest first. Board members see the review queue only, without names.
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(ListQuery),
-    responses((status = 200, body = Page<ApplicationListItem>),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Page<ApplicationListItem>), ErrorResponses))]
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -88,9 +86,7 @@ async fn list(
 /// Create an application in `draft` (caseworker). A fee line without `amount` takes the
 /// USCIS schedule's fee in force today; another amount needs `override_reason`.
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = ApplicationInput,
-    responses((status = 201, body = Application),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 201, body = Application), ErrorResponses))]
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -104,9 +100,7 @@ async fn create(
 
 /// An application with its lines, documents and history. The read is logged.
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path)),
-    responses((status = 200, body = Application),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Application), ErrorResponses))]
 async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -119,9 +113,7 @@ async fn show(
 /// Record a document the caseworker has seen (caseworker).
 #[utoipa::path(post, path = "/api/v1/applications/{id}/documents", tag = "applications", params(("id" = i64, Path)),
     request_body = DocumentInput,
-    responses((status = 201, body = Document),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 201, body = Document), ErrorResponses))]
 async fn add_document(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -138,9 +130,7 @@ async fn add_document(
 
 /// Submit a draft (caseworker); 409 from any other status.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", params(("id" = i64, Path)),
-    responses((status = 200, body = Application),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Application), ErrorResponses))]
 async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -162,9 +152,7 @@ pub struct ReasonInput {
 /// Withdraw an application before any money moved (caseworker, admin), with a reason.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "applications", params(("id" = i64, Path)),
     request_body = ReasonInput,
-    responses((status = 200, body = Application),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Application), ErrorResponses))]
 async fn withdraw(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -10,7 +10,7 @@ use super::{AuditEntry, AuditFilter};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiQuery, Page, Paging};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -33,9 +33,7 @@ struct AuditQuery {
 
 /// The audit trail, newest first (admin).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Page<AuditEntry>),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Page<AuditEntry>), ErrorResponses))]
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,

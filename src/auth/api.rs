@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::input::required_text;
 use crate::domain::{FieldErrors, Language, Problem, Role};
-use crate::error::{AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorResponses};
 use crate::extract::ApiJson;
 use crate::users::User;
 
@@ -59,9 +59,7 @@ impl From<&User> for Me {
 /// Exchange an email and password for a bearer token (anyone). 401 on a wrong pair.
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = Credentials,
     security(()),
-    responses((status = 201, body = TokenResponse),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 201, body = TokenResponse), ErrorResponses))]
 async fn create_token(
     State(state): State<AppState>,
     ApiJson(credentials): ApiJson<Credentials>,
@@ -95,9 +93,7 @@ async fn create_token(
 
 /// Who is signed in.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
-    responses((status = 200, body = Me),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Me), ErrorResponses))]
 async fn me(user: CurrentUser) -> Json<Me> {
     Json(Me::from(&user.user))
 }
@@ -109,9 +105,7 @@ struct MeChanges {
 
 /// Change one's own language (`en` or `ko`).
 #[utoipa::path(patch, path = "/api/v1/me", tag = "auth", request_body = MeChanges,
-    responses((status = 200, body = Me),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Me), ErrorResponses))]
 async fn update_me(
     State(state): State<AppState>,
     user: CurrentUser,

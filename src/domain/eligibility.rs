@@ -36,6 +36,14 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// A row of `eligibility_checks`: a run of the rules, or an admin's override of one.
+    pub enum CheckKind {
+        Check = "check",
+        Override = "override",
+    }
+}
+
 impl Rule {
     /// The rules each program is checked against, in the order they are shown.
     pub fn for_program(program: Program) -> &'static [Rule] {
@@ -63,13 +71,13 @@ impl Rule {
     }
 }
 
-/// Which HHS table applies: Alaska and Hawaii have their own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Region {
-    Contiguous,
-    Alaska,
-    Hawaii,
+text_enum! {
+    /// Which HHS table applies: Alaska and Hawaii have their own.
+    pub enum Region {
+        Contiguous = "contiguous",
+        Alaska = "alaska",
+        Hawaii = "hawaii",
+    }
 }
 
 impl Region {
@@ -79,20 +87,6 @@ impl Region {
             "HI" => Region::Hawaii,
             _ => Region::Contiguous,
         }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Region::Contiguous => "contiguous",
-            Region::Alaska => "alaska",
-            Region::Hawaii => "hawaii",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Region> {
-        [Region::Contiguous, Region::Alaska, Region::Hawaii]
-            .into_iter()
-            .find(|r| r.as_str() == text)
     }
 }
 
@@ -194,6 +188,11 @@ pub struct Facts {
 #[serde(rename_all = "snake_case", tag = "type", content = "value")]
 pub enum Arg {
     Text(String),
+    /// A vocabulary value shown by its label in each language, e.g. `("category", "eviction")`.
+    Label {
+        prefix: &'static str,
+        value: &'static str,
+    },
     Money(Money),
     /// A percentage, shown with up to one decimal.
     Percent(Decimal),
@@ -227,6 +226,10 @@ impl Message {
 
     fn text(self, name: &'static str, value: impl Into<String>) -> Message {
         self.arg(name, Arg::Text(value.into()))
+    }
+
+    fn label(self, name: &'static str, prefix: &'static str, value: &'static str) -> Message {
+        self.arg(name, Arg::Label { prefix, value })
     }
 }
 
@@ -477,7 +480,7 @@ impl Context<'_> {
                         Message::new("rule-reduced-fee")
                             .text("form", line.form.clone())
                             .money("reduced", reduced.fee)
-                            .text("filing", reduced.filing.as_str())
+                            .label("filing", "filing", reduced.filing.as_str())
                             .money("amount", line.amount)
                             .arg("percent", shown_percent)
                             .arg("above", Arg::Percent(Decimal::from(reduced.above_percent)))
@@ -507,11 +510,11 @@ impl Context<'_> {
         match self.facts.emergency_category {
             Some(c) if self.policy.emergency.categories.contains(&c) => (
                 Outcome::Pass,
-                Message::new("rule-category-pass").text("category", c.as_str()),
+                Message::new("rule-category-pass").label("category", "category", c.as_str()),
             ),
             Some(c) => (
                 Outcome::Fail,
-                Message::new("rule-category-fail").text("category", c.as_str()),
+                Message::new("rule-category-fail").label("category", "category", c.as_str()),
             ),
             None => (Outcome::Fail, Message::new("rule-category-missing")),
         }

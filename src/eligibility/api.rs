@@ -10,7 +10,7 @@ use super::{Check, NewVersionInput, OverrideInput, PolicyVersion};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiJson, Id, Page};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -25,9 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// with its policy version, facts and rule outcomes; the application takes its result.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/eligibility", tag = "eligibility",
     params(("id" = i64, Path)),
-    responses((status = 201, body = Check),
-        (status = "4XX", description = "the error shape of API.md; 409 when the status does not allow a check", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 201, body = Check), ErrorResponses))]
 async fn run_check(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -42,9 +40,7 @@ async fn run_check(
 /// Replace the latest result, with a reason (admin). Audited.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/override", tag = "eligibility",
     params(("id" = i64, Path)), request_body = OverrideInput,
-    responses((status = 201, body = Check),
-        (status = "4XX", description = "the error shape of API.md", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 201, body = Check), ErrorResponses))]
 async fn override_result(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -60,9 +56,7 @@ async fn override_result(
 
 /// Every policy version, newest first (anyone signed in: the rules are not secret).
 #[utoipa::path(get, path = "/api/v1/policy-versions", tag = "eligibility",
-    responses((status = 200, body = Page<PolicyVersion>),
-        (status = "4XX", description = "the error shape of API.md", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Page<PolicyVersion>), ErrorResponses))]
 async fn list_versions(
     State(state): State<AppState>,
     _user: CurrentUser,
@@ -77,9 +71,7 @@ async fn list_versions(
 /// One policy version.
 #[utoipa::path(get, path = "/api/v1/policy-versions/{version}", tag = "eligibility",
     params(("version" = i32, Path)),
-    responses((status = 200, body = PolicyVersion),
-        (status = "4XX", description = "the error shape of API.md", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = PolicyVersion), ErrorResponses))]
 async fn show_version(
     State(state): State<AppState>,
     _user: CurrentUser,
@@ -94,9 +86,7 @@ async fn show_version(
 /// the past nor on or before an existing version's date; earlier checks keep theirs.
 #[utoipa::path(post, path = "/api/v1/policy-versions", tag = "eligibility",
     request_body = NewVersionInput,
-    responses((status = 201, body = PolicyVersion),
-        (status = "4XX", description = "the error shape of API.md; 422 names each wrong field of the policy", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 201, body = PolicyVersion), ErrorResponses))]
 async fn create_version(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -6,6 +6,8 @@
 pub mod api;
 pub mod web;
 
+pub use crate::domain::eligibility::CheckKind;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Numeric, Text};
@@ -401,6 +403,11 @@ async fn facts(
     })
 }
 
+/// `181.8%`: a percentage as messages and pages show it.
+pub fn percent(value: Decimal) -> String {
+    format!("{}%", value.normalize())
+}
+
 /// A message in `lang`, its arguments formatted for that language.
 pub fn render(lang: Language, message: &Message) -> String {
     let args: Vec<(&str, String)> = message
@@ -409,11 +416,9 @@ pub fn render(lang: Language, message: &Message) -> String {
         .map(|(name, arg)| {
             let text = match arg {
                 Arg::Money(m) => m.display(),
-                Arg::Percent(p) => format!("{}%", p.normalize()),
+                Arg::Percent(p) => percent(*p),
                 Arg::Date(d) => d.to_string(),
-                Arg::Text(t) if *name == "category" || *name == "filing" => {
-                    i18n::t(lang, &i18n::label_key(name, t))
-                }
+                Arg::Label { prefix, value } => i18n::t(lang, &i18n::label_key(prefix, value)),
                 Arg::Text(t) => t.clone(),
                 Arg::Documents(groups) => groups
                     .iter()
@@ -456,8 +461,7 @@ impl RuleView {
 pub struct Check {
     pub id: i64,
     pub application_id: i64,
-    /// `check`, or `override` for an admin's decision.
-    pub kind: String,
+    pub kind: CheckKind,
     pub result: CheckResult,
     /// The policy version the rules came from (null for an override).
     pub policy_version: Option<i32>,
@@ -496,10 +500,24 @@ type CheckRow = (
 
 /// Every check and override of an application, oldest first.
 pub async fn checks(conn: &mut AsyncPgConnection, application_id: i64) -> AppResult<Vec<Check>> {
-    let rows: Vec<CheckRow> = eligibility_checks::table
+    load_checks(conn, application_id, None).await
+}
+
+/// The checks of an application, or only the one with id `only`.
+async fn load_checks(
+    conn: &mut AsyncPgConnection,
+    application_id: i64,
+    only: Option<i64>,
+) -> AppResult<Vec<Check>> {
+    let mut query = eligibility_checks::table
         .inner_join(users::table)
         .left_join(policy_versions::table)
         .filter(eligibility_checks::application_id.eq(application_id))
+        .into_boxed();
+    if let Some(id) = only {
+        query = query.filter(eligibility_checks::id.eq(id));
+    }
+    let rows: Vec<CheckRow> = query
         .order(eligibility_checks::id)
         .select((
             eligibility_checks::id,
@@ -542,7 +560,7 @@ pub async fn checks(conn: &mut AsyncPgConnection, application_id: i64) -> AppRes
             )| Check {
                 id,
                 application_id,
-                kind,
+                kind: CheckKind::parse(&kind).unwrap_or(CheckKind::Check),
                 result: CheckResult::parse(&result).unwrap_or(CheckResult::NeedsReview),
                 policy_version,
                 checked_on,
@@ -561,10 +579,9 @@ pub async fn checks(conn: &mut AsyncPgConnection, application_id: i64) -> AppRes
 }
 
 async fn check(conn: &mut AsyncPgConnection, application_id: i64, id: i64) -> AppResult<Check> {
-    checks(conn, application_id)
+    load_checks(conn, application_id, Some(id))
         .await?
-        .into_iter()
-        .find(|c| c.id == id)
+        .pop()
         .ok_or(AppError::NotFound("eligibility check"))
 }
 
@@ -605,7 +622,7 @@ pub async fn run_check(
             let id: i64 = diesel::insert_into(eligibility_checks::table)
                 .values((
                     eligibility_checks::application_id.eq(application_id),
-                    eligibility_checks::kind.eq("check"),
+                    eligibility_checks::kind.eq(CheckKind::Check.as_str()),
                     eligibility_checks::result.eq(evaluation.result.as_str()),
                     eligibility_checks::policy_version_id.eq(policy.id),
                     eligibility_checks::checked_on.eq(on),
@@ -683,7 +700,7 @@ pub async fn override_result(
             let id: i64 = diesel::insert_into(eligibility_checks::table)
                 .values((
                     eligibility_checks::application_id.eq(application_id),
-                    eligibility_checks::kind.eq("override"),
+                    eligibility_checks::kind.eq(CheckKind::Override.as_str()),
                     eligibility_checks::result.eq(result.as_str()),
                     eligibility_checks::checked_on.eq(on),
                     eligibility_checks::reason.eq(&reason),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 
-use super::{Check, NewVersionInput, OverrideInput, PolicyVersion};
+use super::{Check, CheckKind, NewVersionInput, OverrideInput, PolicyVersion};
 use crate::app::AppState;
 use crate::applications::Application;
 use crate::applications::web::{PageForms, rejected};
@@ -71,7 +71,7 @@ fn check_heading(ctx: &Ctx, check: &Check) -> Markup {
         p class={ "result " (check.result.as_str()) } {
             (ctx.tr("eligibility-result", &[("result", result_label(ctx, check.result))]))
         }
-        @if check.kind == "override" {
+        @if check.kind == CheckKind::Override {
             p { (ctx.tr("eligibility-overridden", &[
                 ("name", check.created_by_name.clone()),
                 ("result", result_label(ctx, check.result)),
@@ -88,7 +88,7 @@ fn check_heading(ctx: &Ctx, check: &Check) -> Markup {
                 p { (ctx.tr("eligibility-guideline", &[
                     ("size", check.facts["household_size"].to_string()),
                     ("guideline", g.display()),
-                    ("percent", format!("{}%", p.normalize())),
+                    ("percent", super::percent(p)),
                 ])) }
             }
         }
@@ -100,7 +100,7 @@ pub fn section(ctx: &Ctx, a: &Application, form: &(Values, FieldErrors)) -> Mark
     let user = ctx.user.as_ref();
     let is_caseworker = user.is_some_and(|u| u.has(Role::Caseworker));
     let is_admin = user.is_some_and(|u| u.has(Role::Admin));
-    let latest_rules = a.checks.iter().rev().find(|c| c.kind == "check");
+    let latest_rules = a.checks.iter().rev().find(|c| c.kind == CheckKind::Check);
     let latest = a.checks.last();
     let override_form = Form {
         ctx,
@@ -121,7 +121,7 @@ pub fn section(ctx: &Ctx, a: &Application, form: &(Values, FieldErrors)) -> Mark
         @match (latest, latest_rules) {
             (Some(last), Some(rules)) => {
                 (check_heading(ctx, last))
-                @if last.kind == "override" { (check_heading(ctx, rules)) }
+                @if last.kind == CheckKind::Override { (check_heading(ctx, rules)) }
                 (checklist(ctx.lang, ctx, rules))
                 p { a href={ "/applications/" (a.id) "/summary" } { (ctx.t("eligibility-print")) } }
             }
@@ -154,7 +154,7 @@ pub fn section(ctx: &Ctx, a: &Application, form: &(Values, FieldErrors)) -> Mark
                 @for c in a.checks.iter().rev() {
                     div class="past-check" {
                         (check_heading(ctx, c))
-                        @if c.kind == "check" { (checklist(ctx.lang, ctx, c)) }
+                        @if c.kind == CheckKind::Check { (checklist(ctx.lang, ctx, c)) }
                     }
                 }
             }
@@ -210,7 +210,7 @@ async fn summary(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResu
         lang,
         ..ctx.clone()
     };
-    let Some(check) = a.checks.iter().rev().find(|c| c.kind == "check") else {
+    let Some(check) = a.checks.iter().rev().find(|c| c.kind == CheckKind::Check) else {
         return Err(AppError::Conflict(
             "no eligibility check has been run on this application yet".into(),
         ));

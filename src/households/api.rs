@@ -13,7 +13,7 @@ use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
 use crate::domain::household::HouseholdInput;
-use crate::error::{AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorResponses};
 use crate::extract::{ApiJson, ApiQuery, Id, Page, Paging};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -39,9 +39,7 @@ pub struct SearchQuery {
 
 /// Search households by name (Hangul or Latin) or phone (caseworker, admin).
 #[utoipa::path(get, path = "/api/v1/households", tag = "households", params(SearchQuery),
-    responses((status = 200, body = Page<HouseholdSummary>),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Page<HouseholdSummary>), ErrorResponses))]
 async fn search(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -57,9 +55,7 @@ async fn search(
 
 /// Create a household with its members (caseworker).
 #[utoipa::path(post, path = "/api/v1/households", tag = "households", request_body = HouseholdInput,
-    responses((status = 201, body = Household),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 201, body = Household), ErrorResponses))]
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -75,9 +71,7 @@ async fn create(
 
 /// A household with its members and applications (caseworker, admin). The read is logged.
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path)),
-    responses((status = 200, body = Household),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Household), ErrorResponses))]
 async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -94,9 +88,7 @@ async fn show(
 /// list: members left out are marked removed (they may be named on fee lines).
 #[utoipa::path(patch, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path)),
     request_body = HouseholdInput,
-    responses((status = 200, body = Household),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Household), ErrorResponses))]
 async fn update(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -11,7 +11,7 @@ use super::{NewUserInput, User};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
-use crate::error::{AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorResponses};
 use crate::extract::{ApiJson, Page};
 use crate::sites::{self, Site};
 
@@ -23,9 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Create a user (admin).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserInput,
-    responses((status = 201, body = User),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 201, body = User), ErrorResponses))]
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -41,9 +39,7 @@ async fn create(
 
 /// Every user (admin).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
-    responses((status = 200, body = Page<User>),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Page<User>), ErrorResponses))]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Page<User>>> {
     user.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
@@ -60,9 +56,7 @@ struct Sites {
 
 /// The fund's sites: `LA`, `CHI`, `NYC`.
 #[utoipa::path(get, path = "/api/v1/sites", tag = "users",
-    responses((status = 200, body = Sites),
-        (status = "4XX", description = "the error shape of API.md: 400 malformed, 401, 403 names the role needed, 404, 409, 413, 422 names the fields", body = ErrorBody),
-        (status = 503, description = "the database is unavailable", body = ErrorBody),))]
+    responses((status = 200, body = Sites), ErrorResponses))]
 async fn list_sites(State(state): State<AppState>, _user: CurrentUser) -> AppResult<Json<Sites>> {
     let mut conn = state.pool.get().await?;
     Ok(Json(Sites {
