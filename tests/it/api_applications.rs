@@ -128,12 +128,7 @@ async fn withdrawal_needs_a_reason_and_ends_the_life_cycle() {
     let app = TestApp::spawn().await;
     let cw = app.user(&["caseworker"]).await;
     let hid = app.household(&cw).await["id"].as_i64().unwrap();
-    let id = app
-        .post("/api/v1/applications", &cw, n400(hid))
-        .await
-        .json()["id"]
-        .as_i64()
-        .unwrap();
+    let id = app.draft_n400(&cw, hid).await;
     let no_reason = app
         .post(
             &format!("/api/v1/applications/{id}/withdraw"),

@@ -79,12 +79,7 @@ async fn every_endpoint_checks_its_role() {
     let app = TestApp::spawn().await;
     let cw = app.user(&["caseworker"]).await;
     let hid = app.household(&cw).await["id"].as_i64().unwrap();
-    let aid = app
-        .post("/api/v1/applications", &cw, n400(hid))
-        .await
-        .json()["id"]
-        .as_i64()
-        .unwrap();
+    let aid = app.draft_n400(&cw, hid).await;
     let roles = ["caseworker", "board_member", "accountant", "admin"];
     let users = [
         app.user(&["caseworker"]).await,

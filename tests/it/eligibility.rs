@@ -10,9 +10,11 @@ use crate::helpers::*;
 /// A submitted N-400 for the standard household (4 people, $48,000, CA).
 async fn submitted_n400(app: &TestApp, cw: &TestUser) -> i64 {
     let hid = app.household(cw).await["id"].as_i64().unwrap();
-    let created = app.post("/api/v1/applications", cw, n400(hid)).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    let id = created.json()["id"].as_i64().unwrap();
+    submitted_n400_for(app, cw, hid).await
+}
+
+async fn submitted_n400_for(app: &TestApp, cw: &TestUser, hid: i64) -> i64 {
+    let id = app.draft_n400(cw, hid).await;
     let submitted = app
         .post(&format!("/api/v1/applications/{id}/submit"), cw, json!({}))
         .await;
@@ -266,12 +268,7 @@ async fn only_caseworkers_run_checks_and_only_on_submitted_applications() {
     let app = TestApp::spawn().await;
     let cw = app.user(&["caseworker"]).await;
     let hid = app.household(&cw).await["id"].as_i64().unwrap();
-    let draft = app
-        .post("/api/v1/applications", &cw, n400(hid))
-        .await
-        .json()["id"]
-        .as_i64()
-        .unwrap();
+    let draft = app.draft_n400(&cw, hid).await;
     let path = format!("/api/v1/applications/{draft}/eligibility");
     let r = app.post(&path, &cw, json!({})).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -397,4 +394,102 @@ async fn the_override_form_needs_a_reason_and_says_so_beside_the_field() {
         .await
         .json();
     assert_eq!(a["status"], "eligible");
+}
+
+/// Plants an earlier grant: the application approved `days_ago` and now `status`. (Votes
+/// arrive with the review capability; until then only the database can approve.)
+async fn plant_grant(app: &TestApp, by: &TestUser, id: i64, status: &str, days_ago: i32) {
+    exec_owner(
+        app,
+        &format!(
+            "UPDATE applications SET status = '{status}' WHERE id = {id};
+             INSERT INTO status_changes (application_id, from_status, to_status, changed_by, changed_at)
+             VALUES ({id}, 'eligible', 'approved', {}, now() - interval '{days_ago} days')",
+            by.id
+        ),
+    )
+    .await
+    .unwrap();
+}
+
+/// SPEC "Eligibility": the household caps count the approved and paid amounts of the
+/// household's earlier applications in the rolling 365 days, whatever their program; one
+/// emergency grant per 365 days. Denied or withdrawn applications count for nothing.
+#[tokio::test]
+async fn earlier_grants_of_the_household_count_towards_its_caps() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let create = |body: Value| {
+        let app = &app;
+        let cw = &cw;
+        async move {
+            let r = app.post("/api/v1/applications", cw, body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.json()["id"].as_i64().unwrap()
+        }
+    };
+    // $1,200 emergency grant paid 30 days ago; $1,500 approved 400 days ago (outside the
+    // window); $1,500 denied.
+    let paid = create(emergency(hid)).await;
+    plant_grant(&app, &cw, paid, "paid", 30).await;
+    let old = create(
+        json!({"household_id": hid, "site": "LA", "program": "emergency",
+        "emergency": {"category": "medical", "amount": "1500.00", "story": "병원비"}}),
+    )
+    .await;
+    plant_grant(&app, &cw, old, "closed", 400).await;
+    let denied = create(
+        json!({"household_id": hid, "site": "LA", "program": "emergency",
+        "emergency": {"category": "medical", "amount": "1500.00", "story": "병원비"}}),
+    )
+    .await;
+    exec_owner(
+        &app,
+        &format!("UPDATE applications SET status = 'denied' WHERE id = {denied}"),
+    )
+    .await
+    .unwrap();
+
+    // A second emergency request: the paid grant 30 days ago blocks it.
+    let again = create(emergency(hid)).await;
+    app.post(
+        &format!("/api/v1/applications/{again}/submit"),
+        &cw,
+        json!({}),
+    )
+    .await;
+    documents(&app, &cw, again, &["photo_id", "event_evidence"]).await;
+    let result = check(&app, &cw, again).await;
+    assert_eq!(rule(&result, "one_emergency_grant")["outcome"], "fail");
+    assert!(
+        rule(&result, "one_emergency_grant")["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("CEF-")
+    );
+    assert_eq!(
+        rule(&result, "household_cap")["outcome"],
+        "pass",
+        "1,200 + 1,200"
+    );
+    assert_eq!(result["facts"]["prior_grants"].as_array().unwrap().len(), 2);
+
+    // An N-400 now: 1,200 + 760 is within $3,000; with a further $1,100 approved, it is not.
+    let n400_id = submitted_n400_for(&app, &cw, hid).await;
+    let first = check(&app, &cw, n400_id).await;
+    assert_eq!(rule(&first, "household_cap")["outcome"], "pass");
+    let more = create(
+        json!({"household_id": hid, "site": "LA", "program": "emergency",
+        "emergency": {"category": "eviction", "amount": "1100.00", "story": "퇴거"}}),
+    )
+    .await;
+    plant_grant(&app, &cw, more, "approved", 1).await;
+    let second = check(&app, &cw, n400_id).await;
+    let cap = rule(&second, "household_cap");
+    assert_eq!(cap["outcome"], "fail");
+    assert!(
+        cap["message_en"].as_str().unwrap().contains("$3,060.00"),
+        "{cap}"
+    );
 }

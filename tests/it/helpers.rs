@@ -122,6 +122,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Where a redirect points.
+    pub fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .expect("a redirect")
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|_| panic!("not JSON: {}", self.text))
     }
@@ -287,6 +297,15 @@ impl TestApp {
         client.query_one(sql, &[]).await.unwrap().get::<_, i64>(0)
     }
 
+    /// A draft N-400 for household `hid`; its id.
+    pub async fn draft_n400(&self, caseworker: &TestUser, hid: i64) -> i64 {
+        let reply = self
+            .post("/api/v1/applications", caseworker, n400(hid))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.json()["id"].as_i64().unwrap()
+    }
+
     pub async fn household(&self, caseworker: &TestUser) -> Value {
         let reply = self
             .post("/api/v1/households", caseworker, household_json())
@@ -338,4 +357,29 @@ pub fn emergency(household_id: i64) -> Value {
 #[allow(dead_code)]
 pub async fn exec_owner(app: &TestApp, sql: &str) -> Result<(), diesel::result::Error> {
     app.owner_conn().await.batch_execute(sql).await
+}
+
+/// A port nothing listens on right now, for a process the test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A process the test started, killed when the test ends however it ends.
+pub struct ChildGuard(pub std::process::Child);
+
+impl ChildGuard {
+    pub fn still_running(&mut self) -> bool {
+        self.0.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

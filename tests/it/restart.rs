@@ -4,7 +4,9 @@
 //! `/readyz` 503 while the database is down, 200 once it is back.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use crate::helpers::{ChildGuard, free_port};
 use std::time::{Duration, Instant};
 
 /// A throwaway PostgreSQL cluster, run as the `postgres` user when the tests run as root
@@ -131,29 +133,6 @@ impl Drop for Cluster {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Service {
-    fn still_running(&mut self) -> bool {
-        self.0.try_wait().unwrap().is_none()
-    }
-}
-
 async fn status(client: &reqwest::Client, url: &str) -> Option<u16> {
     client
         .get(url)
@@ -187,7 +166,7 @@ async fn service_survives_a_postgresql_restart() {
     cluster.start();
     let bind = format!("127.0.0.1:{}", free_port());
     let log = std::fs::File::create(cluster.dir.join("service.log")).unwrap();
-    let mut service = Service(
+    let mut service = ChildGuard(
         Command::new(env!("CARGO_BIN_EXE_grant-tracker"))
             .arg("serve")
             .env(

@@ -118,13 +118,7 @@ async fn a_caseworker_creates_an_n400_in_the_browser_and_submits_it() {
     );
     let created = app.form("/households", Some(&b.cookie), &body).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
-    let location = created
-        .headers
-        .get(header::LOCATION)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let location = created.location();
     let hid: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
     let household = app.page(&location, Some(&b.cookie)).await;
     assert!(household.text.contains("김민준"));
@@ -151,13 +145,7 @@ async fn a_caseworker_creates_an_n400_in_the_browser_and_submits_it() {
     );
     let created = app.form("/applications", Some(&b.cookie), &app_body).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
-    let location = created
-        .headers
-        .get(header::LOCATION)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let location = created.location();
     let view = app.page(&location, Some(&b.cookie)).await;
     assert!(view.text.contains("$760.00"), "the fee filled in");
     for kind in ["photo_id", "proof_of_income", "completed_form"] {
@@ -202,14 +190,7 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_wrong_roles_get_a_page() {
     let app = TestApp::spawn().await;
     let anon = app.page("/households", None).await;
     assert_eq!(anon.status, StatusCode::SEE_OTHER);
-    assert!(
-        anon.headers
-            .get(header::LOCATION)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with("/login?next=")
-    );
+    assert!(anon.location().starts_with("/login?next="));
     let accountant = app.user(&["accountant"]).await;
     let b = app.browser(&accountant).await;
     let denied = app.page("/households/new", Some(&b.cookie)).await;
