@@ -72,6 +72,8 @@ pub fn router(state: AppState) -> Router {
         .merge(households::api::router())
         .merge(applications::api::router())
         .merge(crate::eligibility::api::router())
+        .merge(crate::funds::api::router())
+        .merge(crate::ledger::api::router())
         .merge(audit::api::router())
         .split_for_parts();
     let document: Arc<str> = document

@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `user add`, `token create`.
+//! The command line: `serve` (the default), `migrate`, `user add`, `token create`,
+//! `check-ledger`.
 
 use std::io::Read;
 
@@ -38,6 +39,9 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Recompute every balance from the postings and check the six ledger invariants;
+    /// exits with status 1 on any breach.
+    CheckLedger,
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +73,9 @@ pub enum TokenCommand {
     },
 }
 
+/// Exit status of `check-ledger` when an invariant is breached (2 is an error running it).
+const BREACH: u8 = 1;
+
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -88,6 +95,16 @@ pub fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if matches!(cli.command, Some(Command::CheckLedger)) {
+        return match runtime.block_on(check_ledger(cli.config)) {
+            Ok(true) => std::process::ExitCode::SUCCESS,
+            Ok(false) => std::process::ExitCode::from(BREACH),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -110,6 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
+        Command::CheckLedger => check_ledger(config).await.map(|_| ()),
         Command::Migrate => {
             db::ensure_database(&config.database_url).await?;
             let applied = db::run_migrations(&config.database_url).await?;
@@ -187,6 +205,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Prints the ledger check; `Ok(false)` when an invariant is breached.
+async fn check_ledger(config: Config) -> anyhow::Result<bool> {
+    let pool = prepare(&config).await?;
+    let mut conn = pool.get().await?;
+    let report = crate::ledger::check::run(&mut conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{report}");
+    Ok(report.clean())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -181,6 +181,7 @@ const CONSTRAINT_FIELDS: &[(&str, &str, &str)] = &[
         "beneficiary",
         "err-beneficiary",
     ),
+    ("funds_name_key", "name", "err-fund-name-taken"),
 ];
 
 impl From<DieselError> for AppError {
@@ -194,7 +195,16 @@ impl From<DieselError> for AppError {
                 {
                     return AppError::invalid_field(field, Problem::new(key));
                 }
+                let ledger_rule = info.constraint_name().is_some_and(|name| {
+                    name.starts_with("fund_balances_") || name.starts_with("journal_entries_")
+                });
                 match kind {
+                    // The database's own guard of a ledger invariant: the request broke a
+                    // rule (say, raced past the service's check), not the service.
+                    DatabaseErrorKind::CheckViolation if ledger_rule => AppError::Invalid {
+                        message: format!("the ledger refused the entry: {}", info.message()),
+                        fields: FieldErrors::single("amount", Problem::new("err-ledger-refused")),
+                    },
                     DatabaseErrorKind::ClosedConnection => AppError::Unavailable,
                     DatabaseErrorKind::SerializationFailure => {
                         AppError::Conflict("the record changed at the same time; try again".into())

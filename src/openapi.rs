@@ -24,6 +24,8 @@ use utoipa::{Modify, OpenApi};
         (name = "households", description = "families and their members"),
         (name = "applications", description = "fee and emergency applications"),
         (name = "eligibility", description = "policy versions, eligibility checks and overrides"),
+        (name = "funds", description = "funds, their balances, and money in (receipts)"),
+        (name = "ledger", description = "the double-entry journal, the chart of accounts, and the invariant check"),
         (name = "audit", description = "the audit trail"),
     )
 )]

@@ -1,5 +1,5 @@
 //! Diesel's view of the tables in `migrations/`. Kept by hand in the shape
-//! `diesel print-schema` writes; `tests/it/schema.rs` checks it against a migrated database.
+//! `diesel print-schema` writes; the integration tests read and write every table through it.
 
 diesel::table! {
     sites (id) {
@@ -186,6 +186,103 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    accounts (code) {
+        code -> Text,
+        name -> Text,
+        name_ko -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    funds (id) {
+        id -> Int8,
+        name -> Text,
+        restricted_program -> Nullable<Text>,
+        expires_on -> Nullable<Date>,
+        is_general -> Bool,
+        active -> Bool,
+        note -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    fund_balances (fund_id) {
+        fund_id -> Int8,
+        cash -> Numeric,
+        committed -> Numeric,
+        available -> Numeric,
+    }
+}
+
+diesel::table! {
+    document_counters (series, year) {
+        series -> Text,
+        year -> Int4,
+        last_seq -> Int4,
+    }
+}
+
+diesel::table! {
+    journal_entries (id) {
+        id -> Int8,
+        entry_date -> Date,
+        kind -> Text,
+        memo -> Text,
+        document_type -> Nullable<Text>,
+        document_id -> Nullable<Int8>,
+        program -> Nullable<Text>,
+        reverses -> Nullable<Int8>,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+        created_txid -> Int8,
+    }
+}
+
+diesel::table! {
+    postings (id) {
+        id -> Int8,
+        entry_id -> Int8,
+        line_no -> Int4,
+        account_code -> Text,
+        fund_id -> Int8,
+        side -> Text,
+        amount -> Numeric,
+    }
+}
+
+diesel::table! {
+    receipts (id) {
+        id -> Int8,
+        number -> Text,
+        fund_id -> Int8,
+        amount -> Numeric,
+        received_on -> Date,
+        source -> Text,
+        donor -> Text,
+        memo -> Nullable<Text>,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Int8,
+        key -> Text,
+        request_hash -> Bytea,
+        status_code -> Nullable<Int2>,
+        response -> Nullable<Jsonb>,
+        entry_id -> Nullable<Int8>,
+        created_txid -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(household_members -> households (household_id));
@@ -201,6 +298,13 @@ diesel::joinable!(status_changes -> applications (application_id));
 diesel::joinable!(eligibility_checks -> applications (application_id));
 diesel::joinable!(eligibility_checks -> users (created_by));
 diesel::joinable!(eligibility_checks -> policy_versions (policy_version_id));
+diesel::joinable!(fund_balances -> funds (fund_id));
+diesel::joinable!(journal_entries -> users (created_by));
+diesel::joinable!(postings -> journal_entries (entry_id));
+diesel::joinable!(postings -> accounts (account_code));
+diesel::joinable!(postings -> funds (fund_id));
+diesel::joinable!(receipts -> funds (fund_id));
+diesel::joinable!(idempotency_keys -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     sites,
@@ -221,6 +325,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     poverty_guidelines,
     policy_versions,
     eligibility_checks,
+    accounts,
+    funds,
+    fund_balances,
+    document_counters,
+    journal_entries,
+    postings,
+    receipts,
+    idempotency_keys,
 );
 
 diesel::table! {

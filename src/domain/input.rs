@@ -246,6 +246,33 @@ pub fn required_money(
     optional_money(errors, field, value)
 }
 
+/// A date written `YYYY-MM-DD`; `None` if absent (no error) or wrong (error recorded).
+pub fn optional_date(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+) -> Option<chrono::NaiveDate> {
+    match value.map(str::trim) {
+        None | Some("") => None,
+        Some(text) => text
+            .parse::<chrono::NaiveDate>()
+            .map_err(|_| errors.add(field, Problem::new("err-date")))
+            .ok(),
+    }
+}
+
+pub fn required_date(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+) -> Option<chrono::NaiveDate> {
+    if value.is_none_or(|v| v.trim().is_empty()) {
+        errors.add(field, Problem::new("err-required"));
+        return None;
+    }
+    optional_date(errors, field, value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub mod application;
 pub mod eligibility;
 pub mod household;
 pub mod input;
+pub mod ledger;
 pub mod money;
 pub mod policy;
 pub mod status;

@@ -168,6 +168,12 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
         },
     )
     .await?;
+    let funds = if user.has(Role::Accountant) {
+        let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+        Some((crate::funds::list(&mut conn).await?, today))
+    } else {
+        None
+    };
     let body = html! {
         p { (ctx.tr("home-welcome", &[("name", user.name.clone())])) }
         @if user.has(Role::Caseworker) {
@@ -182,10 +188,11 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
                 p { (ctx.t("home-board-text")) }
             }
         }
-        @if user.has(Role::Accountant) {
+        @if let Some((funds, today)) = &funds {
             section {
                 h2 { (ctx.t("home-accountant")) }
-                p { (ctx.t("home-accountant-text")) }
+                (crate::funds::web::fund_table(&ctx, funds, *today))
+                p { a href="/funds" { (ctx.t("home-accountant-text")) } }
             }
         }
         @if user.has(Role::Admin) {

@@ -182,8 +182,11 @@ mod tests {
         );
         labels.extend(Status::ALL.iter().map(|v| label_key("status", v)));
         use crate::domain::eligibility::{Outcome, Rule};
+        use crate::domain::ledger::{EntryKind, ReceiptSource};
         labels.extend(Rule::ALL.iter().map(|v| label_key("rulename", v)));
         labels.extend(Outcome::ALL.iter().map(|v| label_key("outcome", v)));
+        labels.extend(EntryKind::ALL.iter().map(|v| label_key("entrykind", v)));
+        labels.extend(ReceiptSource::ALL.iter().map(|v| label_key("source", v)));
         let en = keys(EN_FTL);
         let missing: Vec<_> = labels.iter().filter(|l| !en.contains(*l)).collect();
         assert!(missing.is_empty(), "{missing:?}");

@@ -87,6 +87,12 @@ legend { font-weight: 700; padding: 0 .4rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1.25rem; }
 dt { font-weight: 600; color: var(--muted); }
 dd { margin: 0; }
+.balances { grid-template-columns: max-content max-content; font-size: 1.15rem; }
+table.ledger .entry-head td { border-bottom: none; padding-top: .75rem; }
+table.ledger .posting td { font-size: .95rem; padding-top: .1rem; }
+table.ledger tbody.entry { border-bottom: 2px solid var(--line); }
+tfoot th { color: var(--ink); border-top: 2px solid var(--ink); }
+.status.closed { background: #f3e5e5; }
 .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; }
 @media print { header, .actions, form { display: none; } body { font-size: 14pt; } }
 "#;
@@ -100,6 +106,9 @@ fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
         links.push(("/households", ctx.t("nav-households")));
     }
     links.push(("/applications", ctx.t("nav-applications")));
+    if user.has(Role::Accountant) || user.has(Role::Admin) {
+        links.push(("/funds", ctx.t("nav-funds")));
+    }
     if user.has(Role::Admin) {
         links.push(("/admin/users", ctx.t("nav-users")));
         links.push(("/admin/audit", ctx.t("nav-audit")));

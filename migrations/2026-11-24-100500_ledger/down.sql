@@ -1,0 +1,14 @@
+DROP TABLE idempotency_keys;
+DROP TABLE receipts;
+DROP TABLE postings;
+DROP TABLE journal_entries;
+DROP FUNCTION journal_entries_check();
+DROP FUNCTION postings_move_balances();
+DROP FUNCTION postings_entry_open();
+DROP TABLE document_counters;
+DROP TABLE fund_balances;
+DROP FUNCTION fund_balances_guard();
+DROP TABLE funds;
+DROP FUNCTION funds_open_balance();
+DROP FUNCTION funds_restriction_fixed();
+DROP TABLE accounts;

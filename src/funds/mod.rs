@@ -1,0 +1,544 @@
+//! Funds (pots of money with a donor restriction or none) and receipts (money in).
+//! Every amount moves through the ledger module; this module keeps the business documents.
+
+pub mod api;
+pub mod web;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::audit;
+use crate::db::schema::{
+    document_counters, fund_balances, funds, journal_entries, postings, receipts, accounts,
+};
+use crate::domain::input::{
+    LONG_TEXT, SHORT_TEXT, optional_date, optional_text, required_text,
+};
+use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource, receipt_lines};
+use crate::domain::{FieldErrors, Money, Problem, Program};
+use crate::error::{AppError, AppResult};
+use crate::ledger::{self, NewEntry, money};
+
+/// A fund with its balances, as `GET /api/v1/funds` lists it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Fund {
+    pub id: i64,
+    pub name: String,
+    /// `null`: unrestricted.
+    pub restricted_program: Option<Program>,
+    pub expires_on: Option<NaiveDate>,
+    /// Approvals fall back to the general fund.
+    pub is_general: bool,
+    pub active: bool,
+    pub note: Option<String>,
+    /// Money in the bank for the fund.
+    pub cash: Money,
+    /// Approved, not yet paid.
+    pub committed: Money,
+    /// What new approvals may use: cash − committed.
+    pub available: Money,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Fund {
+    /// Whether an expense dated `on` may still be charged to the fund.
+    pub fn open_on(&self, on: NaiveDate) -> bool {
+        self.active && self.expires_on.is_none_or(|e| on <= e)
+    }
+}
+
+type FundRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<NaiveDate>,
+    bool,
+    bool,
+    Option<String>,
+    DateTime<Utc>,
+    Decimal,
+    Decimal,
+    Decimal,
+);
+
+fn fund_from(row: FundRow) -> Fund {
+    let (id, name, restricted, expires_on, is_general, active, note, created_at, cash, committed, available) =
+        row;
+    Fund {
+        id,
+        name,
+        restricted_program: restricted.as_deref().and_then(Program::parse),
+        expires_on,
+        is_general,
+        active,
+        note,
+        cash: money(cash),
+        committed: money(committed),
+        available: money(available),
+        created_at,
+    }
+}
+
+macro_rules! fund_query {
+    () => {
+        funds::table.inner_join(fund_balances::table).select((
+            funds::id,
+            funds::name,
+            funds::restricted_program,
+            funds::expires_on,
+            funds::is_general,
+            funds::active,
+            funds::note,
+            funds::created_at,
+            fund_balances::cash,
+            fund_balances::committed,
+            fund_balances::available,
+        ))
+    };
+}
+
+/// Every fund: the general fund first, then active before closed, by name.
+pub async fn list(conn: &mut AsyncPgConnection) -> AppResult<Vec<Fund>> {
+    let rows: Vec<FundRow> = fund_query!()
+        .order((
+            funds::is_general.desc(),
+            funds::active.desc(),
+            funds::name,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(fund_from).collect())
+}
+
+pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Fund> {
+    let row: FundRow = fund_query!()
+        .filter(funds::id.eq(id))
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(AppError::NotFound("fund"))?;
+    Ok(fund_from(row))
+}
+
+/// A new fund, or changes to one (every field optional on a change).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct FundInput {
+    #[schema(required = true, example = "XYZ Foundation 2026 — immigration fees")]
+    pub name: Option<String>,
+    /// `immigration_fee`, `emergency`, or null for unrestricted. Fixed once the fund exists.
+    #[schema(value_type = Option<Program>)]
+    pub restricted_program: Option<String>,
+    /// No expense is charged to the fund after this date (`YYYY-MM-DD`).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub expires_on: Option<String>,
+    /// On a change: `false` closes the fund to new receipts and approvals.
+    pub active: Option<bool>,
+    pub note: Option<String>,
+}
+
+fn parse_program(e: &mut FieldErrors, value: Option<&str>) -> Option<Program> {
+    match value.map(str::trim) {
+        None | Some("") | Some("none") => None,
+        Some(text) => Program::parse(text).or_else(|| {
+            e.add(
+                "restricted_program",
+                Problem::new("err-choice").arg("allowed", "immigration_fee, emergency, null"),
+            );
+            None
+        }),
+    }
+}
+
+fn check_expiry(e: &mut FieldErrors, expires_on: Option<NaiveDate>, today: NaiveDate) {
+    if expires_on.is_some_and(|d| d < today) {
+        e.add(
+            "expires_on",
+            Problem::new("err-date-past").arg("today", today),
+        );
+    }
+}
+
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    today: NaiveDate,
+    input: &FundInput,
+) -> AppResult<Fund> {
+    let mut e = FieldErrors::new();
+    let name = required_text(&mut e, "name", input.name.as_deref(), SHORT_TEXT);
+    let program = parse_program(&mut e, input.restricted_program.as_deref());
+    let expires_on = optional_date(&mut e, "expires_on", input.expires_on.as_deref());
+    check_expiry(&mut e, expires_on, today);
+    let note = optional_text(&mut e, "note", input.note.as_deref(), LONG_TEXT);
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let id = conn
+        .transaction(async |conn| {
+            let id: i64 = diesel::insert_into(funds::table)
+                .values((
+                    funds::name.eq(name.as_deref().unwrap_or_default()),
+                    funds::restricted_program.eq(program.map(Program::as_str)),
+                    funds::expires_on.eq(expires_on),
+                    funds::note.eq(&note),
+                    funds::created_by.eq(actor),
+                ))
+                .returning(funds::id)
+                .get_result(conn)
+                .await?;
+            audit::record(
+                conn,
+                Some(actor),
+                "create",
+                "fund",
+                Some(id),
+                json!({"name": name, "restricted_program": program, "expires_on": expires_on, "note": note}),
+            )
+            .await?;
+            Ok::<_, AppError>(id)
+        })
+        .await?;
+    get(conn, id).await
+}
+
+/// Renames, extends or closes a fund. Its restriction never changes, and its expiry may
+/// not move before an expense already charged to it.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    id: i64,
+    today: NaiveDate,
+    input: &FundInput,
+) -> AppResult<Fund> {
+    let before = get(conn, id).await?;
+    let mut e = FieldErrors::new();
+    let name = match &input.name {
+        Some(_) => required_text(&mut e, "name", input.name.as_deref(), SHORT_TEXT),
+        None => Some(before.name.clone()),
+    };
+    if input.restricted_program.is_some()
+        && parse_program(&mut e, input.restricted_program.as_deref()) != before.restricted_program
+    {
+        e.add("restricted_program", Problem::new("err-fund-restriction-fixed"));
+    }
+    let expires_on = match &input.expires_on {
+        Some(text) => optional_date(&mut e, "expires_on", Some(text)),
+        None => before.expires_on,
+    };
+    if expires_on != before.expires_on {
+        check_expiry(&mut e, expires_on, today);
+    }
+    let note = match &input.note {
+        Some(text) => optional_text(&mut e, "note", Some(text), LONG_TEXT),
+        None => before.note.clone(),
+    };
+    let active = input.active.unwrap_or(before.active);
+    if before.is_general && (expires_on.is_some() || !active) {
+        e.add("active", Problem::new("err-fund-general"));
+    }
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    conn.transaction(async |conn| {
+        let locked: i64 = funds::table
+            .find(id)
+            .select(funds::id)
+            .for_no_key_update()
+            .first(conn)
+            .await?;
+        if let Some(expires_on) = expires_on {
+            let last_charge: Option<NaiveDate> = postings::table
+                .inner_join(journal_entries::table)
+                .inner_join(accounts::table)
+                .filter(postings::fund_id.eq(locked))
+                .filter(accounts::kind.eq("expense"))
+                .filter(postings::side.eq("debit"))
+                .select(diesel::dsl::max(journal_entries::entry_date))
+                .first(conn)
+                .await?;
+            if let Some(last) = last_charge.filter(|last| *last > expires_on) {
+                return Err(AppError::invalid_field(
+                    "expires_on",
+                    Problem::new("err-fund-expiry-before-charges").arg("date", last),
+                ));
+            }
+        }
+        diesel::update(funds::table.find(id))
+            .set((
+                funds::name.eq(name.as_deref().unwrap_or_default()),
+                funds::expires_on.eq(expires_on),
+                funds::active.eq(active),
+                funds::note.eq(&note),
+                funds::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        let changes = audit::diff(
+            &json!({"name": before.name, "expires_on": before.expires_on, "active": before.active, "note": before.note}),
+            &json!({"name": name, "expires_on": expires_on, "active": active, "note": note}),
+        );
+        audit::record(conn, Some(actor), "update", "fund", Some(id), changes).await?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    get(conn, id).await
+}
+
+/// Money in, as the API returns it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Receipt {
+    pub id: i64,
+    /// `RCP-2026-00001`.
+    pub number: String,
+    pub fund_id: i64,
+    pub fund_name: String,
+    pub amount: Money,
+    pub received_on: NaiveDate,
+    pub source: ReceiptSource,
+    /// The revenue account credited: 4000 (donation) or 4100 (grant).
+    pub account: String,
+    pub donor: String,
+    pub memo: Option<String>,
+    /// The journal entry that booked it.
+    pub entry_id: i64,
+    /// The entry that reversed it, if it was booked in error.
+    pub reversal_entry_id: Option<i64>,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The next number of a document series: gapless, like application numbers.
+pub(crate) async fn next_number(
+    conn: &mut AsyncPgConnection,
+    series: &str,
+    year: i32,
+) -> AppResult<String> {
+    use document_counters::dsl as c;
+    let seq: i32 = diesel::insert_into(c::document_counters)
+        .values((c::series.eq(series), c::year.eq(year), c::last_seq.eq(1)))
+        .on_conflict((c::series, c::year))
+        .do_update()
+        .set(c::last_seq.eq(c::last_seq + 1))
+        .returning(c::last_seq)
+        .get_result(conn)
+        .await?;
+    Ok(format!("{series}-{year}-{seq:05}"))
+}
+
+/// Books money in to a fund: the receipt and its entry, Dr 1000 / Cr 4000 or 4100.
+pub async fn record_receipt(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    fund_id: i64,
+    today: NaiveDate,
+    input: &ReceiptInput,
+) -> AppResult<Receipt> {
+    let fund = get(conn, fund_id).await?;
+    let new = input.parse(today)?;
+    if !fund.active {
+        return Err(AppError::invalid_field(
+            "fund_id",
+            Problem::new("err-fund-inactive").arg("fund", &fund.name),
+        ));
+    }
+    let id = conn
+        .transaction(async |conn| {
+            use chrono::Datelike;
+            let number = next_number(conn, "RCP", new.received_on.year()).await?;
+            let id: i64 = diesel::insert_into(receipts::table)
+                .values((
+                    receipts::number.eq(&number),
+                    receipts::fund_id.eq(fund_id),
+                    receipts::amount.eq(new.amount.decimal()),
+                    receipts::received_on.eq(new.received_on),
+                    receipts::source.eq(new.source.as_str()),
+                    receipts::donor.eq(&new.donor),
+                    receipts::memo.eq(&new.memo),
+                    receipts::created_by.eq(actor),
+                ))
+                .returning(receipts::id)
+                .get_result(conn)
+                .await?;
+            let memo = match &new.memo {
+                Some(memo) => format!("{number} {} — {memo}", new.donor),
+                None => format!("{number} {}", new.donor),
+            };
+            ledger::post_entry(
+                conn,
+                actor,
+                NewEntry {
+                    date: new.received_on,
+                    kind: EntryKind::Receipt,
+                    memo,
+                    document: Some((DocumentType::Receipt, id)),
+                    program: None,
+                    reverses: None,
+                    lines: receipt_lines(fund_id, new.source, new.amount),
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                Some(actor),
+                "create",
+                "receipt",
+                Some(id),
+                json!({"number": number, "fund_id": fund_id, "amount": new.amount,
+                       "received_on": new.received_on, "source": new.source, "donor": new.donor,
+                       "memo": new.memo}),
+            )
+            .await?;
+            Ok::<_, AppError>(id)
+        })
+        .await?;
+    receipt(conn, id).await
+}
+
+/// Why a receipt is reversed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ReverseInput {
+    #[schema(required = true, example = "Entered twice; the check was deposited once.")]
+    pub reason: Option<String>,
+}
+
+/// Reverses a receipt booked in error with the exact reverse of its entry, dated today.
+/// Refused if the money is already committed (the fund would be overdrawn).
+pub async fn reverse_receipt(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    id: i64,
+    today: NaiveDate,
+    input: &ReverseInput,
+) -> AppResult<Receipt> {
+    let mut e = FieldErrors::new();
+    let reason = required_text(&mut e, "reason", input.reason.as_deref(), SHORT_TEXT);
+    let before = receipt(conn, id).await?;
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let reason = reason.unwrap_or_default();
+    conn.transaction(async |conn| {
+        let reversal = ledger::reverse(
+            conn,
+            actor,
+            before.entry_id,
+            EntryKind::Reversal,
+            today,
+            format!("Reversal of {}: {reason}", before.number),
+        )
+        .await?;
+        audit::record(
+            conn,
+            Some(actor),
+            "reverse",
+            "receipt",
+            Some(id),
+            json!({"reason": reason, "entry_id": reversal.id}),
+        )
+        .await?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    receipt(conn, id).await
+}
+
+type ReceiptRow = (
+    i64,
+    String,
+    i64,
+    String,
+    Decimal,
+    NaiveDate,
+    String,
+    String,
+    Option<String>,
+    i64,
+    DateTime<Utc>,
+);
+
+/// Receipts of a fund (or all), newest first.
+pub async fn receipts(
+    conn: &mut AsyncPgConnection,
+    fund_id: Option<i64>,
+    ids: Option<&[i64]>,
+) -> AppResult<Vec<Receipt>> {
+    let mut query = receipts::table
+        .inner_join(funds::table)
+        .select((
+            receipts::id,
+            receipts::number,
+            receipts::fund_id,
+            funds::name,
+            receipts::amount,
+            receipts::received_on,
+            receipts::source,
+            receipts::donor,
+            receipts::memo,
+            receipts::created_by,
+            receipts::created_at,
+        ))
+        .into_boxed();
+    if let Some(fund_id) = fund_id {
+        query = query.filter(receipts::fund_id.eq(fund_id));
+    }
+    if let Some(ids) = ids {
+        query = query.filter(receipts::id.eq_any(ids));
+    }
+    let rows: Vec<ReceiptRow> = query.order(receipts::id.desc()).load(conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    // The receipt's own entry, and the one reversing it.
+    let entries: Vec<(Option<i64>, i64, Option<i64>)> = journal_entries::table
+        .filter(journal_entries::document_type.eq(DocumentType::Receipt.as_str()))
+        .filter(journal_entries::document_id.eq_any(&ids))
+        .select((
+            journal_entries::document_id,
+            journal_entries::id,
+            journal_entries::reverses,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (id, number, fund_id, fund_name, amount, received_on, source, donor, memo, by, at) = r;
+            let mine = entries.iter().filter(|(doc, _, _)| *doc == Some(id));
+            let entry_id = mine
+                .clone()
+                .find(|(_, _, reverses)| reverses.is_none())
+                .map(|(_, e, _)| *e)
+                .unwrap_or_default();
+            let reversal_entry_id = mine
+                .clone()
+                .find(|(_, _, reverses)| *reverses == Some(entry_id))
+                .map(|(_, e, _)| *e);
+            let source = ReceiptSource::parse(&source).unwrap_or(ReceiptSource::Donation);
+            Receipt {
+                id,
+                number,
+                fund_id,
+                fund_name,
+                amount: money(amount),
+                received_on,
+                source,
+                account: crate::domain::ledger::revenue_account(source).to_owned(),
+                donor,
+                memo,
+                entry_id,
+                reversal_entry_id,
+                created_by: by,
+                created_at: at,
+            }
+        })
+        .collect())
+}
+
+pub async fn receipt(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Receipt> {
+    receipts(conn, None, Some(&[id]))
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("receipt"))
+}

@@ -1,0 +1,522 @@
+//! Fund pages: every fund with its balances (and opening one), a fund's page with the
+//! receipt form and its ledger (entries, postings, running balances), reversing a
+//! receipt booked in error, and changing a fund.
+//!
+//! Money forms carry a one-time `idempotency_key`, so a double click or a resent form
+//! books the receipt once.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Fund, FundInput, Receipt, ReverseInput};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource, Side};
+use crate::domain::{FieldErrors, Money, Program, Role};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiQuery, Id, Page, Paging, WebForm};
+use crate::idempotency::{self, Done, IdempotencyKey, fingerprint};
+use crate::ledger::api::BOOKKEEPERS;
+use crate::ledger::{Entry, EntryFilter};
+use crate::web::Ctx;
+use crate::web::form::{Form, Values};
+use crate::web::layout::page;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/funds", get(funds_page).post(create_fund))
+        .route("/funds/{id}", get(fund_page).post(update_fund))
+        .route("/funds/{id}/receipts", post(record_receipt))
+        .route("/receipts/{id}/reverse", post(reverse_receipt))
+}
+
+/// Entries per page of a fund's ledger.
+const LEDGER_PAGE: i64 = 100;
+
+fn restriction(ctx: &Ctx, fund: &Fund) -> String {
+    match fund.restricted_program {
+        Some(p) => ctx.tr("fund-restricted-to", &[("program", ctx.label("program", p))]),
+        None => ctx.t("fund-unrestricted"),
+    }
+}
+
+/// The badges after a fund's name: general, closed, expired.
+fn fund_badges(ctx: &Ctx, fund: &Fund, today: NaiveDate) -> Markup {
+    html! {
+        @if fund.is_general { " " span class="status" { (ctx.t("fund-general")) } }
+        @if !fund.active { " " span class="status closed" { (ctx.t("fund-closed")) } }
+        @if fund.expires_on.is_some_and(|e| e < today) { " " span class="status closed" { (ctx.t("fund-expired")) } }
+    }
+}
+
+/// Funds with their balances and a total row; used on the funds page and the home page.
+pub fn fund_table(ctx: &Ctx, funds: &[Fund], today: NaiveDate) -> Markup {
+    let total = |pick: fn(&Fund) -> Money| Money::sum(funds.iter().map(pick)).unwrap_or_default();
+    html! {
+        table class="funds" {
+            thead { tr {
+                th { (ctx.t("fund-name")) } th { (ctx.t("fund-restriction")) } th { (ctx.t("fund-expires")) }
+                th class="money" { (ctx.t("fund-cash")) } th class="money" { (ctx.t("fund-committed")) }
+                th class="money" { (ctx.t("fund-available")) }
+            } }
+            tbody {
+                @for f in funds {
+                    tr {
+                        td { a href={ "/funds/" (f.id) } { (f.name) } (fund_badges(ctx, f, today)) }
+                        td { (restriction(ctx, f)) }
+                        td { @match f.expires_on { Some(d) => (d), None => (ctx.t("fund-no-expiry")) } }
+                        td class="money" { (f.cash) }
+                        td class="money" { (f.committed) }
+                        td class="money" { strong { (f.available) } }
+                    }
+                }
+            }
+            tfoot { tr {
+                th colspan="3" { (ctx.t("fund-total")) }
+                th class="money" { (total(|f| f.cash)) }
+                th class="money" { (total(|f| f.committed)) }
+                th class="money" { strong { (total(|f| f.available)) } }
+            } }
+        }
+    }
+}
+
+fn program_options(ctx: &Ctx) -> Vec<(String, String)> {
+    let mut options = vec![("none".to_owned(), ctx.t("fund-unrestricted"))];
+    options.extend(
+        Program::ALL
+            .iter()
+            .map(|p| (p.as_str().to_owned(), ctx.tr("fund-restricted-to", &[("program", ctx.label("program", p))]))),
+    );
+    options
+}
+
+fn funds_view(ctx: &Ctx, funds: &[Fund], today: NaiveDate, values: &Values, errors: &FieldErrors) -> Markup {
+    let may_open = ctx.user.as_ref().is_some_and(|u| u.require(BOOKKEEPERS).is_ok());
+    let form = Form { ctx, values, errors };
+    html! {
+        p class="hint" { (ctx.t("funds-hint")) }
+        (fund_table(ctx, funds, today))
+        @if may_open {
+            h2 id="open" { (ctx.t("fund-open")) }
+            (form.summary())
+            form method="post" action="/funds" {
+                (form.csrf())
+                (form.input("name", &ctx.t("fund-name"), "text", None, true))
+                div class="row" {
+                    (form.select("restricted_program", &ctx.t("fund-restriction"), &program_options(ctx), None, false))
+                    (form.input("expires_on", &ctx.t("fund-expires"), "date", Some(&ctx.t("optional")), false))
+                }
+                (form.input("note", &ctx.t("field-note"), "text", Some(&ctx.t("optional")), false))
+                div class="actions" { button type="submit" { (ctx.t("fund-open-button")) } }
+            }
+        }
+    }
+}
+
+async fn today(state: &AppState, conn: &mut diesel_async::AsyncPgConnection) -> AppResult<NaiveDate> {
+    crate::applications::today(conn, &state.config.fund_timezone).await
+}
+
+async fn funds_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
+    ctx.require_user()?;
+    let mut conn = state.pool.get().await?;
+    let funds = super::list(&mut conn).await?;
+    let today = today(&state, &mut conn).await?;
+    Ok(page(
+        &ctx,
+        &ctx.t("funds-title"),
+        funds_view(&ctx, &funds, today, &Values::default(), &FieldErrors::new()),
+    ))
+}
+
+fn fund_input(values: &Values) -> FundInput {
+    FundInput {
+        name: values.0.get("name").cloned(),
+        restricted_program: values.0.get("restricted_program").cloned(),
+        expires_on: values.0.get("expires_on").cloned(),
+        active: values.0.get("active_shown").map(|_| values.0.contains_key("active")),
+        note: values.0.get("note").cloned(),
+    }
+}
+
+async fn create_fund(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    user.require(BOOKKEEPERS)?;
+    let values = Values::from_pairs(pairs);
+    let mut conn = state.pool.get().await?;
+    let today = today(&state, &mut conn).await?;
+    match super::create(&mut conn, user.id, today, &fund_input(&values)).await {
+        Ok(fund) => Ok(Redirect::to(&format!("/funds/{}", fund.id)).into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let funds = super::list(&mut conn).await?;
+            let body = funds_view(&ctx, &funds, today, &values, &fields);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &ctx.t("funds-title"), body)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FundPageQuery {
+    cursor: Option<String>,
+    /// A receipt just recorded, to confirm.
+    receipt: Option<String>,
+}
+
+/// The forms of a fund's page, with what was typed and what was wrong.
+#[derive(Default)]
+struct FundForms {
+    receipt: (Values, FieldErrors),
+    edit: (Values, FieldErrors),
+    /// The receipt whose reversal form failed.
+    reverse: Option<(i64, Values, FieldErrors)>,
+}
+
+struct FundPage<'a> {
+    fund: &'a Fund,
+    ledger: &'a Page<Entry>,
+    today: NaiveDate,
+    recorded: Option<Receipt>,
+    forms: FundForms,
+}
+
+fn balance_cards(ctx: &Ctx, fund: &Fund) -> Markup {
+    html! {
+        dl class="balances" {
+            dt { (ctx.t("fund-cash")) } dd class="money" { (fund.cash) }
+            dt { (ctx.t("fund-committed")) } dd class="money" { (fund.committed) }
+            dt { (ctx.t("fund-available")) } dd class="money" { strong { (fund.available) } }
+        }
+        p class="hint" { (ctx.t("fund-balances-hint")) }
+    }
+}
+
+fn receipt_form(ctx: &Ctx, fund: &Fund, values: &Values, errors: &FieldErrors) -> Markup {
+    let form = Form { ctx, values, errors };
+    let sources: Vec<(String, String)> = ReceiptSource::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), ctx.label("source", s)))
+        .collect();
+    html! {
+        h2 id="receipt" { (ctx.t("receipt-title")) }
+        (form.summary())
+        (form.group_error("fund_id"))
+        form method="post" action={ "/funds/" (fund.id) "/receipts" } {
+            (form.csrf())
+            input type="hidden" name="idempotency_key" value=(values.opt("idempotency_key").unwrap_or_else(crate::auth::random_token));
+            div class="row" {
+                (form.input("amount", &ctx.t("receipt-amount"), "text", Some("1000.00"), true))
+                (form.input("received_on", &ctx.t("receipt-received-on"), "date", None, true))
+            }
+            (form.select("source", &ctx.t("receipt-source"), &sources, None, true))
+            (form.input("donor", &ctx.t("receipt-donor"), "text", Some(&ctx.t("receipt-donor-hint")), true))
+            (form.input("memo", &ctx.t("field-note"), "text", Some(&ctx.t("optional")), false))
+            div class="actions" { button type="submit" { (ctx.t("receipt-record")) } }
+        }
+    }
+}
+
+fn edit_form(ctx: &Ctx, fund: &Fund, values: &Values, errors: &FieldErrors) -> Markup {
+    let form = Form { ctx, values, errors };
+    html! {
+        details open[!errors.is_empty()] {
+            summary { (ctx.t("fund-edit")) }
+            (form.summary())
+            form method="post" action={ "/funds/" (fund.id) } {
+                (form.csrf())
+                (form.input("name", &ctx.t("fund-name"), "text", None, true))
+                @if !fund.is_general {
+                    (form.input("expires_on", &ctx.t("fund-expires"), "date", Some(&ctx.t("optional")), false))
+                    input type="hidden" name="active_shown" value="1";
+                    label { input type="checkbox" name="active" value="1" checked[values.get("active") == "1"]; " " (ctx.t("fund-active")) }
+                    (form.group_error("active"))
+                }
+                (form.input("note", &ctx.t("field-note"), "text", Some(&ctx.t("optional")), false))
+                div class="actions" { button type="submit" { (ctx.t("fund-save")) } }
+            }
+        }
+    }
+}
+
+/// Values of the change form for the fund as it is.
+fn edit_values(fund: &Fund) -> Values {
+    let mut v = Values::default();
+    v.set("name", &fund.name);
+    v.set("expires_on", fund.expires_on.map(|d| d.to_string()).unwrap_or_default());
+    v.set("note", fund.note.clone().unwrap_or_default());
+    if fund.active {
+        v.set("active", "1");
+    }
+    v
+}
+
+fn reverse_form(ctx: &Ctx, receipt_id: i64, failed: Option<&(i64, Values, FieldErrors)>) -> Markup {
+    let empty = (Values::default(), FieldErrors::new());
+    let (values, errors) = match failed {
+        Some((id, v, e)) if *id == receipt_id => (v, e),
+        _ => (&empty.0, &empty.1),
+    };
+    let form = Form { ctx, values, errors };
+    let name = format!("reason-{receipt_id}");
+    html! {
+        details class="reverse" open[!errors.is_empty()] {
+            summary { (ctx.t("receipt-reverse")) }
+            form method="post" action={ "/receipts/" (receipt_id) "/reverse" } {
+                (form.csrf())
+                input type="hidden" name="idempotency_key" value=(values.opt("idempotency_key").unwrap_or_else(crate::auth::random_token));
+                div {
+                    label for=(name) { (ctx.t("receipt-reverse-reason")) }
+                    input type="text" id=(name) name="reason" value=(values.get("reason")) required;
+                    (form.group_error("reason"))
+                    (form.group_error("amount"))
+                }
+                p class="hint" { (ctx.t("receipt-reverse-hint")) }
+                div class="actions" { button type="submit" class="secondary" { (ctx.t("receipt-reverse-button")) } }
+            }
+        }
+    }
+}
+
+fn side_amount(entry_posting: &crate::ledger::Posting, side: Side) -> Markup {
+    html! { @if entry_posting.side == side { (entry_posting.amount) } }
+}
+
+/// The fund's entries with their postings and the balances after each.
+fn ledger_table(ctx: &Ctx, p: &FundPage) -> Markup {
+    let may_reverse = ctx.user.as_ref().is_some_and(|u| u.has(Role::Accountant));
+    html! {
+        h2 id="ledger" { (ctx.t("ledger-title")) }
+        @if p.ledger.items.is_empty() {
+            p { (ctx.t("ledger-empty")) }
+        } @else {
+            table class="ledger" {
+                thead { tr {
+                    th { (ctx.t("ledger-date")) } th { (ctx.t("ledger-entry")) } th { (ctx.t("ledger-account")) }
+                    th class="money" { (ctx.t("ledger-debit")) } th class="money" { (ctx.t("ledger-credit")) }
+                    th class="money" { (ctx.t("fund-cash")) } th class="money" { (ctx.t("fund-available")) }
+                } }
+                @for e in &p.ledger.items {
+                    tbody class={ "entry " (e.kind.as_str()) } {
+                        tr class="entry-head" {
+                            td { (e.entry_date) }
+                            td colspan="4" {
+                                strong { "#" (e.id) " " (ctx.label("entrykind", e.kind)) }
+                                " — " (e.memo)
+                                br;
+                                span class="hint" { (ctx.tr("ledger-by", &[("name", e.created_by_name.clone())])) }
+                                @if let Some(of) = e.reverses { " " span class="status" { (ctx.tr("ledger-reverses", &[("id", of.to_string())])) } }
+                                @if let Some(by) = e.reversed_by { " " span class="status closed" { (ctx.tr("ledger-reversed-by", &[("id", by.to_string())])) } }
+                            }
+                            @let after = e.fund_balance_after.unwrap_or_default();
+                            td class="money" { (crate::ledger::money(after.cash)) }
+                            td class="money" { strong { (crate::ledger::money(after.available)) } }
+                        }
+                        @for posting in e.postings.iter().filter(|x| x.fund_id == p.fund.id) {
+                            tr class="posting" {
+                                td {} td {}
+                                td { (posting.account) " " (if ctx.lang == crate::domain::Language::Ko { &posting.account_name_ko } else { &posting.account_name }) }
+                                td class="money" { (side_amount(posting, Side::Debit)) }
+                                td class="money" { (side_amount(posting, Side::Credit)) }
+                                td {} td {}
+                            }
+                        }
+                        @if let (true, EntryKind::Receipt, None, Some(DocumentType::Receipt), Some(receipt_id)) =
+                            (may_reverse, e.kind, e.reversed_by, e.document_type, e.document_id) {
+                            tr { td {} td colspan="6" { (reverse_form(ctx, receipt_id, p.forms.reverse.as_ref())) } }
+                        }
+                    }
+                }
+            }
+            @if let Some(next) = &p.ledger.next_cursor {
+                p { a href={ "/funds/" (p.fund.id) "?cursor=" (next) "#ledger" } { (ctx.t("ledger-next")) } }
+            }
+        }
+    }
+}
+
+fn fund_view(ctx: &Ctx, p: &FundPage) -> Markup {
+    let user = ctx.user.as_ref();
+    let is_accountant = user.is_some_and(|u| u.has(Role::Accountant));
+    let may_edit = user.is_some_and(|u| u.require(BOOKKEEPERS).is_ok());
+    let fund = p.fund;
+    html! {
+        p { a href="/funds" { "← " (ctx.t("funds-title")) } }
+        @if let Some(r) = &p.recorded {
+            div class="notice" role="status" {
+                (ctx.tr("receipt-recorded", &[("number", r.number.clone()), ("amount", r.amount.display()), ("donor", r.donor.clone())]))
+            }
+        }
+        p { (restriction(ctx, fund)) " · "
+            @match fund.expires_on { Some(d) => (ctx.tr("fund-expires-on", &[("date", d.to_string())])), None => (ctx.t("fund-no-expiry")) }
+            (fund_badges(ctx, fund, p.today)) }
+        @if let Some(note) = &fund.note { p class="hint" { (note) } }
+        (balance_cards(ctx, fund))
+        @if may_edit { (edit_form(ctx, fund, &p.forms.edit.0, &p.forms.edit.1)) }
+        @if is_accountant && fund.active { (receipt_form(ctx, fund, &p.forms.receipt.0, &p.forms.receipt.1)) }
+        @if may_edit { (ledger_table(ctx, p)) }
+    }
+}
+
+/// Renders a fund's page; `status` is 200, or 422 when a form comes back with problems.
+async fn render_fund(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    cursor: Option<&str>,
+    recorded: Option<Receipt>,
+    forms: Option<FundForms>,
+) -> AppResult<Response> {
+    let mut conn = state.pool.get().await?;
+    let fund = super::get(&mut conn, id).await?;
+    let today = today(state, &mut conn).await?;
+    let may_read_books = ctx.user.as_ref().is_some_and(|u| u.require(BOOKKEEPERS).is_ok());
+    let ledger = if may_read_books {
+        let paging = Paging::parse(Some(&LEDGER_PAGE.to_string()), cursor)?;
+        let filter = EntryFilter {
+            fund_id: Some(id),
+            ..EntryFilter::default()
+        };
+        crate::ledger::entries(&mut conn, &filter, paging).await?
+    } else {
+        Page { items: Vec::new(), next_cursor: None }
+    };
+    let status = if forms.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let mut forms = forms.unwrap_or_default();
+    if forms.edit.0.0.is_empty() {
+        forms.edit.0 = edit_values(&fund);
+    }
+    if forms.receipt.0.get("received_on").is_empty() {
+        forms.receipt.0.set("received_on", today);
+    }
+    let view = FundPage { fund: &fund, ledger: &ledger, today, recorded, forms };
+    Ok((status, page(ctx, &fund.name, fund_view(ctx, &view))).into_response())
+}
+
+async fn fund_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    ApiQuery(query): ApiQuery<FundPageQuery>,
+) -> AppResult<Response> {
+    ctx.require_user()?;
+    let recorded = match query.receipt.as_deref().and_then(|r| r.parse::<i64>().ok()) {
+        Some(receipt_id) if ctx.user.as_ref().is_some_and(|u| u.require(BOOKKEEPERS).is_ok()) => {
+            let mut conn = state.pool.get().await?;
+            super::receipt(&mut conn, receipt_id).await.ok().filter(|r| r.fund_id == id)
+        }
+        _ => None,
+    };
+    render_fund(&state, &ctx, id, query.cursor.as_deref(), recorded, None).await
+}
+
+async fn update_fund(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    user.require(BOOKKEEPERS)?;
+    let values = Values::from_pairs(pairs);
+    let mut conn = state.pool.get().await?;
+    let today = today(&state, &mut conn).await?;
+    match super::update(&mut conn, user.id, id, today, &fund_input(&values)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/funds/{id}")).into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let forms = FundForms { edit: (values, fields), ..FundForms::default() };
+            render_fund(&state, &ctx, id, None, None, Some(forms)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The one-time key a money form carries; a form without one is booked without it.
+fn form_key(values: &Values) -> AppResult<IdempotencyKey> {
+    values
+        .opt("idempotency_key")
+        .map(|k| IdempotencyKey::parse(&k))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+async fn record_receipt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    user.require(&[Role::Accountant])?;
+    let values = Values::from_pairs(pairs);
+    let input = ReceiptInput {
+        amount: values.0.get("amount").cloned().map(Value::String),
+        received_on: values.0.get("received_on").cloned(),
+        source: values.0.get("source").cloned(),
+        donor: values.0.get("donor").cloned(),
+        memo: values.0.get("memo").cloned(),
+    };
+    let key = form_key(&values)?;
+    let mut conn = state.pool.get().await?;
+    let today = today(&state, &mut conn).await?;
+    let hash = fingerprint("POST", &format!("/funds/{id}/receipts"), &input);
+    let outcome = idempotency::once(&mut conn, user.id, &key, hash, async |conn| {
+        let receipt = super::record_receipt(conn, user.id, id, today, &input).await?;
+        Ok(Done { status: StatusCode::CREATED, entry_id: Some(receipt.entry_id), body: receipt })
+    })
+    .await;
+    drop(conn);
+    match outcome {
+        Ok(reply) => {
+            let receipt_id = reply.body["id"].as_i64().unwrap_or_default();
+            Ok(Redirect::to(&format!("/funds/{id}?receipt={receipt_id}")).into_response())
+        }
+        Err(AppError::Invalid { fields, .. }) => {
+            let forms = FundForms { receipt: (values, fields), ..FundForms::default() };
+            render_fund(&state, &ctx, id, None, None, Some(forms)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn reverse_receipt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    user.require(&[Role::Accountant])?;
+    let values = Values::from_pairs(pairs);
+    let input = ReverseInput { reason: values.0.get("reason").cloned() };
+    let key = form_key(&values)?;
+    let mut conn = state.pool.get().await?;
+    let before = super::receipt(&mut conn, id).await?;
+    let today = today(&state, &mut conn).await?;
+    let hash = fingerprint("POST", &format!("/receipts/{id}/reverse"), &input);
+    let outcome = idempotency::once(&mut conn, user.id, &key, hash, async |conn| {
+        let receipt = super::reverse_receipt(conn, user.id, id, today, &input).await?;
+        Ok(Done { status: StatusCode::OK, entry_id: receipt.reversal_entry_id, body: receipt })
+    })
+    .await;
+    drop(conn);
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/funds/{}#ledger", before.fund_id)).into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let forms = FundForms { reverse: Some((id, values, fields)), ..FundForms::default() };
+            render_fund(&state, &ctx, before.fund_id, None, None, Some(forms)).await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,228 @@
+//! `Idempotency-Key` for money-moving requests: done at most once per user and key.
+//!
+//! The key row (with a SHA-256 of the request) is inserted first, in the transaction
+//! that does the work, and the answer is stored in it before commit. A concurrent
+//! duplicate blocks on the key's primary key until the first commits, then reads the
+//! stored answer; if the first rolled back, the key went with it and the duplicate does
+//! the work. A key reused with a different request is a 409.
+
+use axum::Json;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::idempotency_keys;
+use crate::error::{AppError, AppResult};
+
+pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
+/// Set on an answer that repeats a stored one.
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+pub const MAX_KEY: usize = 200;
+
+/// The request's key, if it sent one.
+#[derive(Debug, Clone, Default)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl IdempotencyKey {
+    pub fn parse(text: &str) -> Result<IdempotencyKey, AppError> {
+        let length = text.chars().count();
+        if length == 0 || length > MAX_KEY {
+            return Err(AppError::BadRequest(format!(
+                "the Idempotency-Key header must be 1 to {MAX_KEY} characters"
+            )));
+        }
+        Ok(IdempotencyKey(Some(text.to_owned())))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get(HEADER) {
+            None => Ok(IdempotencyKey(None)),
+            Some(value) => {
+                let text = std::str::from_utf8(value.as_bytes()).map_err(|_| {
+                    AppError::BadRequest("the Idempotency-Key header is not UTF-8 text".into())
+                })?;
+                IdempotencyKey::parse(text)
+            }
+        }
+    }
+}
+
+/// What identifies a request: method, path and its body as canonical JSON (object keys
+/// sorted), so the same request sent with other spacing is still the same.
+pub fn fingerprint(method: &str, path: &str, body: &impl Serialize) -> Vec<u8> {
+    let canonical = serde_json::to_value(body)
+        .and_then(|v| serde_json::to_vec(&v))
+        .unwrap_or_default();
+    let mut hash = Sha256::new();
+    hash.update(method.as_bytes());
+    hash.update(b" ");
+    hash.update(path.as_bytes());
+    hash.update(b"\n");
+    hash.update(&canonical);
+    hash.finalize().to_vec()
+}
+
+/// The answer of a money-moving request: fresh, or the stored first answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub replayed: bool,
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body)).into_response();
+        if self.replayed {
+            response
+                .headers_mut()
+                .insert(REPLAYED, HeaderValue::from_static("true"));
+        }
+        response
+    }
+}
+
+/// What the work produced: the answer, and the journal entry it wrote (if any).
+pub struct Done<T> {
+    pub status: StatusCode,
+    pub body: T,
+    pub entry_id: Option<i64>,
+}
+
+/// The work of a request: an async closure over the connection whose future is `Send`
+/// (the bound diesel-async's own `transaction` uses, which `AsyncFnOnce` cannot say alone).
+pub trait Work<'r, T>: FnOnce(&'r mut AsyncPgConnection) -> <Self as Work<'r, T>>::Fut {
+    type Fut: Future<Output = AppResult<Done<T>>> + Send;
+}
+
+impl<'r, T, F, Fut> Work<'r, T> for F
+where
+    F: FnOnce(&'r mut AsyncPgConnection) -> Fut,
+    Fut: Future<Output = AppResult<Done<T>>> + Send,
+{
+    type Fut = Fut;
+}
+
+/// Runs `work` in a transaction at most once for (`user_id`, `key`). Without a key the
+/// work simply runs in its transaction.
+pub async fn once<T, F>(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    key: &IdempotencyKey,
+    request_hash: Vec<u8>,
+    work: F,
+) -> AppResult<Reply>
+where
+    T: Serialize + Send,
+    F: for<'r> AsyncFnOnce(&'r mut AsyncPgConnection) -> AppResult<Done<T>>
+        + for<'r> Work<'r, T>
+        + Send,
+{
+    let key = key.0.clone();
+    conn.transaction(async move |conn| {
+        if let Some(key) = &key {
+            let claimed = diesel::insert_into(idempotency_keys::table)
+                .values((
+                    idempotency_keys::user_id.eq(user_id),
+                    idempotency_keys::key.eq(key),
+                    idempotency_keys::request_hash.eq(&request_hash),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+            if claimed == 0 {
+                return stored(conn, user_id, key, &request_hash).await;
+            }
+        }
+        let done = work(conn).await?;
+        let body = serde_json::to_value(&done.body).map_err(|e| AppError::Internal(e.into()))?;
+        if let Some(key) = &key {
+            diesel::update(idempotency_keys::table.find((user_id, key)))
+                .set((
+                    idempotency_keys::status_code.eq(done.status.as_u16() as i16),
+                    idempotency_keys::response.eq(&body),
+                    idempotency_keys::entry_id.eq(done.entry_id),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        Ok(Reply {
+            status: done.status,
+            body,
+            replayed: false,
+        })
+    })
+    .await
+}
+
+/// The first answer given for a key, if the request is the same one.
+async fn stored(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    key: &str,
+    request_hash: &[u8],
+) -> AppResult<Reply> {
+    let (hash, status, body): (Vec<u8>, Option<i16>, Option<Value>) = idempotency_keys::table
+        .find((user_id, key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status_code,
+            idempotency_keys::response,
+        ))
+        .first(conn)
+        .await?;
+    if hash != request_hash {
+        return Err(AppError::Conflict(
+            "this Idempotency-Key was already used for a different request; use a new key".into(),
+        ));
+    }
+    match (status.and_then(|s| StatusCode::from_u16(s as u16).ok()), body) {
+        (Some(status), Some(body)) => Ok(Reply {
+            status,
+            body,
+            replayed: true,
+        }),
+        _ => Err(AppError::Conflict(
+            "a request with this Idempotency-Key is still in progress; retry shortly".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_same_body_with_other_spacing_or_key_order_is_the_same_request() {
+        let a: Value = serde_json::from_str(r#"{"amount": "10.00", "donor": "김"}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{ "donor":"김","amount":"10.00" }"#).unwrap();
+        let path = "/api/v1/funds/1/receipts";
+        assert_eq!(fingerprint("POST", path, &a), fingerprint("POST", path, &b));
+        assert_ne!(
+            fingerprint("POST", path, &a),
+            fingerprint("POST", path, &json!({"amount": "10.01", "donor": "김"}))
+        );
+        assert_ne!(
+            fingerprint("POST", path, &a),
+            fingerprint("POST", "/api/v1/funds/2/receipts", &a)
+        );
+    }
+
+    #[test]
+    fn keys_are_one_to_two_hundred_characters() {
+        assert!(IdempotencyKey::parse("").is_err());
+        assert!(IdempotencyKey::parse(&"k".repeat(201)).is_err());
+        assert!(IdempotencyKey::parse(&"키".repeat(200)).is_ok());
+    }
+}

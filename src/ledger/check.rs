@@ -1,0 +1,343 @@
+//! `grant-tracker check-ledger`: recomputes every balance from the postings and checks
+//! SPEC.md's six ledger invariants over the whole database, in one read-only snapshot.
+//! It trusts nothing the triggers keep: a breach planted with the triggers disabled is
+//! found from the raw rows.
+
+use std::fmt;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Int8, Numeric, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::error::AppResult;
+
+/// The result of one invariant.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Invariant {
+    pub number: u8,
+    pub name: &'static str,
+    /// What was found wrong; empty when the invariant holds.
+    pub breaches: Vec<String>,
+}
+
+impl Invariant {
+    pub fn holds(&self) -> bool {
+        self.breaches.is_empty()
+    }
+}
+
+/// The whole check.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub entries: i64,
+    pub postings: i64,
+    pub funds: i64,
+    pub invariants: Vec<Invariant>,
+    /// Per account: debit total, credit total.
+    pub accounts: Vec<AccountTotal>,
+}
+
+#[derive(Debug, Clone, Serialize, QueryableByName, utoipa::ToSchema)]
+pub struct AccountTotal {
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Numeric)]
+    #[schema(value_type = String)]
+    pub debits: Decimal,
+    #[diesel(sql_type = Numeric)]
+    #[schema(value_type = String)]
+    pub credits: Decimal,
+}
+
+impl Report {
+    pub fn clean(&self) -> bool {
+        self.invariants.iter().all(Invariant::holds)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Ledger: {} entries, {} postings, {} funds",
+            self.entries, self.postings, self.funds
+        )?;
+        for account in &self.accounts {
+            writeln!(
+                f,
+                "  {} {:<40} Dr {:>16}  Cr {:>16}",
+                account.code, account.name, account.debits, account.credits
+            )?;
+        }
+        for inv in &self.invariants {
+            let mark = if inv.holds() { "ok    " } else { "BREACH" };
+            writeln!(f, "{mark} {}. {}", inv.number, inv.name)?;
+            for breach in inv.breaches.iter().take(20) {
+                writeln!(f, "         - {breach}")?;
+            }
+            if inv.breaches.len() > 20 {
+                writeln!(f, "         … and {} more", inv.breaches.len() - 20)?;
+            }
+        }
+        let breached = self.invariants.iter().filter(|i| !i.holds()).count();
+        if breached == 0 {
+            write!(f, "All six invariants hold.")
+        } else {
+            write!(f, "{breached} invariant(s) breached.")
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Finding {
+    #[diesel(sql_type = Text)]
+    finding: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = Int8)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Flag {
+    #[diesel(sql_type = Bool)]
+    ok: bool,
+}
+
+async fn findings(conn: &mut AsyncPgConnection, queries: &[&str]) -> AppResult<Vec<String>> {
+    let mut all = Vec::new();
+    for query in queries {
+        let rows: Vec<Finding> = diesel::sql_query(*query).load(conn).await?;
+        all.extend(rows.into_iter().map(|r| r.finding));
+    }
+    Ok(all)
+}
+
+async fn count(conn: &mut AsyncPgConnection, query: &str) -> AppResult<i64> {
+    let row: Count = diesel::sql_query(query).get_result(conn).await?;
+    Ok(row.n)
+}
+
+/// Signed postings with their account kind: debits positive.
+const SIGNED: &str = "
+    SELECT p.*, a.kind, e.entry_date, e.document_type, e.document_id, e.program,
+           CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END AS signed
+    FROM postings p JOIN accounts a ON a.code = p.account_code
+    JOIN journal_entries e ON e.id = p.entry_id";
+
+/// Balances of each fund recomputed from its postings, after each entry.
+const RUNNING: &str = "
+    SELECT fund_id, entry_id,
+        SUM(SUM(signed) FILTER (WHERE kind = 'asset')) OVER w AS cash,
+        SUM(-SUM(signed) FILTER (WHERE kind = 'liability')) OVER w AS committed,
+        SUM(-SUM(signed) FILTER (WHERE kind IN ('net_assets', 'revenue', 'expense'))) OVER w
+            AS available
+    FROM signed GROUP BY fund_id, entry_id
+    WINDOW w AS (PARTITION BY fund_id ORDER BY entry_id)";
+
+/// The triggers that keep the ledger; each must exist and be enabled.
+const TRIGGERS: &[(&str, &str)] = &[
+    ("journal_entries", "journal_entries_append_only"),
+    ("journal_entries", "journal_entries_no_truncate"),
+    ("journal_entries", "journal_entries_check"),
+    ("postings", "postings_append_only"),
+    ("postings", "postings_no_truncate"),
+    ("postings", "postings_entry_open"),
+    ("postings", "postings_move_balances"),
+    ("fund_balances", "fund_balances_guard"),
+    ("fund_balances", "fund_balances_no_truncate"),
+    ("receipts", "receipts_append_only"),
+];
+
+/// Checks the whole ledger in one repeatable-read, read-only snapshot.
+pub async fn run(conn: &mut AsyncPgConnection) -> AppResult<Report> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(async |conn| check(conn).await)
+        .await
+}
+
+async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
+    let with = |body: &str| format!("WITH signed AS ({SIGNED}), running AS ({RUNNING}) {body}");
+
+    let balanced = findings(
+        conn,
+        &[
+            &with(
+                "SELECT format('entry %s has %s posting(s); an entry needs two or more', e.id, count(p.id))
+                 FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id
+                 GROUP BY e.id HAVING count(p.id) < 2 ORDER BY e.id",
+            ),
+            &with(
+                "SELECT format('entry %s does not balance for fund %s: debits - credits = %s', entry_id, fund_id, SUM(signed))
+                 FROM signed GROUP BY entry_id, fund_id HAVING SUM(signed) <> 0 ORDER BY entry_id, fund_id",
+            ),
+            "SELECT format('posting %s of entry %s has amount %s; amounts are positive', id, entry_id, amount)
+             FROM postings WHERE amount <= 0 ORDER BY id",
+        ],
+    )
+    .await?;
+
+    let mut append_only = Vec::new();
+    for (table, trigger) in TRIGGERS {
+        let query = format!(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = '{table}'::regclass
+                AND tgname = '{trigger}' AND tgenabled <> 'D') AS ok"
+        );
+        let flag: Flag = diesel::sql_query(query).get_result(conn).await?;
+        if !flag.ok {
+            append_only.push(format!("trigger {trigger} on {table} is missing or disabled"));
+        }
+    }
+    append_only.extend(
+        findings(
+            conn,
+            &[
+                "SELECT format('the service''s role may %s %s', privilege, t)
+                 FROM unnest(ARRAY['journal_entries', 'postings', 'receipts', 'fund_balances']) t,
+                      unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) privilege
+                 WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'grant_tracker_app')
+                   AND has_table_privilege('grant_tracker_app', t, privilege)",
+                "SELECT format('entry %s reverses entry %s, which is itself a reversal', r.id, r.reverses)
+                 FROM journal_entries r JOIN journal_entries o ON o.id = r.reverses
+                 WHERE o.reverses IS NOT NULL ORDER BY r.id",
+                "SELECT format('entry %s is reversed %s times', reverses, count(*))
+                 FROM journal_entries WHERE reverses IS NOT NULL
+                 GROUP BY reverses HAVING count(*) > 1 ORDER BY reverses",
+                "SELECT format('entry %s does not mirror entry %s exactly', r.id, r.reverses)
+                 FROM journal_entries r
+                 WHERE r.reverses IS NOT NULL AND EXISTS (
+                     (SELECT account_code, fund_id, CASE side WHEN 'debit' THEN 'credit' ELSE 'debit' END, amount
+                      FROM postings WHERE entry_id = r.reverses
+                      EXCEPT ALL SELECT account_code, fund_id, side, amount FROM postings WHERE entry_id = r.id)
+                     UNION ALL
+                     (SELECT account_code, fund_id, side, amount FROM postings WHERE entry_id = r.id
+                      EXCEPT ALL SELECT account_code, fund_id, CASE side WHEN 'debit' THEN 'credit' ELSE 'debit' END, amount
+                      FROM postings WHERE entry_id = r.reverses))
+                 ORDER BY r.id",
+                &with(
+                    "SELECT format('fund %s: stored balances (cash %s, committed %s, available %s) differ from its postings (cash %s, committed %s, available %s)',
+                                   f.id, b.cash, b.committed, b.available,
+                                   COALESCE(t.cash, 0), COALESCE(t.committed, 0), COALESCE(t.available, 0))
+                     FROM funds f LEFT JOIN fund_balances b ON b.fund_id = f.id
+                     LEFT JOIN (SELECT DISTINCT ON (fund_id) fund_id, cash, committed, available
+                                FROM running ORDER BY fund_id, entry_id DESC) t ON t.fund_id = f.id
+                     WHERE b.fund_id IS NULL
+                        OR (b.cash, b.committed, b.available)
+                           IS DISTINCT FROM (COALESCE(t.cash, 0), COALESCE(t.committed, 0), COALESCE(t.available, 0))
+                     ORDER BY f.id",
+                ),
+            ],
+        )
+        .await?,
+    );
+
+    let no_overdraft = findings(
+        conn,
+        &[&with(
+            "SELECT format('fund %s: after entry %s, available is %s, committed %s, cash %s', fund_id, entry_id,
+                           COALESCE(available, 0), COALESCE(committed, 0), COALESCE(cash, 0))
+             FROM running
+             WHERE COALESCE(available, 0) < 0 OR COALESCE(committed, 0) < 0 OR COALESCE(cash, 0) < 0
+             ORDER BY fund_id, entry_id",
+        )],
+    )
+    .await?;
+
+    let not_overpaid = findings(
+        conn,
+        &[&with(
+            "SELECT format('application %s: %s more paid than committed from grants payable', document_id, SUM(signed))
+             FROM signed
+             WHERE account_code = '2100' AND document_type = 'application'
+             GROUP BY document_id HAVING SUM(signed) > 0 ORDER BY document_id",
+        )],
+    )
+    .await?;
+
+    let restrictions = findings(
+        conn,
+        &[&with(
+            "SELECT format('entry %s charges %s to fund %s (%s%s) for %s on %s', s.entry_id, s.amount, f.id,
+                           COALESCE('for ' || f.restricted_program, 'unrestricted'),
+                           COALESCE(', expires ' || f.expires_on, ''), COALESCE(s.program, 'no program'), s.entry_date)
+             FROM signed s JOIN funds f ON f.id = s.fund_id
+             WHERE s.kind = 'expense' AND s.side = 'debit'
+               AND ((f.restricted_program IS NOT NULL AND f.restricted_program IS DISTINCT FROM s.program)
+                    OR s.entry_date > f.expires_on)
+             ORDER BY s.entry_id",
+        )],
+    )
+    .await?;
+
+    let at_most_once = findings(
+        conn,
+        &[
+            "SELECT format('Idempotency-Key %s of user %s has no stored answer', quote_literal(key), user_id)
+             FROM idempotency_keys WHERE status_code IS NULL OR response IS NULL ORDER BY user_id, key",
+            "SELECT format('Idempotency-Key %s of user %s names entry %s, written by another transaction', quote_literal(k.key), k.user_id, k.entry_id)
+             FROM idempotency_keys k JOIN journal_entries e ON e.id = k.entry_id
+             WHERE e.created_txid <> k.created_txid ORDER BY k.user_id, k.key",
+            "SELECT format('entry %s is named by %s Idempotency-Keys', entry_id, count(*))
+             FROM idempotency_keys WHERE entry_id IS NOT NULL
+             GROUP BY entry_id HAVING count(*) > 1 ORDER BY entry_id",
+        ],
+    )
+    .await?;
+
+    let accounts: Vec<AccountTotal> = diesel::sql_query(
+        "SELECT a.code, a.name,
+                COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'debit'), 0) AS debits,
+                COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'credit'), 0) AS credits
+         FROM accounts a LEFT JOIN postings p ON p.account_code = a.code
+         GROUP BY a.code, a.name ORDER BY a.code",
+    )
+    .load(conn)
+    .await?;
+
+    Ok(Report {
+        entries: count(conn, "SELECT count(*) AS n FROM journal_entries").await?,
+        postings: count(conn, "SELECT count(*) AS n FROM postings").await?,
+        funds: count(conn, "SELECT count(*) AS n FROM funds").await?,
+        invariants: vec![
+            Invariant {
+                number: 1,
+                name: "every entry balances, in total and per fund",
+                breaches: balanced,
+            },
+            Invariant {
+                number: 2,
+                name: "journal entries and postings are append-only; reversals mirror their original, once; stored balances match the postings",
+                breaches: append_only,
+            },
+            Invariant {
+                number: 3,
+                name: "no fund's available balance ever went below zero",
+                breaches: no_overdraft,
+            },
+            Invariant {
+                number: 4,
+                name: "no application was paid more than was committed to it",
+                breaches: not_overpaid,
+            },
+            Invariant {
+                number: 5,
+                name: "restricted funds pay only for their program, and no fund after its expiry",
+                breaches: restrictions,
+            },
+            Invariant {
+                number: 6,
+                name: "each Idempotency-Key did its work at most once, in one transaction",
+                breaches: at_most_once,
+            },
+        ],
+        accounts,
+    })
+}

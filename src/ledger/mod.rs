@@ -1,0 +1,629 @@
+//! The ledger: the one place that writes journal entries and postings.
+//!
+//! Every money event (receipt, approval commitment, disbursement, void, release) is
+//! booked through [`post_entry`], which checks the entry balances per fund, locks the
+//! funds it touches in id order, refuses an overdraft or a charge outside a fund's
+//! restriction with a 422 naming the fund, and writes the audit row. PostgreSQL checks
+//! the same invariants again (see the ledger migration), so no path around this module
+//! can break them either.
+
+pub mod api;
+pub mod check;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit;
+use crate::db::schema::{accounts, fund_balances, funds, journal_entries, postings, users};
+use crate::domain::ledger::{
+    AccountKind, Balances, DocumentType, EntryError, EntryKind, Line, Side, check_balanced, mirror,
+};
+use crate::domain::{FieldErrors, Money, Problem, Program};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Page, Paging};
+
+/// An entry to book.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub date: NaiveDate,
+    pub kind: EntryKind,
+    pub memo: String,
+    pub document: Option<(DocumentType, i64)>,
+    /// The program the money is for (approvals and payments).
+    pub program: Option<Program>,
+    /// For voids and reversals: the entry undone.
+    pub reverses: Option<i64>,
+    pub lines: Vec<Line>,
+}
+
+/// One line of a booked entry.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Posting {
+    pub line_no: i32,
+    /// Account code, e.g. `1000`.
+    pub account: String,
+    pub account_name: String,
+    pub account_name_ko: String,
+    pub fund_id: i64,
+    pub fund_name: String,
+    pub side: Side,
+    pub amount: Money,
+}
+
+/// A booked journal entry with its postings.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Entry {
+    pub id: i64,
+    pub entry_date: NaiveDate,
+    pub kind: EntryKind,
+    pub memo: String,
+    pub document_type: Option<DocumentType>,
+    pub document_id: Option<i64>,
+    pub program: Option<Program>,
+    /// The entry this one undoes.
+    pub reverses: Option<i64>,
+    /// The entry that undid this one, if any.
+    pub reversed_by: Option<i64>,
+    pub created_by: i64,
+    pub created_by_name: String,
+    pub created_at: DateTime<Utc>,
+    pub postings: Vec<Posting>,
+    /// With `?fund_id=`: that fund's balances once this entry was booked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fund_balance_after: Option<FundBalances>,
+}
+
+/// A fund's balances.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FundBalances {
+    /// Money in the bank for the fund.
+    #[schema(value_type = String, example = "1000.00")]
+    pub cash: Decimal,
+    /// Approved, not yet paid.
+    #[schema(value_type = String, example = "760.00")]
+    pub committed: Decimal,
+    /// What new approvals may use: cash − committed.
+    #[schema(value_type = String, example = "240.00")]
+    pub available: Decimal,
+}
+
+impl From<Balances> for FundBalances {
+    fn from(b: Balances) -> FundBalances {
+        FundBalances {
+            cash: b.cash.round_dp(2),
+            committed: b.committed.round_dp(2),
+            available: b.available.round_dp(2),
+        }
+    }
+}
+
+/// Amounts from the database as the two-decimal `Money` people read; balances that the
+/// database keeps non-negative.
+pub(crate) fn money(d: Decimal) -> Money {
+    Money::from_decimal(d.round_dp(2)).unwrap_or_default()
+}
+
+/// Refuses an entry the rules do not allow, naming the problem.
+fn rule(problem: Problem) -> AppError {
+    let message = crate::web::i18n::problem(crate::domain::Language::En, &problem);
+    AppError::Invalid {
+        message,
+        fields: FieldErrors::single("amount", problem),
+    }
+}
+
+#[derive(Queryable)]
+struct LockedFund {
+    id: i64,
+    name: String,
+    restricted_program: Option<String>,
+    expires_on: Option<NaiveDate>,
+    active: bool,
+}
+
+/// Books `entry` for `actor`. Runs in its own transaction, or as part of the caller's.
+pub async fn post_entry(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    entry: NewEntry,
+) -> AppResult<Entry> {
+    check_balanced(&entry.lines).map_err(|e| match e {
+        EntryError::ZeroAmount => rule(Problem::new("err-amount-positive")),
+        other => AppError::Internal(anyhow::anyhow!("the service built a bad entry: {other}")),
+    })?;
+    let id = conn
+        .transaction(async |conn| {
+            let mut fund_ids: Vec<i64> = entry.lines.iter().map(|l| l.fund_id).collect();
+            fund_ids.sort_unstable();
+            fund_ids.dedup();
+            // The lock every poster to these funds queues on, always taken in id order.
+            let locked: Vec<LockedFund> = funds::table
+                .filter(funds::id.eq_any(&fund_ids))
+                .order(funds::id)
+                .select((
+                    funds::id,
+                    funds::name,
+                    funds::restricted_program,
+                    funds::expires_on,
+                    funds::active,
+                ))
+                .for_no_key_update()
+                .load(conn)
+                .await?;
+            if locked.len() != fund_ids.len() {
+                return Err(AppError::invalid_field(
+                    "fund_id",
+                    Problem::new("err-fund-unknown"),
+                ));
+            }
+            let kinds = account_kinds(conn).await?;
+            let before: BTreeMap<i64, FundBalances> = balances_of(conn, &fund_ids).await?;
+            let mut after: BTreeMap<i64, Balances> = before
+                .iter()
+                .map(|(id, b)| {
+                    let balances = Balances {
+                        cash: b.cash,
+                        committed: b.committed,
+                        available: b.available,
+                    };
+                    (*id, balances)
+                })
+                .collect();
+            for line in &entry.lines {
+                let kind = *kinds.get(&line.account).ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!("unknown account {}", line.account))
+                })?;
+                let fund = locked.iter().find(|f| f.id == line.fund_id).expect("locked");
+                if kind == AccountKind::Expense && line.side == Side::Debit {
+                    check_restriction(fund, entry.program, entry.date)?;
+                }
+                after
+                    .entry(line.fund_id)
+                    .or_default()
+                    .add(kind, line.side, line.amount.decimal());
+            }
+            for fund in &locked {
+                let was = before[&fund.id];
+                let now = after[&fund.id];
+                if now.available < Decimal::ZERO && now.available < was.available {
+                    return Err(rule(
+                        Problem::new("err-fund-overdrawn")
+                            .arg("fund", &fund.name)
+                            .arg("available", money(was.available).display()),
+                    ));
+                }
+                if now.committed < Decimal::ZERO {
+                    return Err(rule(
+                        Problem::new("err-fund-overpaid").arg("fund", &fund.name),
+                    ));
+                }
+            }
+            let inactive = locked.iter().find(|f| !f.active);
+            if let (true, Some(fund)) = (entry.kind.opens_new(), inactive) {
+                return Err(rule(
+                    Problem::new("err-fund-inactive").arg("fund", &fund.name),
+                ));
+            }
+            let id: i64 = diesel::insert_into(journal_entries::table)
+                .values((
+                    journal_entries::entry_date.eq(entry.date),
+                    journal_entries::kind.eq(entry.kind.as_str()),
+                    journal_entries::memo.eq(&entry.memo),
+                    journal_entries::document_type.eq(entry.document.map(|(t, _)| t.as_str())),
+                    journal_entries::document_id.eq(entry.document.map(|(_, id)| id)),
+                    journal_entries::program.eq(entry.program.map(Program::as_str)),
+                    journal_entries::reverses.eq(entry.reverses),
+                    journal_entries::created_by.eq(actor),
+                ))
+                .returning(journal_entries::id)
+                .get_result(conn)
+                .await
+                .map_err(already_reversed)?;
+            let rows: Vec<_> = entry
+                .lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    (
+                        postings::entry_id.eq(id),
+                        postings::line_no.eq(i as i32 + 1),
+                        postings::account_code.eq(&l.account),
+                        postings::fund_id.eq(l.fund_id),
+                        postings::side.eq(l.side.as_str()),
+                        postings::amount.eq(l.amount.decimal()),
+                    )
+                })
+                .collect();
+            diesel::insert_into(postings::table)
+                .values(rows)
+                .execute(conn)
+                .await?;
+            let lines: Vec<_> = entry
+                .lines
+                .iter()
+                .map(|l| json!([l.account, l.fund_id, l.side, l.amount]))
+                .collect();
+            audit::record(
+                conn,
+                Some(actor),
+                "post",
+                "journal_entry",
+                Some(id),
+                json!({"kind": entry.kind, "date": entry.date, "reverses": entry.reverses,
+                       "document": entry.document.map(|(t, id)| json!([t, id])), "lines": lines}),
+            )
+            .await?;
+            Ok::<_, AppError>(id)
+        })
+        .await?;
+    load(conn, id).await
+}
+
+fn check_restriction(
+    fund: &LockedFund,
+    program: Option<Program>,
+    date: NaiveDate,
+) -> AppResult<()> {
+    let restricted = fund.restricted_program.as_deref();
+    if restricted.is_some() && program.map(Program::as_str) != restricted {
+        let restricted = restricted.unwrap_or_default();
+        return Err(rule(
+            Problem::new("err-fund-restricted")
+                .arg("fund", &fund.name)
+                .arg("program", restricted),
+        ));
+    }
+    if let Some(expires_on) = fund.expires_on.filter(|e| date > *e) {
+        return Err(rule(
+            Problem::new("err-fund-expired")
+                .arg("fund", &fund.name)
+                .arg("date", expires_on),
+        ));
+    }
+    Ok(())
+}
+
+/// A second reversal of one entry loses the race on the unique `reverses` column.
+fn already_reversed(e: diesel::result::Error) -> AppError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match &e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some("journal_entries_reverses_key") =>
+        {
+            AppError::Conflict("this entry has already been reversed".into())
+        }
+        _ => e.into(),
+    }
+}
+
+/// Books the exact reverse of entry `original`, linked to it. Refused (409) if it was
+/// already reversed or is itself a reversal.
+pub async fn reverse(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    original: i64,
+    kind: EntryKind,
+    date: NaiveDate,
+    memo: String,
+) -> AppResult<Entry> {
+    let entry = load(conn, original).await?;
+    if entry.reverses.is_some() {
+        return Err(AppError::Conflict(
+            "this entry is itself a reversal; book a new entry instead".into(),
+        ));
+    }
+    if entry.reversed_by.is_some() {
+        return Err(AppError::Conflict(
+            "this entry has already been reversed".into(),
+        ));
+    }
+    let lines: Vec<Line> = entry
+        .postings
+        .iter()
+        .map(|p| Line {
+            account: p.account.clone(),
+            fund_id: p.fund_id,
+            side: p.side,
+            amount: p.amount,
+        })
+        .collect();
+    post_entry(
+        conn,
+        actor,
+        NewEntry {
+            date,
+            kind,
+            memo,
+            document: entry.document_type.zip(entry.document_id),
+            program: entry.program,
+            reverses: Some(original),
+            lines: mirror(&lines),
+        },
+    )
+    .await
+}
+
+async fn account_kinds(conn: &mut AsyncPgConnection) -> AppResult<BTreeMap<String, AccountKind>> {
+    let rows: Vec<(String, String)> = accounts::table
+        .select((accounts::code, accounts::kind))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(code, kind)| AccountKind::parse(&kind).map(|k| (code, k)))
+        .collect())
+}
+
+/// The stored balances of these funds.
+pub async fn balances_of(
+    conn: &mut AsyncPgConnection,
+    fund_ids: &[i64],
+) -> AppResult<BTreeMap<i64, FundBalances>> {
+    let rows: Vec<(i64, Decimal, Decimal, Decimal)> = fund_balances::table
+        .filter(fund_balances::fund_id.eq_any(fund_ids))
+        .select((
+            fund_balances::fund_id,
+            fund_balances::cash,
+            fund_balances::committed,
+            fund_balances::available,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, cash, committed, available)| {
+            (
+                id,
+                FundBalances {
+                    cash,
+                    committed,
+                    available,
+                },
+            )
+        })
+        .collect())
+}
+
+#[derive(Queryable)]
+struct EntryRow {
+    id: i64,
+    entry_date: NaiveDate,
+    kind: String,
+    memo: String,
+    document_type: Option<String>,
+    document_id: Option<i64>,
+    program: Option<String>,
+    reverses: Option<i64>,
+    created_by: i64,
+    created_at: DateTime<Utc>,
+    created_by_name: String,
+}
+
+/// Loads entries with their postings, in the order of `ids`.
+async fn load_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> AppResult<Vec<Entry>> {
+    let rows: Vec<EntryRow> = journal_entries::table
+        .inner_join(users::table)
+        .filter(journal_entries::id.eq_any(ids))
+        .select((
+            journal_entries::id,
+            journal_entries::entry_date,
+            journal_entries::kind,
+            journal_entries::memo,
+            journal_entries::document_type,
+            journal_entries::document_id,
+            journal_entries::program,
+            journal_entries::reverses,
+            journal_entries::created_by,
+            journal_entries::created_at,
+            users::name,
+        ))
+        .load(conn)
+        .await?;
+    let lines: Vec<(i64, i32, String, String, String, i64, String, String, Decimal)> =
+        postings::table
+            .inner_join(accounts::table)
+            .inner_join(funds::table)
+            .filter(postings::entry_id.eq_any(ids))
+            .order((postings::entry_id, postings::line_no))
+            .select((
+                postings::entry_id,
+                postings::line_no,
+                postings::account_code,
+                accounts::name,
+                accounts::name_ko,
+                postings::fund_id,
+                funds::name,
+                postings::side,
+                postings::amount,
+            ))
+            .load(conn)
+            .await?;
+    let reversals: Vec<(Option<i64>, i64)> = journal_entries::table
+        .filter(journal_entries::reverses.eq_any(ids))
+        .select((journal_entries::reverses, journal_entries::id))
+        .load(conn)
+        .await?;
+    let mut by_id: BTreeMap<i64, Entry> = rows
+        .into_iter()
+        .map(|r| {
+            let entry = Entry {
+                id: r.id,
+                entry_date: r.entry_date,
+                kind: EntryKind::parse(&r.kind).unwrap_or(EntryKind::Receipt),
+                memo: r.memo,
+                document_type: r.document_type.as_deref().and_then(DocumentType::parse),
+                document_id: r.document_id,
+                program: r.program.as_deref().and_then(Program::parse),
+                reverses: r.reverses,
+                reversed_by: reversals
+                    .iter()
+                    .find(|(of, _)| *of == Some(r.id))
+                    .map(|(_, by)| *by),
+                created_by: r.created_by,
+                created_by_name: r.created_by_name,
+                created_at: r.created_at,
+                postings: Vec::new(),
+                fund_balance_after: None,
+            };
+            (r.id, entry)
+        })
+        .collect();
+    for (entry_id, line_no, account, name, name_ko, fund_id, fund_name, side, amount) in lines {
+        if let Some(entry) = by_id.get_mut(&entry_id) {
+            entry.postings.push(Posting {
+                line_no,
+                account,
+                account_name: name,
+                account_name_ko: name_ko,
+                fund_id,
+                fund_name,
+                side: Side::parse(&side).unwrap_or(Side::Debit),
+                amount: money(amount),
+            });
+        }
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// One entry with its postings.
+pub async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Entry> {
+    load_many(conn, &[id])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("journal entry"))
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub fund_id: Option<i64>,
+    pub document: Option<(DocumentType, i64)>,
+}
+
+#[derive(QueryableByName)]
+struct RunningRow {
+    #[diesel(sql_type = diesel::sql_types::Int8)]
+    entry_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    cash: Decimal,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    committed: Decimal,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    available: Decimal,
+}
+
+/// Entries in booking order (oldest first), with their postings. With a fund, each entry
+/// also carries the fund's balances once it was booked.
+pub async fn entries(
+    conn: &mut AsyncPgConnection,
+    filter: &EntryFilter,
+    paging: Paging,
+) -> AppResult<Page<Entry>> {
+    let mut query = journal_entries::table
+        .select(journal_entries::id)
+        .into_boxed();
+    if let Some(from) = filter.from {
+        query = query.filter(journal_entries::entry_date.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(journal_entries::entry_date.le(to));
+    }
+    if let Some(fund_id) = filter.fund_id {
+        query = query.filter(
+            journal_entries::id.eq_any(
+                postings::table
+                    .filter(postings::fund_id.eq(fund_id))
+                    .select(postings::entry_id),
+            ),
+        );
+    }
+    if let Some((doc_type, doc_id)) = filter.document {
+        query = query
+            .filter(journal_entries::document_type.eq(doc_type.as_str()))
+            .filter(journal_entries::document_id.eq(doc_id));
+    }
+    if let Some(after) = paging.after {
+        query = query.filter(journal_entries::id.gt(after));
+    }
+    let ids: Vec<i64> = query
+        .order(journal_entries::id)
+        .limit(paging.limit + 1)
+        .load(conn)
+        .await?;
+    let mut page = Page::from_rows(ids, paging.limit, |id| *id);
+    let mut items = load_many(conn, &page.items).await?;
+    if let (Some(fund_id), Some(first), Some(last)) =
+        (filter.fund_id, page.items.as_slice().first(), page.items.as_slice().last())
+    {
+        let running: Vec<RunningRow> = diesel::sql_query(RUNNING_BALANCES)
+            .bind::<diesel::sql_types::Int8, _>(fund_id)
+            .bind::<diesel::sql_types::Int8, _>(*first)
+            .bind::<diesel::sql_types::Int8, _>(*last)
+            .load(conn)
+            .await?;
+        for entry in &mut items {
+            entry.fund_balance_after = running
+                .iter()
+                .find(|r| r.entry_id == entry.id)
+                .map(|r| FundBalances {
+                    cash: r.cash,
+                    committed: r.committed,
+                    available: r.available,
+                });
+        }
+    }
+    page.items.clear();
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// A fund's balances after each of its entries, in booking order, for entries $2..=$3.
+const RUNNING_BALANCES: &str = "
+    SELECT entry_id, cash, committed, available FROM (
+        SELECT p.entry_id,
+            SUM(SUM(CASE WHEN a.kind = 'asset' THEN p.signed ELSE 0 END))
+                OVER (ORDER BY p.entry_id) AS cash,
+            SUM(SUM(CASE WHEN a.kind = 'liability' THEN -p.signed ELSE 0 END))
+                OVER (ORDER BY p.entry_id) AS committed,
+            SUM(SUM(CASE WHEN a.kind IN ('net_assets', 'revenue', 'expense') THEN -p.signed ELSE 0 END))
+                OVER (ORDER BY p.entry_id) AS available
+        FROM (SELECT entry_id, account_code,
+                     CASE side WHEN 'debit' THEN amount ELSE -amount END AS signed
+              FROM postings WHERE fund_id = $1 AND entry_id <= $3) p
+        JOIN accounts a ON a.code = p.account_code
+        GROUP BY p.entry_id
+    ) running
+    WHERE entry_id BETWEEN $2 AND $3";
+
+/// An account of the chart.
+#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
+pub struct Account {
+    pub code: String,
+    pub name: String,
+    pub name_ko: String,
+    #[schema(value_type = AccountKind)]
+    pub kind: String,
+}
+
+pub async fn chart(conn: &mut AsyncPgConnection) -> AppResult<Vec<Account>> {
+    Ok(accounts::table
+        .order(accounts::code)
+        .select((
+            accounts::code,
+            accounts::name,
+            accounts::name_ko,
+            accounts::kind,
+        ))
+        .load(conn)
+        .await?)
+}
