@@ -213,7 +213,10 @@ async fn check_ledger(config: Config) -> anyhow::Result<bool> {
     let mut conn = pool.get().await?;
     let report = crate::ledger::check::run(&mut conn)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| match e {
+            crate::error::AppError::Internal(cause) => cause,
+            other => anyhow::anyhow!("{other}"),
+        })?;
     println!("{report}");
     Ok(report.clean())
 }

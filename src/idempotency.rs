@@ -186,7 +186,10 @@ async fn stored(
             "this Idempotency-Key was already used for a different request; use a new key".into(),
         ));
     }
-    match (status.and_then(|s| StatusCode::from_u16(s as u16).ok()), body) {
+    match (
+        status.and_then(|s| StatusCode::from_u16(s as u16).ok()),
+        body,
+    ) {
         (Some(status), Some(body)) => Ok(Reply {
             status,
             body,

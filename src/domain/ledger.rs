@@ -187,7 +187,9 @@ pub enum EntryError {
     TooFewLines,
     #[error("a posting's amount must be more than zero")]
     ZeroAmount,
-    #[error("the entry does not balance for fund {fund_id}: debits and credits differ by {difference}")]
+    #[error(
+        "the entry does not balance for fund {fund_id}: debits and credits differ by {difference}"
+    )]
     Unbalanced { fund_id: i64, difference: Decimal },
 }
 
@@ -328,16 +330,25 @@ mod tests {
             receipt_lines(1, ReceiptSource::Grant, amount)[1].account,
             "4100"
         );
-        assert_eq!(commitment_lines(1, Program::Emergency, amount)[0].account, "5200");
+        assert_eq!(
+            commitment_lines(1, Program::Emergency, amount)[0].account,
+            "5200"
+        );
     }
 
     #[test]
     fn unbalanced_and_degenerate_entries_are_refused() {
         let one = vec![Line::debit("1000", 1, m("5"))];
         assert_eq!(check_balanced(&one), Err(EntryError::TooFewLines));
-        let zero = vec![Line::debit("1000", 1, m("0")), Line::credit("4000", 1, m("0"))];
+        let zero = vec![
+            Line::debit("1000", 1, m("0")),
+            Line::credit("4000", 1, m("0")),
+        ];
         assert_eq!(check_balanced(&zero), Err(EntryError::ZeroAmount));
-        let off = vec![Line::debit("1000", 1, m("5.00")), Line::credit("4000", 1, m("4.99"))];
+        let off = vec![
+            Line::debit("1000", 1, m("5.00")),
+            Line::credit("4000", 1, m("4.99")),
+        ];
         assert_eq!(
             check_balanced(&off),
             Err(EntryError::Unbalanced {
@@ -346,7 +357,10 @@ mod tests {
             })
         );
         // Balanced in total, but money moved between funds without an entry in each.
-        let across = vec![Line::debit("1000", 1, m("5")), Line::credit("4000", 2, m("5"))];
+        let across = vec![
+            Line::debit("1000", 1, m("5")),
+            Line::credit("4000", 2, m("5")),
+        ];
         assert!(matches!(
             check_balanced(&across),
             Err(EntryError::Unbalanced { fund_id: 1, .. })
@@ -367,11 +381,23 @@ mod tests {
             "4000" | "4100" => AccountKind::Revenue,
             _ => AccountKind::Expense,
         };
-        apply(&mut b, receipt_lines(1, ReceiptSource::Donation, m("1000")), kind);
-        apply(&mut b, commitment_lines(1, Program::ImmigrationFee, m("760")), kind);
+        apply(
+            &mut b,
+            receipt_lines(1, ReceiptSource::Donation, m("1000")),
+            kind,
+        );
+        apply(
+            &mut b,
+            commitment_lines(1, Program::ImmigrationFee, m("760")),
+            kind,
+        );
         assert_eq!(
             (b.cash, b.committed, b.available),
-            (Decimal::new(1000, 0), Decimal::new(760, 0), Decimal::new(240, 0))
+            (
+                Decimal::new(1000, 0),
+                Decimal::new(760, 0),
+                Decimal::new(240, 0)
+            )
         );
         apply(&mut b, disbursement_lines(1, m("760")), kind);
         assert_eq!(
@@ -389,7 +415,10 @@ mod tests {
         }))
         .unwrap();
         let r = input.parse(today).unwrap();
-        assert_eq!((r.amount, r.source, r.memo), (m("1000.00"), ReceiptSource::Grant, None));
+        assert_eq!(
+            (r.amount, r.source, r.memo),
+            (m("1000.00"), ReceiptSource::Grant, None)
+        );
         assert_eq!(r.donor, "서울 장학재단 🙏");
 
         let bad: ReceiptInput = serde_json::from_value(json!({
@@ -401,17 +430,23 @@ mod tests {
         assert_eq!(e.get("received_on").unwrap().key, "err-date-future");
         assert_eq!(e.get("source").unwrap().key, "err-choice");
         assert_eq!(e.get("donor").unwrap().key, "err-required");
-        for (amount, key) in [("-5", "err-money-negative"), ("1.005", "err-money-precision")] {
+        for (amount, key) in [
+            ("-5", "err-money-negative"),
+            ("1.005", "err-money-precision"),
+        ] {
             let input = ReceiptInput {
                 amount: Some(json!(amount)),
                 ..ReceiptInput::default()
             };
-            assert_eq!(input.parse(today).unwrap_err().get("amount").unwrap().key, key);
+            assert_eq!(
+                input.parse(today).unwrap_err().get("amount").unwrap().key,
+                key
+            );
         }
     }
 
     fn lines_strategy() -> impl Strategy<Value = Vec<Line>> {
-        let event = (1i64..4, 1i64..100_000_00, 0usize..5).prop_map(|(fund, cents, which)| {
+        let event = (1i64..4, 1i64..10_000_000, 0usize..5).prop_map(|(fund, cents, which)| {
             let amount = Money::from_cents(cents);
             match which {
                 0 => receipt_lines(fund, ReceiptSource::Donation, amount),

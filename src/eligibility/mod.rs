@@ -175,15 +175,21 @@ pub async fn create_version(
     input: &NewVersionInput,
 ) -> AppResult<PolicyVersion> {
     let mut e = FieldErrors::new();
-    let effective_from =
-        crate::domain::input::required_date(&mut e, "effective_from", input.effective_from.as_deref())
-            .filter(|date| {
-                let future = *date >= today;
-                if !future {
-                    e.add("effective_from", Problem::new("err-policy-past").arg("today", today));
-                }
-                future
-            });
+    let effective_from = crate::domain::input::required_date(
+        &mut e,
+        "effective_from",
+        input.effective_from.as_deref(),
+    )
+    .filter(|date| {
+        let future = *date >= today;
+        if !future {
+            e.add(
+                "effective_from",
+                Problem::new("err-policy-past").arg("today", today),
+            );
+        }
+        future
+    });
     let note = crate::domain::input::optional_text(
         &mut e,
         "note",

@@ -56,7 +56,11 @@ async fn create(
 /// One fund with its balances.
 #[utoipa::path(get, path = "/api/v1/funds/{id}", tag = "funds", params(("id" = i64, Path)),
     responses((status = 200, body = Fund), ErrorResponses))]
-async fn show(State(state): State<AppState>, _user: CurrentUser, Id(id): Id) -> AppResult<Json<Fund>> {
+async fn show(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Id(id): Id,
+) -> AppResult<Json<Fund>> {
     let mut conn = state.pool.get().await?;
     Ok(Json(super::get(&mut conn, id).await?))
 }
@@ -75,7 +79,9 @@ async fn update(
     user.require(BOOKKEEPERS)?;
     let mut conn = state.pool.get().await?;
     let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
-    Ok(Json(super::update(&mut conn, user.id, id, today, &input).await?))
+    Ok(Json(
+        super::update(&mut conn, user.id, id, today, &input).await?,
+    ))
 }
 
 /// A fund's receipts, newest first (accountant, admin).

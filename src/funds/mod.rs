@@ -13,11 +13,9 @@ use serde_json::json;
 
 use crate::audit;
 use crate::db::schema::{
-    document_counters, fund_balances, funds, journal_entries, postings, receipts, accounts,
+    accounts, document_counters, fund_balances, funds, journal_entries, postings, receipts,
 };
-use crate::domain::input::{
-    LONG_TEXT, SHORT_TEXT, optional_date, optional_text, required_text,
-};
+use crate::domain::input::{LONG_TEXT, SHORT_TEXT, optional_date, optional_text, required_text};
 use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource, receipt_lines};
 use crate::domain::{FieldErrors, Money, Problem, Program};
 use crate::error::{AppError, AppResult};
@@ -66,8 +64,19 @@ type FundRow = (
 );
 
 fn fund_from(row: FundRow) -> Fund {
-    let (id, name, restricted, expires_on, is_general, active, note, created_at, cash, committed, available) =
-        row;
+    let (
+        id,
+        name,
+        restricted,
+        expires_on,
+        is_general,
+        active,
+        note,
+        created_at,
+        cash,
+        committed,
+        available,
+    ) = row;
     Fund {
         id,
         name,
@@ -104,11 +113,7 @@ macro_rules! fund_query {
 /// Every fund: the general fund first, then active before closed, by name.
 pub async fn list(conn: &mut AsyncPgConnection) -> AppResult<Vec<Fund>> {
     let rows: Vec<FundRow> = fund_query!()
-        .order((
-            funds::is_general.desc(),
-            funds::active.desc(),
-            funds::name,
-        ))
+        .order((funds::is_general.desc(), funds::active.desc(), funds::name))
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(fund_from).collect())
@@ -223,7 +228,10 @@ pub async fn update(
     if input.restricted_program.is_some()
         && parse_program(&mut e, input.restricted_program.as_deref()) != before.restricted_program
     {
-        e.add("restricted_program", Problem::new("err-fund-restriction-fixed"));
+        e.add(
+            "restricted_program",
+            Problem::new("err-fund-restriction-fixed"),
+        );
     }
     let expires_on = match &input.expires_on {
         Some(text) => optional_date(&mut e, "expires_on", Some(text)),
@@ -401,7 +409,10 @@ pub async fn record_receipt(
 /// Why a receipt is reversed.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ReverseInput {
-    #[schema(required = true, example = "Entered twice; the check was deposited once.")]
+    #[schema(
+        required = true,
+        example = "Entered twice; the check was deposited once."
+    )]
     pub reason: Option<String>,
 }
 
@@ -504,7 +515,8 @@ pub async fn receipts(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let (id, number, fund_id, fund_name, amount, received_on, source, donor, memo, by, at) = r;
+            let (id, number, fund_id, fund_name, amount, received_on, source, donor, memo, by, at) =
+                r;
             let mine = entries.iter().filter(|(doc, _, _)| *doc == Some(id));
             let entry_id = mine
                 .clone()

@@ -42,7 +42,10 @@ const LEDGER_PAGE: i64 = 100;
 
 fn restriction(ctx: &Ctx, fund: &Fund) -> String {
     match fund.restricted_program {
-        Some(p) => ctx.tr("fund-restricted-to", &[("program", ctx.label("program", p))]),
+        Some(p) => ctx.tr(
+            "fund-restricted-to",
+            &[("program", ctx.label("program", p))],
+        ),
         None => ctx.t("fund-unrestricted"),
     }
 }
@@ -90,17 +93,34 @@ pub fn fund_table(ctx: &Ctx, funds: &[Fund], today: NaiveDate) -> Markup {
 
 fn program_options(ctx: &Ctx) -> Vec<(String, String)> {
     let mut options = vec![("none".to_owned(), ctx.t("fund-unrestricted"))];
-    options.extend(
-        Program::ALL
-            .iter()
-            .map(|p| (p.as_str().to_owned(), ctx.tr("fund-restricted-to", &[("program", ctx.label("program", p))]))),
-    );
+    options.extend(Program::ALL.iter().map(|p| {
+        (
+            p.as_str().to_owned(),
+            ctx.tr(
+                "fund-restricted-to",
+                &[("program", ctx.label("program", p))],
+            ),
+        )
+    }));
     options
 }
 
-fn funds_view(ctx: &Ctx, funds: &[Fund], today: NaiveDate, values: &Values, errors: &FieldErrors) -> Markup {
-    let may_open = ctx.user.as_ref().is_some_and(|u| u.require(BOOKKEEPERS).is_ok());
-    let form = Form { ctx, values, errors };
+fn funds_view(
+    ctx: &Ctx,
+    funds: &[Fund],
+    today: NaiveDate,
+    values: &Values,
+    errors: &FieldErrors,
+) -> Markup {
+    let may_open = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.require(BOOKKEEPERS).is_ok());
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
     html! {
         p class="hint" { (ctx.t("funds-hint")) }
         (fund_table(ctx, funds, today))
@@ -121,7 +141,10 @@ fn funds_view(ctx: &Ctx, funds: &[Fund], today: NaiveDate, values: &Values, erro
     }
 }
 
-async fn today(state: &AppState, conn: &mut diesel_async::AsyncPgConnection) -> AppResult<NaiveDate> {
+async fn today(
+    state: &AppState,
+    conn: &mut diesel_async::AsyncPgConnection,
+) -> AppResult<NaiveDate> {
     crate::applications::today(conn, &state.config.fund_timezone).await
 }
 
@@ -142,7 +165,10 @@ fn fund_input(values: &Values) -> FundInput {
         name: values.0.get("name").cloned(),
         restricted_program: values.0.get("restricted_program").cloned(),
         expires_on: values.0.get("expires_on").cloned(),
-        active: values.0.get("active_shown").map(|_| values.0.contains_key("active")),
+        active: values
+            .0
+            .get("active_shown")
+            .map(|_| values.0.contains_key("active")),
         note: values.0.get("note").cloned(),
     }
 }
@@ -162,7 +188,11 @@ async fn create_fund(
         Err(AppError::Invalid { fields, .. }) => {
             let funds = super::list(&mut conn).await?;
             let body = funds_view(&ctx, &funds, today, &values, &fields);
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &ctx.t("funds-title"), body)).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&ctx, &ctx.t("funds-title"), body),
+            )
+                .into_response())
         }
         Err(e) => Err(e),
     }
@@ -204,7 +234,11 @@ fn balance_cards(ctx: &Ctx, fund: &Fund) -> Markup {
 }
 
 fn receipt_form(ctx: &Ctx, fund: &Fund, values: &Values, errors: &FieldErrors) -> Markup {
-    let form = Form { ctx, values, errors };
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
     let sources: Vec<(String, String)> = ReceiptSource::ALL
         .iter()
         .map(|s| (s.as_str().to_owned(), ctx.label("source", s)))
@@ -229,7 +263,11 @@ fn receipt_form(ctx: &Ctx, fund: &Fund, values: &Values, errors: &FieldErrors) -
 }
 
 fn edit_form(ctx: &Ctx, fund: &Fund, values: &Values, errors: &FieldErrors) -> Markup {
-    let form = Form { ctx, values, errors };
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
     html! {
         details open[!errors.is_empty()] {
             summary { (ctx.t("fund-edit")) }
@@ -254,7 +292,10 @@ fn edit_form(ctx: &Ctx, fund: &Fund, values: &Values, errors: &FieldErrors) -> M
 fn edit_values(fund: &Fund) -> Values {
     let mut v = Values::default();
     v.set("name", &fund.name);
-    v.set("expires_on", fund.expires_on.map(|d| d.to_string()).unwrap_or_default());
+    v.set(
+        "expires_on",
+        fund.expires_on.map(|d| d.to_string()).unwrap_or_default(),
+    );
     v.set("note", fund.note.clone().unwrap_or_default());
     if fund.active {
         v.set("active", "1");
@@ -268,7 +309,11 @@ fn reverse_form(ctx: &Ctx, receipt_id: i64, failed: Option<&(i64, Values, FieldE
         Some((id, v, e)) if *id == receipt_id => (v, e),
         _ => (&empty.0, &empty.1),
     };
-    let form = Form { ctx, values, errors };
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
     let name = format!("reason-{receipt_id}");
     html! {
         details class="reverse" open[!errors.is_empty()] {
@@ -381,7 +426,10 @@ async fn render_fund(
     let mut conn = state.pool.get().await?;
     let fund = super::get(&mut conn, id).await?;
     let today = today(state, &mut conn).await?;
-    let may_read_books = ctx.user.as_ref().is_some_and(|u| u.require(BOOKKEEPERS).is_ok());
+    let may_read_books = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.require(BOOKKEEPERS).is_ok());
     let ledger = if may_read_books {
         let paging = Paging::parse(Some(&LEDGER_PAGE.to_string()), cursor)?;
         let filter = EntryFilter {
@@ -390,9 +438,16 @@ async fn render_fund(
         };
         crate::ledger::entries(&mut conn, &filter, paging).await?
     } else {
-        Page { items: Vec::new(), next_cursor: None }
+        Page {
+            items: Vec::new(),
+            next_cursor: None,
+        }
     };
-    let status = if forms.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if forms.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let mut forms = forms.unwrap_or_default();
     if forms.edit.0.0.is_empty() {
         forms.edit.0 = edit_values(&fund);
@@ -400,7 +455,13 @@ async fn render_fund(
     if forms.receipt.0.get("received_on").is_empty() {
         forms.receipt.0.set("received_on", today);
     }
-    let view = FundPage { fund: &fund, ledger: &ledger, today, recorded, forms };
+    let view = FundPage {
+        fund: &fund,
+        ledger: &ledger,
+        today,
+        recorded,
+        forms,
+    };
     Ok((status, page(ctx, &fund.name, fund_view(ctx, &view))).into_response())
 }
 
@@ -412,9 +473,17 @@ async fn fund_page(
 ) -> AppResult<Response> {
     ctx.require_user()?;
     let recorded = match query.receipt.as_deref().and_then(|r| r.parse::<i64>().ok()) {
-        Some(receipt_id) if ctx.user.as_ref().is_some_and(|u| u.require(BOOKKEEPERS).is_ok()) => {
+        Some(receipt_id)
+            if ctx
+                .user
+                .as_ref()
+                .is_some_and(|u| u.require(BOOKKEEPERS).is_ok()) =>
+        {
             let mut conn = state.pool.get().await?;
-            super::receipt(&mut conn, receipt_id).await.ok().filter(|r| r.fund_id == id)
+            super::receipt(&mut conn, receipt_id)
+                .await
+                .ok()
+                .filter(|r| r.fund_id == id)
         }
         _ => None,
     };
@@ -435,7 +504,10 @@ async fn update_fund(
     match super::update(&mut conn, user.id, id, today, &fund_input(&values)).await {
         Ok(_) => Ok(Redirect::to(&format!("/funds/{id}")).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
-            let forms = FundForms { edit: (values, fields), ..FundForms::default() };
+            let forms = FundForms {
+                edit: (values, fields),
+                ..FundForms::default()
+            };
             render_fund(&state, &ctx, id, None, None, Some(forms)).await
         }
         Err(e) => Err(e),
@@ -473,7 +545,11 @@ async fn record_receipt(
     let hash = fingerprint("POST", &format!("/funds/{id}/receipts"), &input);
     let outcome = idempotency::once(&mut conn, user.id, &key, hash, async |conn| {
         let receipt = super::record_receipt(conn, user.id, id, today, &input).await?;
-        Ok(Done { status: StatusCode::CREATED, entry_id: Some(receipt.entry_id), body: receipt })
+        Ok(Done {
+            status: StatusCode::CREATED,
+            entry_id: Some(receipt.entry_id),
+            body: receipt,
+        })
     })
     .await;
     drop(conn);
@@ -483,7 +559,10 @@ async fn record_receipt(
             Ok(Redirect::to(&format!("/funds/{id}?receipt={receipt_id}")).into_response())
         }
         Err(AppError::Invalid { fields, .. }) => {
-            let forms = FundForms { receipt: (values, fields), ..FundForms::default() };
+            let forms = FundForms {
+                receipt: (values, fields),
+                ..FundForms::default()
+            };
             render_fund(&state, &ctx, id, None, None, Some(forms)).await
         }
         Err(e) => Err(e),
@@ -499,7 +578,9 @@ async fn reverse_receipt(
 ) -> AppResult<Response> {
     user.require(&[Role::Accountant])?;
     let values = Values::from_pairs(pairs);
-    let input = ReverseInput { reason: values.0.get("reason").cloned() };
+    let input = ReverseInput {
+        reason: values.0.get("reason").cloned(),
+    };
     let key = form_key(&values)?;
     let mut conn = state.pool.get().await?;
     let before = super::receipt(&mut conn, id).await?;
@@ -507,14 +588,21 @@ async fn reverse_receipt(
     let hash = fingerprint("POST", &format!("/receipts/{id}/reverse"), &input);
     let outcome = idempotency::once(&mut conn, user.id, &key, hash, async |conn| {
         let receipt = super::reverse_receipt(conn, user.id, id, today, &input).await?;
-        Ok(Done { status: StatusCode::OK, entry_id: receipt.reversal_entry_id, body: receipt })
+        Ok(Done {
+            status: StatusCode::OK,
+            entry_id: receipt.reversal_entry_id,
+            body: receipt,
+        })
     })
     .await;
     drop(conn);
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/funds/{}#ledger", before.fund_id)).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
-            let forms = FundForms { reverse: Some((id, values, fields)), ..FundForms::default() };
+            let forms = FundForms {
+                reverse: Some((id, values, fields)),
+                ..FundForms::default()
+            };
             render_fund(&state, &ctx, before.fund_id, None, None, Some(forms)).await
         }
         Err(e) => Err(e),

@@ -111,7 +111,10 @@ async fn check_ledger(State(state): State<AppState>, user: CurrentUser) -> AppRe
 /// The chart of accounts (anyone signed in).
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "ledger",
     responses((status = 200, body = Page<Account>), ErrorResponses))]
-async fn chart(State(state): State<AppState>, _user: CurrentUser) -> AppResult<Json<Page<Account>>> {
+async fn chart(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+) -> AppResult<Json<Page<Account>>> {
     let mut conn = state.pool.get().await?;
     Ok(Json(Page {
         items: super::chart(&mut conn).await?,

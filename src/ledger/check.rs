@@ -113,7 +113,13 @@ struct Flag {
 async fn findings(conn: &mut AsyncPgConnection, queries: &[&str]) -> AppResult<Vec<String>> {
     let mut all = Vec::new();
     for query in queries {
-        let rows: Vec<Finding> = diesel::sql_query(*query).load(conn).await?;
+        // Each query may read `signed` and `running` (PostgreSQL skips them when it does
+        // not); its single column, whatever it is called, is the finding.
+        let named = format!(
+            "WITH signed AS ({SIGNED}), running AS ({RUNNING})
+             SELECT * FROM ({query}) AS findings (finding)"
+        );
+        let rows: Vec<Finding> = diesel::sql_query(named).load(conn).await?;
         all.extend(rows.into_iter().map(|r| r.finding));
     }
     Ok(all)
@@ -165,20 +171,14 @@ pub async fn run(conn: &mut AsyncPgConnection) -> AppResult<Report> {
 }
 
 async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
-    let with = |body: &str| format!("WITH signed AS ({SIGNED}), running AS ({RUNNING}) {body}");
-
     let balanced = findings(
         conn,
         &[
-            &with(
-                "SELECT format('entry %s has %s posting(s); an entry needs two or more', e.id, count(p.id))
+            "SELECT format('entry %s has %s posting(s); an entry needs two or more', e.id, count(p.id))
                  FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id
                  GROUP BY e.id HAVING count(p.id) < 2 ORDER BY e.id",
-            ),
-            &with(
-                "SELECT format('entry %s does not balance for fund %s: debits - credits = %s', entry_id, fund_id, SUM(signed))
+            "SELECT format('entry %s does not balance for fund %s: debits - credits = %s', entry_id, fund_id, SUM(signed))
                  FROM signed GROUP BY entry_id, fund_id HAVING SUM(signed) <> 0 ORDER BY entry_id, fund_id",
-            ),
             "SELECT format('posting %s of entry %s has amount %s; amounts are positive', id, entry_id, amount)
              FROM postings WHERE amount <= 0 ORDER BY id",
         ],
@@ -193,7 +193,9 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
         );
         let flag: Flag = diesel::sql_query(query).get_result(conn).await?;
         if !flag.ok {
-            append_only.push(format!("trigger {trigger} on {table} is missing or disabled"));
+            append_only.push(format!(
+                "trigger {trigger} on {table} is missing or disabled"
+            ));
         }
     }
     append_only.extend(
@@ -222,8 +224,7 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
                       EXCEPT ALL SELECT account_code, fund_id, CASE side WHEN 'debit' THEN 'credit' ELSE 'debit' END, amount
                       FROM postings WHERE entry_id = r.reverses))
                  ORDER BY r.id",
-                &with(
-                    "SELECT format('fund %s: stored balances (cash %s, committed %s, available %s) differ from its postings (cash %s, committed %s, available %s)',
+                "SELECT format('fund %s: stored balances (cash %s, committed %s, available %s) differ from its postings (cash %s, committed %s, available %s)',
                                    f.id, b.cash, b.committed, b.available,
                                    COALESCE(t.cash, 0), COALESCE(t.committed, 0), COALESCE(t.available, 0))
                      FROM funds f LEFT JOIN fund_balances b ON b.fund_id = f.id
@@ -233,7 +234,6 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
                         OR (b.cash, b.committed, b.available)
                            IS DISTINCT FROM (COALESCE(t.cash, 0), COALESCE(t.committed, 0), COALESCE(t.available, 0))
                      ORDER BY f.id",
-                ),
             ],
         )
         .await?,
@@ -241,39 +241,33 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
 
     let no_overdraft = findings(
         conn,
-        &[&with(
-            "SELECT format('fund %s: after entry %s, available is %s, committed %s, cash %s', fund_id, entry_id,
+        &["SELECT format('fund %s: after entry %s, available is %s, committed %s, cash %s', fund_id, entry_id,
                            COALESCE(available, 0), COALESCE(committed, 0), COALESCE(cash, 0))
              FROM running
              WHERE COALESCE(available, 0) < 0 OR COALESCE(committed, 0) < 0 OR COALESCE(cash, 0) < 0
-             ORDER BY fund_id, entry_id",
-        )],
+             ORDER BY fund_id, entry_id"],
     )
     .await?;
 
     let not_overpaid = findings(
         conn,
-        &[&with(
-            "SELECT format('application %s: %s more paid than committed from grants payable', document_id, SUM(signed))
+        &["SELECT format('application %s: %s more paid than committed from grants payable', document_id, SUM(signed))
              FROM signed
              WHERE account_code = '2100' AND document_type = 'application'
-             GROUP BY document_id HAVING SUM(signed) > 0 ORDER BY document_id",
-        )],
+             GROUP BY document_id HAVING SUM(signed) > 0 ORDER BY document_id"],
     )
     .await?;
 
     let restrictions = findings(
         conn,
-        &[&with(
-            "SELECT format('entry %s charges %s to fund %s (%s%s) for %s on %s', s.entry_id, s.amount, f.id,
+        &["SELECT format('entry %s charges %s to fund %s (%s%s) for %s on %s', s.entry_id, s.amount, f.id,
                            COALESCE('for ' || f.restricted_program, 'unrestricted'),
                            COALESCE(', expires ' || f.expires_on, ''), COALESCE(s.program, 'no program'), s.entry_date)
              FROM signed s JOIN funds f ON f.id = s.fund_id
              WHERE s.kind = 'expense' AND s.side = 'debit'
                AND ((f.restricted_program IS NOT NULL AND f.restricted_program IS DISTINCT FROM s.program)
                     OR s.entry_date > f.expires_on)
-             ORDER BY s.entry_id",
-        )],
+             ORDER BY s.entry_id"],
     )
     .await?;
 

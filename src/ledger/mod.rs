@@ -179,7 +179,10 @@ pub async fn post_entry(
                 let kind = *kinds.get(&line.account).ok_or_else(|| {
                     AppError::Internal(anyhow::anyhow!("unknown account {}", line.account))
                 })?;
-                let fund = locked.iter().find(|f| f.id == line.fund_id).expect("locked");
+                let fund = locked
+                    .iter()
+                    .find(|f| f.id == line.fund_id)
+                    .expect("locked");
                 if kind == AccountKind::Expense && line.side == Side::Debit {
                     check_restriction(fund, entry.program, entry.date)?;
                 }
@@ -425,25 +428,34 @@ async fn load_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> AppResult<Vec<E
         ))
         .load(conn)
         .await?;
-    let lines: Vec<(i64, i32, String, String, String, i64, String, String, Decimal)> =
-        postings::table
-            .inner_join(accounts::table)
-            .inner_join(funds::table)
-            .filter(postings::entry_id.eq_any(ids))
-            .order((postings::entry_id, postings::line_no))
-            .select((
-                postings::entry_id,
-                postings::line_no,
-                postings::account_code,
-                accounts::name,
-                accounts::name_ko,
-                postings::fund_id,
-                funds::name,
-                postings::side,
-                postings::amount,
-            ))
-            .load(conn)
-            .await?;
+    let lines: Vec<(
+        i64,
+        i32,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        Decimal,
+    )> = postings::table
+        .inner_join(accounts::table)
+        .inner_join(funds::table)
+        .filter(postings::entry_id.eq_any(ids))
+        .order((postings::entry_id, postings::line_no))
+        .select((
+            postings::entry_id,
+            postings::line_no,
+            postings::account_code,
+            accounts::name,
+            accounts::name_ko,
+            postings::fund_id,
+            funds::name,
+            postings::side,
+            postings::amount,
+        ))
+        .load(conn)
+        .await?;
     let reversals: Vec<(Option<i64>, i64)> = journal_entries::table
         .filter(journal_entries::reverses.eq_any(ids))
         .select((journal_entries::reverses, journal_entries::id))
@@ -560,9 +572,11 @@ pub async fn entries(
         .await?;
     let mut page = Page::from_rows(ids, paging.limit, |id| *id);
     let mut items = load_many(conn, &page.items).await?;
-    if let (Some(fund_id), Some(first), Some(last)) =
-        (filter.fund_id, page.items.as_slice().first(), page.items.as_slice().last())
-    {
+    if let (Some(fund_id), Some(first), Some(last)) = (
+        filter.fund_id,
+        page.items.as_slice().first(),
+        page.items.as_slice().last(),
+    ) {
         let running: Vec<RunningRow> = diesel::sql_query(RUNNING_BALANCES)
             .bind::<diesel::sql_types::Int8, _>(fund_id)
             .bind::<diesel::sql_types::Int8, _>(*first)
@@ -570,14 +584,15 @@ pub async fn entries(
             .load(conn)
             .await?;
         for entry in &mut items {
-            entry.fund_balance_after = running
-                .iter()
-                .find(|r| r.entry_id == entry.id)
-                .map(|r| FundBalances {
-                    cash: r.cash,
-                    committed: r.committed,
-                    available: r.available,
-                });
+            entry.fund_balance_after =
+                running
+                    .iter()
+                    .find(|r| r.entry_id == entry.id)
+                    .map(|r| FundBalances {
+                        cash: r.cash,
+                        committed: r.committed,
+                        available: r.available,
+                    });
         }
     }
     page.items.clear();

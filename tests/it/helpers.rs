@@ -141,6 +141,11 @@ static NEXT_USER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsiz
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_sized(4).await
+    }
+
+    /// With a pool of `size` connections, for tests of real concurrency.
+    pub async fn spawn_sized(size: usize) -> TestApp {
         let template = template().await;
         let name = format!("gt_test_{}", auth::random_token()[..16].to_owned());
         admin_client()
@@ -149,7 +154,7 @@ impl TestApp {
             .await
             .unwrap();
         let database_url = format!("{}/{name}", server_url());
-        let pool = db::pool(&database_url, 4).unwrap();
+        let pool = db::pool(&database_url, size).unwrap();
         let config = config_for(&database_url);
         let state = AppState::new(pool, config).await.unwrap();
         TestApp {
@@ -214,6 +219,19 @@ impl TestApp {
             None => Body::empty(),
         };
         self.send(builder.body(body).unwrap()).await
+    }
+
+    /// A POST with an `Idempotency-Key`.
+    pub async fn post_keyed(&self, path: &str, user: &TestUser, key: &str, body: Value) -> Reply {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", user.token))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(request).await
     }
 
     pub async fn get(&self, path: &str, user: &TestUser) -> Reply {
@@ -304,6 +322,30 @@ impl TestApp {
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
         reply.json()["id"].as_i64().unwrap()
+    }
+
+    /// A new fund (through the API, as `user`); its id.
+    pub async fn fund(&self, user: &TestUser, body: Value) -> i64 {
+        let reply = self.post("/api/v1/funds", user, body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.json()["id"].as_i64().unwrap()
+    }
+
+    /// Money in to a fund (as an accountant); the receipt.
+    pub async fn receipt(&self, accountant: &TestUser, fund: i64, amount: &str) -> Value {
+        let body = json!({"amount": amount, "received_on": "2026-01-15", "source": "donation",
+                          "donor": "한인 교회 여선교회"});
+        let reply = self
+            .post(&format!("/api/v1/funds/{fund}/receipts"), accountant, body)
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.json()
+    }
+
+    /// Runs `grant-tracker check-ledger` over the database as the service would.
+    pub async fn check_ledger(&self) -> grant_tracker::ledger::check::Report {
+        let mut conn = self.app_conn().await;
+        grant_tracker::ledger::check::run(&mut conn).await.unwrap()
     }
 
     pub async fn household(&self, caseworker: &TestUser) -> Value {

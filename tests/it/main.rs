@@ -11,5 +11,6 @@ mod auth;
 mod bad_input;
 mod browser;
 mod eligibility;
+mod ledger;
 mod restart;
 mod ui;
