@@ -74,7 +74,7 @@ pub fn fund_table(ctx: &Ctx, funds: &[Fund], today: NaiveDate) -> Markup {
                     tr {
                         td { a href={ "/funds/" (f.id) } { (f.name) } (fund_badges(ctx, f, today)) }
                         td { (restriction(ctx, f)) }
-                        td { @match f.expires_on { Some(d) => (d), None => (ctx.t("fund-no-expiry")) } }
+                        td class="date" { @match f.expires_on { Some(d) => (d), None => (ctx.t("fund-no-expiry")) } }
                         td class="money" { (f.cash) }
                         td class="money" { (f.committed) }
                         td class="money" { strong { (f.available) } }
@@ -355,7 +355,7 @@ fn ledger_table(ctx: &Ctx, p: &FundPage) -> Markup {
                 @for e in &p.ledger.items {
                     tbody class={ "entry " (e.kind.as_str()) } {
                         tr class="entry-head" {
-                            td { (e.entry_date) }
+                            td class="date" { (e.entry_date) }
                             td colspan="4" {
                                 strong { "#" (e.id) " " (ctx.label("entrykind", e.kind)) }
                                 " — " (e.memo)

@@ -93,6 +93,7 @@ table.ledger .posting td { font-size: .95rem; padding-top: .1rem; }
 table.ledger tbody.entry { border-bottom: 2px solid var(--line); }
 tfoot th { color: var(--ink); border-top: 2px solid var(--ink); }
 .status.closed { background: #f3e5e5; }
+td.date { white-space: nowrap; }
 .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; }
 @media print { header, .actions, form { display: none; } body { font-size: 14pt; } }
 "#;

@@ -251,3 +251,83 @@ async fn a_caseworker_does_intake_in_korean_in_a_real_browser() {
     assert_eq!(me["language"], "ko");
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accountant_records_a_grant_into_a_restricted_fund_in_a_real_browser() {
+    let Some((_driver, client)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let base = serve(&app).await;
+    let accountant = app.user(&["accountant"]).await;
+    let mut shots = Shots::new();
+
+    client.goto(&format!("{base}/")).await.unwrap();
+    fill(&client, "email", &accountant.email).await;
+    fill(&client, "password", PASSWORD).await;
+    submit(&client, "/login").await;
+    css(&client, "nav a[href=\"/funds\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(&client, "name", "XYZ Foundation 2026 — immigration fees").await;
+    choose(&client, "restricted_program", "immigration_fee").await;
+    // Typed the way a date field takes it; a browser without one reads the ISO text.
+    css(&client, "input[name=\"expires_on\"]")
+        .await
+        .send_keys("12312099")
+        .await
+        .unwrap();
+    submit(&client, "/funds").await;
+    css(&client, "form[action$=\"/receipts\"]").await;
+    fill(&client, "amount", "2,500").await;
+    choose(&client, "source", "grant").await;
+    fill(&client, "donor", "XYZ Foundation").await;
+    fill(&client, "memo", "Grant letter 2026-014").await;
+    shots.take(&client, "receipt-form").await;
+    css(
+        &client,
+        "form[action$=\"/receipts\"] button[type=\"submit\"]",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    css(&client, "div.notice").await;
+    let page = text(&client).await;
+    assert!(page.contains("$2,500.00 from XYZ Foundation"), "{page}");
+    assert!(
+        page.contains("4100 Foundation and government grants"),
+        "{page}"
+    );
+    shots.take(&client, "fund-ledger").await;
+
+    css(&client, "form[action=\"/language\"] button[lang=\"ko\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(&client, "html[lang=\"ko\"]").await;
+    assert!(text(&client).await.contains("장부"));
+    client.goto(&format!("{base}/funds")).await.unwrap();
+    let funds = text(&client).await;
+    assert!(
+        funds.contains("이민 수수료 전용") || funds.contains("전용"),
+        "{funds}"
+    );
+    shots.take(&client, "funds-ko").await;
+
+    let listed = app.get("/api/v1/funds", &accountant).await.json();
+    let fund = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "XYZ Foundation 2026 — immigration fees")
+        .unwrap()
+        .clone();
+    assert_eq!(fund["restricted_program"], "immigration_fee");
+    assert_eq!(fund["expires_on"], "2099-12-31");
+    assert_eq!(fund["cash"], "2500.00");
+    client.close().await.unwrap();
+}

@@ -70,6 +70,16 @@ async fn the_document_lists_every_endpoint_and_every_schema_it_names() {
         "POST /api/v1/applications/{id}/submit",
         "POST /api/v1/applications/{id}/withdraw",
         "GET /api/v1/audit",
+        "GET /api/v1/funds",
+        "POST /api/v1/funds",
+        "GET /api/v1/funds/{id}",
+        "PATCH /api/v1/funds/{id}",
+        "POST /api/v1/funds/{id}/receipts",
+        "GET /api/v1/funds/{id}/receipts",
+        "POST /api/v1/receipts/{id}/reverse",
+        "GET /api/v1/ledger/entries",
+        "GET /api/v1/ledger/check",
+        "GET /api/v1/accounts",
     ] {
         assert!(operations.contains(expected), "{expected} is missing");
     }
@@ -90,6 +100,16 @@ async fn the_document_lists_every_endpoint_and_every_schema_it_names() {
             );
         }
     }
+    // Money-moving requests document their Idempotency-Key.
+    let receipt = &doc["paths"]["/api/v1/funds/{id}/receipts"]["post"]["parameters"];
+    assert!(
+        receipt
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"),
+        "{receipt}"
+    );
     // Money is a two-decimal string; vocabularies list their values.
     assert_eq!(schemas["Money"]["type"], "string");
     let statuses = schemas["Status"]["enum"].as_array().unwrap();
