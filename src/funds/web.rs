@@ -11,8 +11,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
 use maud::{Markup, html};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Fund, FundInput, Receipt, ReverseInput};
@@ -22,7 +23,7 @@ use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource
 use crate::domain::{FieldErrors, Money, Program, Role};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiQuery, Id, Page, Paging, WebForm};
-use crate::idempotency::{self, Done, IdempotencyKey, fingerprint};
+use crate::idempotency::{self, Done, IdempotencyKey, Reply, Work, fingerprint};
 use crate::ledger::api::BOOKKEEPERS;
 use crate::ledger::{Entry, EntryFilter};
 use crate::web::Ctx;
@@ -523,6 +524,37 @@ fn form_key(values: &Values) -> AppResult<IdempotencyKey> {
         .map(Option::unwrap_or_default)
 }
 
+/// Books a money form's work at most once for its one-time key; `Ok(Err(problems))` when
+/// the form has to come back to the user.
+async fn book_form<T, F>(
+    state: &AppState,
+    user: &CurrentUser,
+    values: &Values,
+    path: &str,
+    input: &impl Serialize,
+    work: F,
+) -> AppResult<Result<Reply, FieldErrors>>
+where
+    T: Serialize + Send,
+    F: for<'r> AsyncFnOnce(&'r mut AsyncPgConnection) -> AppResult<Done<T>>
+        + for<'r> Work<'r, T>
+        + Send,
+{
+    let key = form_key(values)?;
+    let mut conn = state.pool.get().await?;
+    let hash = fingerprint("POST", path, input);
+    match idempotency::once(&mut conn, user.id, &key, hash, work).await {
+        Ok(reply) => Ok(Ok(reply)),
+        Err(AppError::Invalid { fields, .. }) => Ok(Err(fields)),
+        Err(e) => Err(e),
+    }
+}
+
+async fn fund_today(state: &AppState) -> AppResult<NaiveDate> {
+    let mut conn = state.pool.get().await?;
+    today(state, &mut conn).await
+}
+
 async fn record_receipt(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -539,11 +571,9 @@ async fn record_receipt(
         donor: values.0.get("donor").cloned(),
         memo: values.0.get("memo").cloned(),
     };
-    let key = form_key(&values)?;
-    let mut conn = state.pool.get().await?;
-    let today = today(&state, &mut conn).await?;
-    let hash = fingerprint("POST", &format!("/funds/{id}/receipts"), &input);
-    let outcome = idempotency::once(&mut conn, user.id, &key, hash, async |conn| {
+    let today = fund_today(&state).await?;
+    let path = format!("/funds/{id}/receipts");
+    let booked = book_form(&state, &user, &values, &path, &input, async |conn| {
         let receipt = super::record_receipt(conn, user.id, id, today, &input).await?;
         Ok(Done {
             status: StatusCode::CREATED,
@@ -551,21 +581,19 @@ async fn record_receipt(
             body: receipt,
         })
     })
-    .await;
-    drop(conn);
-    match outcome {
+    .await?;
+    match booked {
         Ok(reply) => {
             let receipt_id = reply.body["id"].as_i64().unwrap_or_default();
             Ok(Redirect::to(&format!("/funds/{id}?receipt={receipt_id}")).into_response())
         }
-        Err(AppError::Invalid { fields, .. }) => {
+        Err(fields) => {
             let forms = FundForms {
                 receipt: (values, fields),
                 ..FundForms::default()
             };
             render_fund(&state, &ctx, id, None, None, Some(forms)).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -581,12 +609,13 @@ async fn reverse_receipt(
     let input = ReverseInput {
         reason: values.0.get("reason").cloned(),
     };
-    let key = form_key(&values)?;
-    let mut conn = state.pool.get().await?;
-    let before = super::receipt(&mut conn, id).await?;
-    let today = today(&state, &mut conn).await?;
-    let hash = fingerprint("POST", &format!("/receipts/{id}/reverse"), &input);
-    let outcome = idempotency::once(&mut conn, user.id, &key, hash, async |conn| {
+    let fund_id = {
+        let mut conn = state.pool.get().await?;
+        super::receipt(&mut conn, id).await?.fund_id
+    };
+    let today = fund_today(&state).await?;
+    let path = format!("/receipts/{id}/reverse");
+    let booked = book_form(&state, &user, &values, &path, &input, async |conn| {
         let receipt = super::reverse_receipt(conn, user.id, id, today, &input).await?;
         Ok(Done {
             status: StatusCode::OK,
@@ -594,17 +623,15 @@ async fn reverse_receipt(
             body: receipt,
         })
     })
-    .await;
-    drop(conn);
-    match outcome {
-        Ok(_) => Ok(Redirect::to(&format!("/funds/{}#ledger", before.fund_id)).into_response()),
-        Err(AppError::Invalid { fields, .. }) => {
+    .await?;
+    match booked {
+        Ok(_) => Ok(Redirect::to(&format!("/funds/{fund_id}#ledger")).into_response()),
+        Err(fields) => {
             let forms = FundForms {
                 reverse: Some((id, values, fields)),
                 ..FundForms::default()
             };
-            render_fund(&state, &ctx, before.fund_id, None, None, Some(forms)).await
+            render_fund(&state, &ctx, fund_id, None, None, Some(forms)).await
         }
-        Err(e) => Err(e),
     }
 }

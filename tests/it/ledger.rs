@@ -451,6 +451,32 @@ async fn as_app(app: &TestApp, sql: &str) -> Result<(), String> {
     result.map_err(|e| e.to_string())
 }
 
+/// Books an entry by hand, as raw SQL: the entry (its kind and any more columns, given as
+/// `column = value` SQL) and two postings `(account, fund, side, amount)`.
+fn raw_entry(actor: i64, columns: &str, lines: [(&str, i64, &str, &str); 2]) -> String {
+    let (names, values): (Vec<&str>, Vec<&str>) = columns
+        .split(", ")
+        .map(|pair| pair.split_once(" = ").unwrap())
+        .unzip();
+    let postings: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, (account, fund, side, amount))| {
+            format!(
+                "(currval('journal_entries_id_seq'), {}, '{account}', {fund}, '{side}', {amount})",
+                i + 1
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO journal_entries (entry_date, created_by, {}) VALUES ('2026-02-01', {actor}, {});
+         INSERT INTO postings (entry_id, line_no, account_code, fund_id, side, amount) VALUES {}",
+        names.join(", "),
+        values.join(", "),
+        postings.join(", ")
+    )
+}
+
 #[tokio::test]
 async fn postgres_refuses_unbalanced_entries_and_any_change_to_the_journal() {
     let Books {
@@ -469,11 +495,13 @@ async fn postgres_refuses_unbalanced_entries_and_any_change_to_the_journal() {
     // Unbalanced: refused at commit by the deferred check.
     let unbalanced = as_app(
         &app,
-        &format!(
-            "{insert_entry};
-             INSERT INTO postings (entry_id, line_no, account_code, fund_id, side, amount)
-             VALUES (currval('journal_entries_id_seq'), 1, '1000', {fund}, 'debit', 50),
-                    (currval('journal_entries_id_seq'), 2, '4000', {fund}, 'credit', 49.99)"
+        &raw_entry(
+            actor,
+            "kind = 'receipt'",
+            [
+                ("1000", fund, "debit", "50"),
+                ("4000", fund, "credit", "49.99"),
+            ],
         ),
     )
     .await;
@@ -482,11 +510,13 @@ async fn postgres_refuses_unbalanced_entries_and_any_change_to_the_journal() {
     let general = 1;
     let across = as_app(
         &app,
-        &format!(
-            "{insert_entry};
-             INSERT INTO postings (entry_id, line_no, account_code, fund_id, side, amount)
-             VALUES (currval('journal_entries_id_seq'), 1, '1000', {fund}, 'debit', 50),
-                    (currval('journal_entries_id_seq'), 2, '4000', {general}, 'credit', 50)"
+        &raw_entry(
+            actor,
+            "kind = 'receipt'",
+            [
+                ("1000", fund, "debit", "50"),
+                ("4000", general, "credit", "50"),
+            ],
         ),
     )
     .await;
@@ -551,13 +581,16 @@ async fn an_entry_is_reversed_once_and_only_by_its_exact_mirror() {
     let entry = receipt["entry_id"].as_i64().unwrap();
 
     // A reversal that does not mirror its original is refused at commit.
+    let reversal_of = format!("kind = 'reversal', reverses = {entry}");
     let skewed = as_app(
         &app,
-        &format!(
-            "INSERT INTO journal_entries (entry_date, kind, reverses, created_by) VALUES ('2026-01-20', 'reversal', {entry}, {actor});
-             INSERT INTO postings (entry_id, line_no, account_code, fund_id, side, amount)
-             VALUES (currval('journal_entries_id_seq'), 1, '4000', {fund}, 'debit', 90),
-                    (currval('journal_entries_id_seq'), 2, '1000', {fund}, 'credit', 90)"
+        &raw_entry(
+            actor,
+            &reversal_of,
+            [
+                ("4000", fund, "debit", "90"),
+                ("1000", fund, "credit", "90"),
+            ],
         ),
     )
     .await;
@@ -593,11 +626,13 @@ async fn an_entry_is_reversed_once_and_only_by_its_exact_mirror() {
     // A second, exact reversal straight into the database loses on the unique link.
     let twice = as_app(
         &app,
-        &format!(
-            "INSERT INTO journal_entries (entry_date, kind, reverses, created_by) VALUES ('2026-01-20', 'reversal', {entry}, {actor});
-             INSERT INTO postings (entry_id, line_no, account_code, fund_id, side, amount)
-             VALUES (currval('journal_entries_id_seq'), 1, '1000', {fund}, 'credit', 100),
-                    (currval('journal_entries_id_seq'), 2, '4000', {fund}, 'debit', 100)"
+        &raw_entry(
+            actor,
+            &reversal_of,
+            [
+                ("1000", fund, "credit", "100"),
+                ("4000", fund, "debit", "100"),
+            ],
         ),
     )
     .await;
@@ -677,11 +712,13 @@ async fn restricted_and_expired_funds_pay_only_within_their_terms() {
     // The database says the same to raw SQL.
     let raw = as_app(
         &app,
-        &format!(
-            "INSERT INTO journal_entries (entry_date, kind, program, created_by) VALUES ('2026-02-01', 'commitment', 'immigration_fee', {actor});
-             INSERT INTO postings (entry_id, line_no, account_code, fund_id, side, amount)
-             VALUES (currval('journal_entries_id_seq'), 1, '5100', {emergency_only}, 'debit', 10),
-                    (currval('journal_entries_id_seq'), 2, '2100', {emergency_only}, 'credit', 10)"
+        &raw_entry(
+            actor,
+            "kind = 'commitment', program = 'immigration_fee'",
+            [
+                ("5100", emergency_only, "debit", "10"),
+                ("2100", emergency_only, "credit", "10"),
+            ],
         ),
     )
     .await;
