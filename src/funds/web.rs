@@ -19,12 +19,13 @@ use serde_json::Value;
 use super::{Fund, FundInput, Receipt, ReverseInput};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource, Side};
+use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource};
 use crate::domain::{FieldErrors, Money, Program, Role};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiQuery, Id, Page, Paging, WebForm};
 use crate::idempotency::{self, Done, IdempotencyKey, Reply, Work, fingerprint};
 use crate::ledger::api::BOOKKEEPERS;
+use crate::ledger::web::entries_table;
 use crate::ledger::{Entry, EntryFilter};
 use crate::web::Ctx;
 use crate::web::form::{Form, Values};
@@ -335,56 +336,27 @@ fn reverse_form(ctx: &Ctx, receipt_id: i64, failed: Option<&(i64, Values, FieldE
     }
 }
 
-fn side_amount(entry_posting: &crate::ledger::Posting, side: Side) -> Markup {
-    html! { @if entry_posting.side == side { (entry_posting.amount) } }
-}
-
 /// The fund's entries with their postings and the balances after each.
 fn ledger_table(ctx: &Ctx, p: &FundPage) -> Markup {
     let may_reverse = ctx.user.as_ref().is_some_and(|u| u.has(Role::Accountant));
+    let reverse = |e: &Entry| match (
+        may_reverse,
+        e.kind,
+        e.reversed_by,
+        e.document_type,
+        e.document_id,
+    ) {
+        (true, EntryKind::Receipt, None, Some(DocumentType::Receipt), Some(receipt_id)) => {
+            Some(reverse_form(ctx, receipt_id, p.forms.reverse.as_ref()))
+        }
+        _ => None,
+    };
     html! {
         h2 id="ledger" { (ctx.t("ledger-title")) }
         @if p.ledger.items.is_empty() {
             p { (ctx.t("ledger-empty")) }
         } @else {
-            table class="ledger" {
-                thead { tr {
-                    th { (ctx.t("ledger-date")) } th { (ctx.t("ledger-entry")) } th { (ctx.t("ledger-account")) }
-                    th class="money" { (ctx.t("ledger-debit")) } th class="money" { (ctx.t("ledger-credit")) }
-                    th class="money" { (ctx.t("fund-cash")) } th class="money" { (ctx.t("fund-available")) }
-                } }
-                @for e in &p.ledger.items {
-                    tbody class={ "entry " (e.kind.as_str()) } {
-                        tr class="entry-head" {
-                            td class="date" { (e.entry_date) }
-                            td colspan="4" {
-                                strong { "#" (e.id) " " (ctx.label("entrykind", e.kind)) }
-                                " — " (e.memo)
-                                br;
-                                span class="hint" { (ctx.tr("ledger-by", &[("name", e.created_by_name.clone())])) }
-                                @if let Some(of) = e.reverses { " " span class="status" { (ctx.tr("ledger-reverses", &[("id", of.to_string())])) } }
-                                @if let Some(by) = e.reversed_by { " " span class="status closed" { (ctx.tr("ledger-reversed-by", &[("id", by.to_string())])) } }
-                            }
-                            @let after = e.fund_balance_after.unwrap_or_default();
-                            td class="money" { (crate::ledger::money(after.cash)) }
-                            td class="money" { strong { (crate::ledger::money(after.available)) } }
-                        }
-                        @for posting in e.postings.iter().filter(|x| x.fund_id == p.fund.id) {
-                            tr class="posting" {
-                                td {} td {}
-                                td { (posting.account) " " (if ctx.lang == crate::domain::Language::Ko { &posting.account_name_ko } else { &posting.account_name }) }
-                                td class="money" { (side_amount(posting, Side::Debit)) }
-                                td class="money" { (side_amount(posting, Side::Credit)) }
-                                td {} td {}
-                            }
-                        }
-                        @if let (true, EntryKind::Receipt, None, Some(DocumentType::Receipt), Some(receipt_id)) =
-                            (may_reverse, e.kind, e.reversed_by, e.document_type, e.document_id) {
-                            tr { td {} td colspan="6" { (reverse_form(ctx, receipt_id, p.forms.reverse.as_ref())) } }
-                        }
-                    }
-                }
-            }
+            (entries_table(ctx, &p.ledger.items, Some(p.fund.id), &reverse))
             @if let Some(next) = &p.ledger.next_cursor {
                 p { a href={ "/funds/" (p.fund.id) "?cursor=" (next) "#ledger" } { (ctx.t("ledger-next")) } }
             }

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod check;
+pub mod web;
 
 use std::collections::BTreeMap;
 

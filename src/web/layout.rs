@@ -109,6 +109,7 @@ fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
     links.push(("/applications", ctx.t("nav-applications")));
     if user.has(Role::Accountant) || user.has(Role::Admin) {
         links.push(("/funds", ctx.t("nav-funds")));
+        links.push(("/ledger", ctx.t("nav-ledger")));
     }
     if user.has(Role::Admin) {
         links.push(("/admin/users", ctx.t("nav-users")));

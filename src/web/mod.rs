@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::applications::web::router())
         .merge(crate::eligibility::web::router())
         .merge(crate::funds::web::router())
+        .merge(crate::ledger::web::router())
         .route("/static/app.css", axum::routing::get(stylesheet))
         .route("/static/app.js", axum::routing::get(script))
 }
