@@ -100,31 +100,58 @@ async fn css(client: &Client, selector: &str) -> Element {
         .unwrap_or_else(|e| panic!("no {selector}: {e}"))
 }
 
+/// Whether an error only means the page was replaced under us (a form just posted and
+/// the next page arrived between finding an element and using it).
+fn stale(e: &fantoccini::error::CmdError) -> bool {
+    matches!(e, fantoccini::error::CmdError::Standard(w)
+        if w.error == fantoccini::error::ErrorStatus::StaleElementReference)
+}
+
 async fn fill(client: &Client, name: &str, value: &str) {
-    css(client, &format!("[name=\"{name}\"]"))
-        .await
-        .send_keys(value)
-        .await
-        .unwrap();
+    for _ in 0..20 {
+        match css(client, &format!("[name=\"{name}\"]"))
+            .await
+            .send_keys(value)
+            .await
+        {
+            Err(e) if stale(&e) => tokio::time::sleep(Duration::from_millis(100)).await,
+            done => return done.unwrap(),
+        }
+    }
+    panic!("{name} kept going stale");
 }
 
 async fn choose(client: &Client, name: &str, value: &str) {
-    css(client, &format!("select[name=\"{name}\"]"))
-        .await
-        .select_by_value(value)
-        .await
-        .unwrap();
+    for _ in 0..20 {
+        match css(client, &format!("select[name=\"{name}\"]"))
+            .await
+            .select_by_value(value)
+            .await
+        {
+            Err(e) if stale(&e) => tokio::time::sleep(Duration::from_millis(100)).await,
+            done => return done.map(drop).unwrap(),
+        }
+    }
+    panic!("{name} kept going stale");
 }
 
+/// Submits the form and waits until the page it was on is gone, so what follows acts
+/// on the next page (which may hold a form of the same name).
 async fn submit(client: &Client, form_action: &str) {
-    css(
-        client,
-        &format!("form[action=\"{form_action}\"] button[type=\"submit\"]"),
-    )
-    .await
-    .click()
-    .await
-    .unwrap();
+    let form = css(client, &format!("form[action=\"{form_action}\"]")).await;
+    form.find(Locator::Css("button[type=\"submit\"]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        match form.attr("action").await {
+            Err(e) if stale(&e) => return,
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("submitting {form_action} did not leave the page");
 }
 
 async fn text(client: &Client) -> String {
