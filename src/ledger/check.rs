@@ -69,7 +69,7 @@ impl fmt::Display for Report {
         for account in &self.accounts {
             writeln!(
                 f,
-                "  {} {:<40} Dr {:>16}  Cr {:>16}",
+                "  {} {:<40} Dr {:>16.2}  Cr {:>16.2}",
                 account.code, account.name, account.debits, account.credits
             )?;
         }
