@@ -2,6 +2,7 @@
 //! `check-ledger`.
 
 use std::io::Read;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -76,7 +77,7 @@ pub enum TokenCommand {
 /// Exit status of `check-ledger` when an invariant is breached (2 is an error running it).
 const BREACH: u8 = 1;
 
-pub fn main() -> std::process::ExitCode {
+pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -92,24 +93,14 @@ pub fn main() -> std::process::ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return std::process::ExitCode::FAILURE;
+            return ExitCode::FAILURE;
         }
     };
-    if matches!(cli.command, Some(Command::CheckLedger)) {
-        return match runtime.block_on(check_ledger(cli.config)) {
-            Ok(true) => std::process::ExitCode::SUCCESS,
-            Ok(false) => std::process::ExitCode::from(BREACH),
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                std::process::ExitCode::from(2)
-            }
-        };
-    }
     match runtime.block_on(run(cli)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }
@@ -123,11 +114,19 @@ async fn prepare(config: &Config) -> anyhow::Result<db::DbPool> {
     db::pool(&config.database_url, config.db_pool_size)
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config).await,
-        Command::CheckLedger => check_ledger(config).await.map(|_| ()),
+        Command::Serve => serve(config).await.map(|()| ExitCode::SUCCESS),
+        // A breach (1) and a check that could not run (2) are told apart.
+        Command::CheckLedger => Ok(match check_ledger(config).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(BREACH),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        }),
         Command::Migrate => {
             db::ensure_database(&config.database_url).await?;
             let applied = db::run_migrations(&config.database_url).await?;
@@ -139,7 +138,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for version in applied {
                 println!("  {version}");
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::User {
             command:
@@ -179,7 +178,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     if generated {
                         println!("password: {password}");
                     }
-                    Ok(())
+                    Ok(ExitCode::SUCCESS)
                 }
                 Err(crate::error::AppError::Invalid { fields, .. }) => {
                     anyhow::bail!(
@@ -202,7 +201,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (token, expires_at) = auth::issue_token(&mut conn, &user, ttl).await?;
             println!("{token}");
             eprintln!("expires at {}", expires_at.to_rfc3339());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

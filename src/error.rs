@@ -61,6 +61,14 @@ impl AppError {
         AppError::Invalid { message, fields }
     }
 
+    /// A 400 for a query string whose parameters have `problems`.
+    pub fn bad_query(problems: &FieldErrors) -> AppError {
+        AppError::BadRequest(format!(
+            "the query string is not valid: {}",
+            i18n::problems_line(Language::En, problems)
+        ))
+    }
+
     /// A 422 for one field.
     pub fn invalid_field(field: &str, problem: Problem) -> AppError {
         AppError::invalid(FieldErrors::single(field, problem))

@@ -155,10 +155,7 @@ impl Paging {
         if e.is_empty() {
             Ok(Paging { limit, after })
         } else {
-            Err(AppError::BadRequest(format!(
-                "the query string is not valid: {}",
-                crate::web::i18n::problems_line(crate::domain::Language::En, &e)
-            )))
+            Err(AppError::bad_query(&e))
         }
     }
 }

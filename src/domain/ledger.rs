@@ -70,11 +70,6 @@ impl EntryKind {
     pub fn opens_new(self) -> bool {
         matches!(self, EntryKind::Receipt | EntryKind::Commitment)
     }
-
-    /// Kinds that undo one earlier entry exactly and name it.
-    pub fn is_reversal(self) -> bool {
-        matches!(self, EntryKind::Void | EntryKind::Reversal)
-    }
 }
 
 impl Side {
@@ -215,14 +210,17 @@ pub fn check_balanced(lines: &[Line]) -> Result<(), EntryError> {
     }
 }
 
-/// How postings move one fund's balances.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// A fund's balances, and how postings move them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Balances {
     /// Money in the bank for the fund (asset accounts).
+    #[schema(value_type = String, example = "1000.00")]
     pub cash: Decimal,
     /// Approved and not yet paid (liability accounts).
+    #[schema(value_type = String, example = "760.00")]
     pub committed: Decimal,
     /// What approvals may still use: revenue less expense, = cash − committed.
+    #[schema(value_type = String, example = "240.00")]
     pub available: Decimal,
 }
 

@@ -13,7 +13,7 @@ use crate::domain::Role;
 use crate::domain::ledger::ReceiptInput;
 use crate::error::{AppResult, ErrorResponses};
 use crate::extract::{ApiJson, Id, Page};
-use crate::idempotency::{self, Done, IdempotencyKey, Reply, fingerprint};
+use crate::idempotency::{IdempotencyKey, Reply};
 use crate::ledger::api::BOOKKEEPERS;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -119,16 +119,7 @@ async fn record_receipt(
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
     let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
-    let hash = fingerprint("POST", &format!("/api/v1/funds/{id}/receipts"), &input);
-    idempotency::once(&mut conn, user.id, &key, hash, async |conn| {
-        let receipt = super::record_receipt(conn, user.id, id, today, &input).await?;
-        Ok(Done {
-            status: StatusCode::CREATED,
-            entry_id: Some(receipt.entry_id),
-            body: receipt,
-        })
-    })
-    .await
+    super::record_receipt_once(&mut conn, user.id, &key, id, today, &input).await
 }
 
 /// One receipt (accountant, admin).
@@ -162,14 +153,5 @@ async fn reverse_receipt(
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
     let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
-    let hash = fingerprint("POST", &format!("/api/v1/receipts/{id}/reverse"), &input);
-    idempotency::once(&mut conn, user.id, &key, hash, async |conn| {
-        let receipt = super::reverse_receipt(conn, user.id, id, today, &input).await?;
-        Ok(Done {
-            status: StatusCode::OK,
-            entry_id: receipt.reversal_entry_id,
-            body: receipt,
-        })
-    })
-    .await
+    super::reverse_receipt_once(&mut conn, user.id, &key, id, today, &input).await
 }

@@ -4,6 +4,9 @@
 pub mod api;
 pub mod web;
 
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -19,6 +22,7 @@ use crate::domain::input::{LONG_TEXT, SHORT_TEXT, optional_date, optional_text, 
 use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource, receipt_lines};
 use crate::domain::{FieldErrors, Money, Problem, Program};
 use crate::error::{AppError, AppResult};
+use crate::idempotency::{self, Done, IdempotencyKey, Reply, fingerprint};
 use crate::ledger::{self, NewEntry, money};
 
 /// A fund with its balances, as `GET /api/v1/funds` lists it.
@@ -40,13 +44,6 @@ pub struct Fund {
     /// What new approvals may use: cash − committed.
     pub available: Money,
     pub created_at: DateTime<Utc>,
-}
-
-impl Fund {
-    /// Whether an expense dated `on` may still be charged to the fund.
-    pub fn open_on(&self, on: NaiveDate) -> bool {
-        self.active && self.expires_on.is_none_or(|e| on <= e)
-    }
 }
 
 type FundRow = (
@@ -406,6 +403,28 @@ pub async fn record_receipt(
     receipt(conn, id).await
 }
 
+/// `POST /api/v1/funds/{id}/receipts`, from a program or the browser's form: booked at
+/// most once per `Idempotency-Key`.
+pub async fn record_receipt_once(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    key: &IdempotencyKey,
+    fund_id: i64,
+    today: NaiveDate,
+    input: &ReceiptInput,
+) -> AppResult<Reply> {
+    let hash = fingerprint("POST", &format!("/api/v1/funds/{fund_id}/receipts"), input);
+    idempotency::once(conn, actor, key, hash, async |conn| {
+        let receipt = record_receipt(conn, actor, fund_id, today, input).await?;
+        Ok(Done {
+            status: StatusCode::CREATED,
+            entry_id: Some(receipt.entry_id),
+            body: receipt,
+        })
+    })
+    .await
+}
+
 /// Why a receipt is reversed.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ReverseInput {
@@ -433,7 +452,7 @@ pub async fn reverse_receipt(
     }
     let reason = reason.unwrap_or_default();
     conn.transaction(async |conn| {
-        let reversal = ledger::reverse(
+        let reversal_id = ledger::reverse(
             conn,
             actor,
             before.entry_id,
@@ -448,13 +467,35 @@ pub async fn reverse_receipt(
             "reverse",
             "receipt",
             Some(id),
-            json!({"reason": reason, "entry_id": reversal.id}),
+            json!({"reason": reason, "entry_id": reversal_id}),
         )
         .await?;
         Ok::<_, AppError>(())
     })
     .await?;
     receipt(conn, id).await
+}
+
+/// `POST /api/v1/receipts/{id}/reverse`, from a program or the browser's form: done at
+/// most once per `Idempotency-Key`.
+pub async fn reverse_receipt_once(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    key: &IdempotencyKey,
+    id: i64,
+    today: NaiveDate,
+    input: &ReverseInput,
+) -> AppResult<Reply> {
+    let hash = fingerprint("POST", &format!("/api/v1/receipts/{id}/reverse"), input);
+    idempotency::once(conn, actor, key, hash, async |conn| {
+        let receipt = reverse_receipt(conn, actor, id, today, input).await?;
+        Ok(Done {
+            status: StatusCode::OK,
+            entry_id: receipt.reversal_entry_id,
+            body: receipt,
+        })
+    })
+    .await
 }
 
 type ReceiptRow = (
@@ -501,32 +542,32 @@ pub async fn receipts(
     }
     let rows: Vec<ReceiptRow> = query.order(receipts::id.desc()).load(conn).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    // The receipt's own entry, and the one reversing it.
-    let entries: Vec<(Option<i64>, i64, Option<i64>)> = journal_entries::table
+    // Each receipt's own entry, and the entry reversing it.
+    let mut booked_by: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut reversed_by: BTreeMap<i64, i64> = BTreeMap::new();
+    let entries: Vec<(i64, i64, Option<i64>)> = journal_entries::table
         .filter(journal_entries::document_type.eq(DocumentType::Receipt.as_str()))
         .filter(journal_entries::document_id.eq_any(&ids))
         .select((
-            journal_entries::document_id,
+            journal_entries::document_id.assume_not_null(),
             journal_entries::id,
             journal_entries::reverses,
         ))
         .load(conn)
         .await?;
+    for (receipt_id, entry_id, reverses) in entries {
+        match reverses {
+            None => booked_by.insert(receipt_id, entry_id),
+            Some(original) => reversed_by.insert(original, entry_id),
+        };
+    }
     Ok(rows
         .into_iter()
         .map(|r| {
             let (id, number, fund_id, fund_name, amount, received_on, source, donor, memo, by, at) =
                 r;
-            let mine = entries.iter().filter(|(doc, _, _)| *doc == Some(id));
-            let entry_id = mine
-                .clone()
-                .find(|(_, _, reverses)| reverses.is_none())
-                .map(|(_, e, _)| *e)
-                .unwrap_or_default();
-            let reversal_entry_id = mine
-                .clone()
-                .find(|(_, _, reverses)| *reverses == Some(entry_id))
-                .map(|(_, e, _)| *e);
+            let entry_id = booked_by.get(&id).copied().unwrap_or_default();
+            let reversal_entry_id = reversed_by.get(&entry_id).copied();
             let source = ReceiptSource::parse(&source).unwrap_or(ReceiptSource::Donation);
             Receipt {
                 id,

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use maud::{Markup, html};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Fund, FundInput, Receipt, ReverseInput};
@@ -23,7 +23,7 @@ use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource
 use crate::domain::{FieldErrors, Money, Program, Role};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiQuery, Id, Page, Paging, WebForm};
-use crate::idempotency::{self, Done, IdempotencyKey, Reply, Work, fingerprint};
+use crate::idempotency::IdempotencyKey;
 use crate::ledger::api::BOOKKEEPERS;
 use crate::ledger::web::entries_table;
 use crate::ledger::{Entry, EntryFilter};
@@ -37,6 +37,18 @@ pub fn router() -> Router<AppState> {
         .route("/funds/{id}", get(fund_page).post(update_fund))
         .route("/funds/{id}/receipts", post(record_receipt))
         .route("/receipts/{id}/reverse", post(reverse_receipt))
+}
+
+/// Whether the one looking may read the books (accountant, admin).
+fn keeps_books(ctx: &Ctx) -> bool {
+    ctx.user
+        .as_ref()
+        .is_some_and(|u| u.require(BOOKKEEPERS).is_ok())
+}
+
+/// The one-time key a money form carries, kept when the form comes back with problems.
+fn once_key_field(values: &Values) -> Markup {
+    html! { input type="hidden" name="idempotency_key" value=(values.opt("idempotency_key").unwrap_or_else(crate::auth::random_token)); }
 }
 
 /// Entries per page of a fund's ledger.
@@ -114,10 +126,7 @@ fn funds_view(
     values: &Values,
     errors: &FieldErrors,
 ) -> Markup {
-    let may_open = ctx
-        .user
-        .as_ref()
-        .is_some_and(|u| u.require(BOOKKEEPERS).is_ok());
+    let may_open = keeps_books(ctx);
     let form = Form {
         ctx,
         values,
@@ -143,10 +152,7 @@ fn funds_view(
     }
 }
 
-async fn today(
-    state: &AppState,
-    conn: &mut diesel_async::AsyncPgConnection,
-) -> AppResult<NaiveDate> {
+async fn today(state: &AppState, conn: &mut AsyncPgConnection) -> AppResult<NaiveDate> {
     crate::applications::today(conn, &state.config.fund_timezone).await
 }
 
@@ -251,7 +257,7 @@ fn receipt_form(ctx: &Ctx, fund: &Fund, values: &Values, errors: &FieldErrors) -
         (form.group_error("fund_id"))
         form method="post" action={ "/funds/" (fund.id) "/receipts" } {
             (form.csrf())
-            input type="hidden" name="idempotency_key" value=(values.opt("idempotency_key").unwrap_or_else(crate::auth::random_token));
+            (once_key_field(values))
             div class="row" {
                 (form.input("amount", &ctx.t("receipt-amount"), "text", Some("1000.00"), true))
                 (form.input("received_on", &ctx.t("receipt-received-on"), "date", None, true))
@@ -322,7 +328,7 @@ fn reverse_form(ctx: &Ctx, receipt_id: i64, failed: Option<&(i64, Values, FieldE
             summary { (ctx.t("receipt-reverse")) }
             form method="post" action={ "/receipts/" (receipt_id) "/reverse" } {
                 (form.csrf())
-                input type="hidden" name="idempotency_key" value=(values.opt("idempotency_key").unwrap_or_else(crate::auth::random_token));
+                (once_key_field(values))
                 div {
                     label for=(name) { (ctx.t("receipt-reverse-reason")) }
                     input type="text" id=(name) name="reason" value=(values.get("reason")) required;
@@ -367,7 +373,7 @@ fn ledger_table(ctx: &Ctx, p: &FundPage) -> Markup {
 fn fund_view(ctx: &Ctx, p: &FundPage) -> Markup {
     let user = ctx.user.as_ref();
     let is_accountant = user.is_some_and(|u| u.has(Role::Accountant));
-    let may_edit = user.is_some_and(|u| u.require(BOOKKEEPERS).is_ok());
+    let may_edit = keeps_books(ctx);
     let fund = p.fund;
     html! {
         p { a href="/funds" { "← " (ctx.t("funds-title")) } }
@@ -399,10 +405,7 @@ async fn render_fund(
     let mut conn = state.pool.get().await?;
     let fund = super::get(&mut conn, id).await?;
     let today = today(state, &mut conn).await?;
-    let may_read_books = ctx
-        .user
-        .as_ref()
-        .is_some_and(|u| u.require(BOOKKEEPERS).is_ok());
+    let may_read_books = keeps_books(ctx);
     let ledger = if may_read_books {
         let paging = Paging::parse(Some(&LEDGER_PAGE.to_string()), cursor)?;
         let filter = EntryFilter {
@@ -446,12 +449,7 @@ async fn fund_page(
 ) -> AppResult<Response> {
     ctx.require_user()?;
     let recorded = match query.receipt.as_deref().and_then(|r| r.parse::<i64>().ok()) {
-        Some(receipt_id)
-            if ctx
-                .user
-                .as_ref()
-                .is_some_and(|u| u.require(BOOKKEEPERS).is_ok()) =>
-        {
+        Some(receipt_id) if keeps_books(&ctx) => {
             let mut conn = state.pool.get().await?;
             super::receipt(&mut conn, receipt_id)
                 .await
@@ -496,37 +494,6 @@ fn form_key(values: &Values) -> AppResult<IdempotencyKey> {
         .map(Option::unwrap_or_default)
 }
 
-/// Books a money form's work at most once for its one-time key; `Ok(Err(problems))` when
-/// the form has to come back to the user.
-async fn book_form<T, F>(
-    state: &AppState,
-    user: &CurrentUser,
-    values: &Values,
-    path: &str,
-    input: &impl Serialize,
-    work: F,
-) -> AppResult<Result<Reply, FieldErrors>>
-where
-    T: Serialize + Send,
-    F: for<'r> AsyncFnOnce(&'r mut AsyncPgConnection) -> AppResult<Done<T>>
-        + for<'r> Work<'r, T>
-        + Send,
-{
-    let key = form_key(values)?;
-    let mut conn = state.pool.get().await?;
-    let hash = fingerprint("POST", path, input);
-    match idempotency::once(&mut conn, user.id, &key, hash, work).await {
-        Ok(reply) => Ok(Ok(reply)),
-        Err(AppError::Invalid { fields, .. }) => Ok(Err(fields)),
-        Err(e) => Err(e),
-    }
-}
-
-async fn fund_today(state: &AppState) -> AppResult<NaiveDate> {
-    let mut conn = state.pool.get().await?;
-    today(state, &mut conn).await
-}
-
 async fn record_receipt(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -543,29 +510,24 @@ async fn record_receipt(
         donor: values.0.get("donor").cloned(),
         memo: values.0.get("memo").cloned(),
     };
-    let today = fund_today(&state).await?;
-    let path = format!("/funds/{id}/receipts");
-    let booked = book_form(&state, &user, &values, &path, &input, async |conn| {
-        let receipt = super::record_receipt(conn, user.id, id, today, &input).await?;
-        Ok(Done {
-            status: StatusCode::CREATED,
-            entry_id: Some(receipt.entry_id),
-            body: receipt,
-        })
-    })
-    .await?;
+    let key = form_key(&values)?;
+    let mut conn = state.pool.get().await?;
+    let today = today(&state, &mut conn).await?;
+    let booked = super::record_receipt_once(&mut conn, user.id, &key, id, today, &input).await;
+    drop(conn);
     match booked {
         Ok(reply) => {
             let receipt_id = reply.body["id"].as_i64().unwrap_or_default();
             Ok(Redirect::to(&format!("/funds/{id}?receipt={receipt_id}")).into_response())
         }
-        Err(fields) => {
+        Err(AppError::Invalid { fields, .. }) => {
             let forms = FundForms {
                 receipt: (values, fields),
                 ..FundForms::default()
             };
             render_fund(&state, &ctx, id, None, None, Some(forms)).await
         }
+        Err(e) => Err(e),
     }
 }
 
@@ -581,29 +543,21 @@ async fn reverse_receipt(
     let input = ReverseInput {
         reason: values.0.get("reason").cloned(),
     };
-    let fund_id = {
-        let mut conn = state.pool.get().await?;
-        super::receipt(&mut conn, id).await?.fund_id
-    };
-    let today = fund_today(&state).await?;
-    let path = format!("/receipts/{id}/reverse");
-    let booked = book_form(&state, &user, &values, &path, &input, async |conn| {
-        let receipt = super::reverse_receipt(conn, user.id, id, today, &input).await?;
-        Ok(Done {
-            status: StatusCode::OK,
-            entry_id: receipt.reversal_entry_id,
-            body: receipt,
-        })
-    })
-    .await?;
+    let key = form_key(&values)?;
+    let mut conn = state.pool.get().await?;
+    let fund_id = super::receipt(&mut conn, id).await?.fund_id;
+    let today = today(&state, &mut conn).await?;
+    let booked = super::reverse_receipt_once(&mut conn, user.id, &key, id, today, &input).await;
+    drop(conn);
     match booked {
         Ok(_) => Ok(Redirect::to(&format!("/funds/{fund_id}#ledger")).into_response()),
-        Err(fields) => {
+        Err(AppError::Invalid { fields, .. }) => {
             let forms = FundForms {
                 reverse: Some((id, values, fields)),
                 ..FundForms::default()
             };
             render_fund(&state, &ctx, fund_id, None, None, Some(forms)).await
         }
+        Err(e) => Err(e),
     }
 }

@@ -10,7 +10,7 @@ use super::check::Report;
 use super::{Account, Entry, EntryFilter};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::input::optional_date;
+use crate::domain::input::{optional_date, optional_int};
 use crate::domain::{FieldErrors, Role};
 use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiQuery, Id, Page, Paging};
@@ -48,24 +48,17 @@ impl EntryQuery {
         let mut e = FieldErrors::new();
         let from = optional_date(&mut e, "from", self.from.as_deref());
         let to = optional_date(&mut e, "to", self.to.as_deref());
-        let fund_id = match self.fund_id.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(text) => Some(text.parse::<i64>().map_err(|_| {
-                AppError::BadRequest("fund_id must be a fund's id (a whole number)".into())
-            })?),
-        };
+        let fund_id = optional_int(
+            &mut e,
+            "fund_id",
+            self.fund_id.clone().map(serde_json::Value::String).as_ref(),
+            1,
+            i64::MAX,
+        );
         if !e.is_empty() {
-            return Err(AppError::BadRequest(format!(
-                "the query string is not valid: {}",
-                crate::web::i18n::problems_line(crate::domain::Language::En, &e)
-            )));
+            return Err(AppError::bad_query(&e));
         }
-        Ok(EntryFilter {
-            from,
-            to,
-            fund_id,
-            document: None,
-        })
+        Ok(EntryFilter { from, to, fund_id })
     }
 }
 

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Int8, Numeric, Text};
+use diesel::sql_types::{Int8, Numeric, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -99,15 +99,13 @@ struct Finding {
 }
 
 #[derive(QueryableByName)]
-struct Count {
+struct Counts {
     #[diesel(sql_type = Int8)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-struct Flag {
-    #[diesel(sql_type = Bool)]
-    ok: bool,
+    entries: i64,
+    #[diesel(sql_type = Int8)]
+    postings: i64,
+    #[diesel(sql_type = Int8)]
+    funds: i64,
 }
 
 async fn findings(conn: &mut AsyncPgConnection, queries: &[&str]) -> AppResult<Vec<String>> {
@@ -116,8 +114,10 @@ async fn findings(conn: &mut AsyncPgConnection, queries: &[&str]) -> AppResult<V
         // Each query may read `signed` and `running` (PostgreSQL skips them when it does
         // not); its single column, whatever it is called, is the finding.
         let named = format!(
-            "WITH signed AS ({SIGNED}), running AS ({RUNNING})
-             SELECT * FROM ({query}) AS findings (finding)"
+            "WITH signed AS ({}), running AS ({})
+             SELECT * FROM ({query}) AS findings (finding)",
+            super::SIGNED,
+            super::RUNNING
         );
         let rows: Vec<Finding> = diesel::sql_query(named).load(conn).await?;
         all.extend(rows.into_iter().map(|r| r.finding));
@@ -125,41 +125,19 @@ async fn findings(conn: &mut AsyncPgConnection, queries: &[&str]) -> AppResult<V
     Ok(all)
 }
 
-async fn count(conn: &mut AsyncPgConnection, query: &str) -> AppResult<i64> {
-    let row: Count = diesel::sql_query(query).get_result(conn).await?;
-    Ok(row.n)
-}
-
-/// Signed postings with their account kind: debits positive.
-const SIGNED: &str = "
-    SELECT p.*, a.kind, e.entry_date, e.document_type, e.document_id, e.program,
-           CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END AS signed
-    FROM postings p JOIN accounts a ON a.code = p.account_code
-    JOIN journal_entries e ON e.id = p.entry_id";
-
-/// Balances of each fund recomputed from its postings, after each entry.
-const RUNNING: &str = "
-    SELECT fund_id, entry_id,
-        SUM(SUM(signed) FILTER (WHERE kind = 'asset')) OVER w AS cash,
-        SUM(-SUM(signed) FILTER (WHERE kind = 'liability')) OVER w AS committed,
-        SUM(-SUM(signed) FILTER (WHERE kind IN ('net_assets', 'revenue', 'expense'))) OVER w
-            AS available
-    FROM signed GROUP BY fund_id, entry_id
-    WINDOW w AS (PARTITION BY fund_id ORDER BY entry_id)";
-
-/// The triggers that keep the ledger; each must exist and be enabled.
-const TRIGGERS: &[(&str, &str)] = &[
-    ("journal_entries", "journal_entries_append_only"),
-    ("journal_entries", "journal_entries_no_truncate"),
-    ("journal_entries", "journal_entries_check"),
-    ("postings", "postings_append_only"),
-    ("postings", "postings_no_truncate"),
-    ("postings", "postings_entry_open"),
-    ("postings", "postings_move_balances"),
-    ("fund_balances", "fund_balances_guard"),
-    ("fund_balances", "fund_balances_no_truncate"),
-    ("receipts", "receipts_append_only"),
-];
+/// The triggers that keep the ledger, as SQL rows `(table, trigger)`; each must exist
+/// and be enabled.
+const TRIGGERS: &str = "VALUES
+    ('journal_entries', 'journal_entries_append_only'),
+    ('journal_entries', 'journal_entries_no_truncate'),
+    ('journal_entries', 'journal_entries_check'),
+    ('postings', 'postings_append_only'),
+    ('postings', 'postings_no_truncate'),
+    ('postings', 'postings_entry_open'),
+    ('postings', 'postings_move_balances'),
+    ('fund_balances', 'fund_balances_guard'),
+    ('fund_balances', 'fund_balances_no_truncate'),
+    ('receipts', 'receipts_append_only')";
 
 /// Checks the whole ledger in one repeatable-read, read-only snapshot.
 pub async fn run(conn: &mut AsyncPgConnection) -> AppResult<Report> {
@@ -185,19 +163,13 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
     )
     .await?;
 
-    let mut append_only = Vec::new();
-    for (table, trigger) in TRIGGERS {
-        let query = format!(
-            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = '{table}'::regclass
-                AND tgname = '{trigger}' AND tgenabled <> 'D') AS ok"
-        );
-        let flag: Flag = diesel::sql_query(query).get_result(conn).await?;
-        if !flag.ok {
-            append_only.push(format!(
-                "trigger {trigger} on {table} is missing or disabled"
-            ));
-        }
-    }
+    let missing_triggers = format!(
+        "SELECT format('trigger %s on %s is missing or disabled', t.name, t.tbl)
+         FROM ({TRIGGERS}) AS t (tbl, name)
+         WHERE NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = t.tbl::regclass
+                           AND tgname = t.name AND tgenabled <> 'D')"
+    );
+    let mut append_only = findings(conn, &[&missing_triggers]).await?;
     append_only.extend(
         findings(
             conn,
@@ -296,10 +268,16 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
     .load(conn)
     .await?;
 
+    let counts: Counts = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM journal_entries) AS entries,
+                (SELECT count(*) FROM postings) AS postings, (SELECT count(*) FROM funds) AS funds",
+    )
+    .get_result(conn)
+    .await?;
     Ok(Report {
-        entries: count(conn, "SELECT count(*) AS n FROM journal_entries").await?,
-        postings: count(conn, "SELECT count(*) AS n FROM postings").await?,
-        funds: count(conn, "SELECT count(*) AS n FROM funds").await?,
+        entries: counts.entries,
+        postings: counts.postings,
+        funds: counts.funds,
         invariants: vec![
             Invariant {
                 number: 1,

@@ -77,31 +77,7 @@ pub struct Entry {
     pub postings: Vec<Posting>,
     /// With `?fund_id=`: that fund's balances once this entry was booked.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fund_balance_after: Option<FundBalances>,
-}
-
-/// A fund's balances.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct FundBalances {
-    /// Money in the bank for the fund.
-    #[schema(value_type = String, example = "1000.00")]
-    pub cash: Decimal,
-    /// Approved, not yet paid.
-    #[schema(value_type = String, example = "760.00")]
-    pub committed: Decimal,
-    /// What new approvals may use: cash − committed.
-    #[schema(value_type = String, example = "240.00")]
-    pub available: Decimal,
-}
-
-impl From<Balances> for FundBalances {
-    fn from(b: Balances) -> FundBalances {
-        FundBalances {
-            cash: b.cash.round_dp(2),
-            committed: b.committed.round_dp(2),
-            available: b.available.round_dp(2),
-        }
-    }
+    pub fund_balance_after: Option<Balances>,
 }
 
 /// Amounts from the database as the two-decimal `Money` people read; balances that the
@@ -128,145 +104,134 @@ struct LockedFund {
     active: bool,
 }
 
-/// Books `entry` for `actor`. Runs in its own transaction, or as part of the caller's.
+/// Books `entry` for `actor`; its id. Runs in its own transaction, or as part of the
+/// caller's. [`load`] reads it back when a caller needs more than the id.
 pub async fn post_entry(
     conn: &mut AsyncPgConnection,
     actor: i64,
     entry: NewEntry,
-) -> AppResult<Entry> {
+) -> AppResult<i64> {
     check_balanced(&entry.lines).map_err(|e| match e {
         EntryError::ZeroAmount => rule(Problem::new("err-amount-positive")),
         other => AppError::Internal(anyhow::anyhow!("the service built a bad entry: {other}")),
     })?;
-    let id = conn
-        .transaction(async |conn| {
-            let mut fund_ids: Vec<i64> = entry.lines.iter().map(|l| l.fund_id).collect();
-            fund_ids.sort_unstable();
-            fund_ids.dedup();
-            // The lock every poster to these funds queues on, always taken in id order.
-            let locked: Vec<LockedFund> = funds::table
-                .filter(funds::id.eq_any(&fund_ids))
-                .order(funds::id)
-                .select((
-                    funds::id,
-                    funds::name,
-                    funds::restricted_program,
-                    funds::expires_on,
-                    funds::active,
-                ))
-                .for_no_key_update()
-                .load(conn)
-                .await?;
-            if locked.len() != fund_ids.len() {
-                return Err(AppError::invalid_field(
-                    "fund_id",
-                    Problem::new("err-fund-unknown"),
-                ));
-            }
-            let kinds = account_kinds(conn).await?;
-            let before: BTreeMap<i64, FundBalances> = balances_of(conn, &fund_ids).await?;
-            let mut after: BTreeMap<i64, Balances> = before
-                .iter()
-                .map(|(id, b)| {
-                    let balances = Balances {
-                        cash: b.cash,
-                        committed: b.committed,
-                        available: b.available,
-                    };
-                    (*id, balances)
-                })
-                .collect();
-            for line in &entry.lines {
-                let kind = *kinds.get(&line.account).ok_or_else(|| {
-                    AppError::Internal(anyhow::anyhow!("unknown account {}", line.account))
-                })?;
-                let fund = locked
-                    .iter()
-                    .find(|f| f.id == line.fund_id)
-                    .expect("locked");
-                if kind == AccountKind::Expense && line.side == Side::Debit {
-                    check_restriction(fund, entry.program, entry.date)?;
-                }
-                after
-                    .entry(line.fund_id)
-                    .or_default()
-                    .add(kind, line.side, line.amount.decimal());
-            }
-            for fund in &locked {
-                let was = before[&fund.id];
-                let now = after[&fund.id];
-                if now.available < Decimal::ZERO && now.available < was.available {
-                    return Err(rule(
-                        Problem::new("err-fund-overdrawn")
-                            .arg("fund", &fund.name)
-                            .arg("available", money(was.available).display()),
-                    ));
-                }
-                if now.committed < Decimal::ZERO {
-                    return Err(rule(
-                        Problem::new("err-fund-overpaid").arg("fund", &fund.name),
-                    ));
-                }
-            }
-            let inactive = locked.iter().find(|f| !f.active);
-            if let (true, Some(fund)) = (entry.kind.opens_new(), inactive) {
-                return Err(rule(
-                    Problem::new("err-fund-inactive").arg("fund", &fund.name),
-                ));
-            }
-            let id: i64 = diesel::insert_into(journal_entries::table)
-                .values((
-                    journal_entries::entry_date.eq(entry.date),
-                    journal_entries::kind.eq(entry.kind.as_str()),
-                    journal_entries::memo.eq(&entry.memo),
-                    journal_entries::document_type.eq(entry.document.map(|(t, _)| t.as_str())),
-                    journal_entries::document_id.eq(entry.document.map(|(_, id)| id)),
-                    journal_entries::program.eq(entry.program.map(Program::as_str)),
-                    journal_entries::reverses.eq(entry.reverses),
-                    journal_entries::created_by.eq(actor),
-                ))
-                .returning(journal_entries::id)
-                .get_result(conn)
-                .await
-                .map_err(already_reversed)?;
-            let rows: Vec<_> = entry
-                .lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    (
-                        postings::entry_id.eq(id),
-                        postings::line_no.eq(i as i32 + 1),
-                        postings::account_code.eq(&l.account),
-                        postings::fund_id.eq(l.fund_id),
-                        postings::side.eq(l.side.as_str()),
-                        postings::amount.eq(l.amount.decimal()),
-                    )
-                })
-                .collect();
-            diesel::insert_into(postings::table)
-                .values(rows)
-                .execute(conn)
-                .await?;
-            let lines: Vec<_> = entry
-                .lines
-                .iter()
-                .map(|l| json!([l.account, l.fund_id, l.side, l.amount]))
-                .collect();
-            audit::record(
-                conn,
-                Some(actor),
-                "post",
-                "journal_entry",
-                Some(id),
-                json!({"kind": entry.kind, "date": entry.date, "reverses": entry.reverses,
-                       "document": entry.document.map(|(t, id)| json!([t, id])), "lines": lines}),
-            )
+    conn.transaction(async |conn| {
+        let mut fund_ids: Vec<i64> = entry.lines.iter().map(|l| l.fund_id).collect();
+        fund_ids.sort_unstable();
+        fund_ids.dedup();
+        // The lock every poster to these funds queues on, always taken in id order.
+        let locked: Vec<LockedFund> = funds::table
+            .filter(funds::id.eq_any(&fund_ids))
+            .order(funds::id)
+            .select((
+                funds::id,
+                funds::name,
+                funds::restricted_program,
+                funds::expires_on,
+                funds::active,
+            ))
+            .for_no_key_update()
+            .load(conn)
             .await?;
-            Ok::<_, AppError>(id)
-        })
+        if locked.len() != fund_ids.len() {
+            return Err(AppError::invalid_field(
+                "fund_id",
+                Problem::new("err-fund-unknown"),
+            ));
+        }
+        let kinds = account_kinds(conn).await?;
+        let before = balances_of(conn, &fund_ids).await?;
+        let mut after = before.clone();
+        for line in &entry.lines {
+            let kind = *kinds.get(&line.account).ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("unknown account {}", line.account))
+            })?;
+            let fund = locked
+                .iter()
+                .find(|f| f.id == line.fund_id)
+                .expect("locked");
+            if kind == AccountKind::Expense && line.side == Side::Debit {
+                check_restriction(fund, entry.program, entry.date)?;
+            }
+            after
+                .entry(line.fund_id)
+                .or_default()
+                .add(kind, line.side, line.amount.decimal());
+        }
+        for fund in &locked {
+            let was = before[&fund.id];
+            let now = after[&fund.id];
+            if now.available < Decimal::ZERO && now.available < was.available {
+                return Err(rule(
+                    Problem::new("err-fund-overdrawn")
+                        .arg("fund", &fund.name)
+                        .arg("available", money(was.available).display()),
+                ));
+            }
+            if now.committed < Decimal::ZERO {
+                return Err(rule(
+                    Problem::new("err-fund-overpaid").arg("fund", &fund.name),
+                ));
+            }
+        }
+        let inactive = locked.iter().find(|f| !f.active);
+        if let (true, Some(fund)) = (entry.kind.opens_new(), inactive) {
+            return Err(rule(
+                Problem::new("err-fund-inactive").arg("fund", &fund.name),
+            ));
+        }
+        let id: i64 = diesel::insert_into(journal_entries::table)
+            .values((
+                journal_entries::entry_date.eq(entry.date),
+                journal_entries::kind.eq(entry.kind.as_str()),
+                journal_entries::memo.eq(&entry.memo),
+                journal_entries::document_type.eq(entry.document.map(|(t, _)| t.as_str())),
+                journal_entries::document_id.eq(entry.document.map(|(_, id)| id)),
+                journal_entries::program.eq(entry.program.map(Program::as_str)),
+                journal_entries::reverses.eq(entry.reverses),
+                journal_entries::created_by.eq(actor),
+            ))
+            .returning(journal_entries::id)
+            .get_result(conn)
+            .await
+            .map_err(already_reversed)?;
+        let rows: Vec<_> = entry
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                (
+                    postings::entry_id.eq(id),
+                    postings::line_no.eq(i as i32 + 1),
+                    postings::account_code.eq(&l.account),
+                    postings::fund_id.eq(l.fund_id),
+                    postings::side.eq(l.side.as_str()),
+                    postings::amount.eq(l.amount.decimal()),
+                )
+            })
+            .collect();
+        diesel::insert_into(postings::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
+        let lines: Vec<_> = entry
+            .lines
+            .iter()
+            .map(|l| json!([l.account, l.fund_id, l.side, l.amount]))
+            .collect();
+        audit::record(
+            conn,
+            Some(actor),
+            "post",
+            "journal_entry",
+            Some(id),
+            json!({"kind": entry.kind, "date": entry.date, "reverses": entry.reverses,
+                       "document": entry.document.map(|(t, id)| json!([t, id])), "lines": lines}),
+        )
         .await?;
-    load(conn, id).await
+        Ok::<_, AppError>(id)
+    })
+    .await
 }
 
 fn check_restriction(
@@ -306,8 +271,8 @@ fn already_reversed(e: diesel::result::Error) -> AppError {
     }
 }
 
-/// Books the exact reverse of entry `original`, linked to it. Refused (409) if it was
-/// already reversed or is itself a reversal.
+/// Books the exact reverse of entry `original`, linked to it; the new entry's id. Refused
+/// (409) if it was already reversed or is itself a reversal.
 pub async fn reverse(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -315,7 +280,7 @@ pub async fn reverse(
     kind: EntryKind,
     date: NaiveDate,
     memo: String,
-) -> AppResult<Entry> {
+) -> AppResult<i64> {
     let entry = load(conn, original).await?;
     if entry.reverses.is_some() {
         return Err(AppError::Conflict(
@@ -368,7 +333,7 @@ async fn account_kinds(conn: &mut AsyncPgConnection) -> AppResult<BTreeMap<Strin
 pub async fn balances_of(
     conn: &mut AsyncPgConnection,
     fund_ids: &[i64],
-) -> AppResult<BTreeMap<i64, FundBalances>> {
+) -> AppResult<BTreeMap<i64, Balances>> {
     let rows: Vec<(i64, Decimal, Decimal, Decimal)> = fund_balances::table
         .filter(fund_balances::fund_id.eq_any(fund_ids))
         .select((
@@ -384,7 +349,7 @@ pub async fn balances_of(
         .map(|(id, cash, committed, available)| {
             (
                 id,
-                FundBalances {
+                Balances {
                     cash,
                     committed,
                     available,
@@ -457,11 +422,17 @@ async fn load_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> AppResult<Vec<E
         ))
         .load(conn)
         .await?;
-    let reversals: Vec<(Option<i64>, i64)> = journal_entries::table
+    // Each entry's reversal, by the entry it reverses.
+    let reversed_by: BTreeMap<i64, i64> = journal_entries::table
         .filter(journal_entries::reverses.eq_any(ids))
-        .select((journal_entries::reverses, journal_entries::id))
-        .load(conn)
-        .await?;
+        .select((
+            journal_entries::reverses.assume_not_null(),
+            journal_entries::id,
+        ))
+        .load::<(i64, i64)>(conn)
+        .await?
+        .into_iter()
+        .collect();
     let mut by_id: BTreeMap<i64, Entry> = rows
         .into_iter()
         .map(|r| {
@@ -474,10 +445,7 @@ async fn load_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> AppResult<Vec<E
                 document_id: r.document_id,
                 program: r.program.as_deref().and_then(Program::parse),
                 reverses: r.reverses,
-                reversed_by: reversals
-                    .iter()
-                    .find(|(of, _)| *of == Some(r.id))
-                    .map(|(_, by)| *by),
+                reversed_by: reversed_by.get(&r.id).copied(),
                 created_by: r.created_by,
                 created_by_name: r.created_by_name,
                 created_at: r.created_at,
@@ -518,7 +486,6 @@ pub struct EntryFilter {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub fund_id: Option<i64>,
-    pub document: Option<(DocumentType, i64)>,
 }
 
 #[derive(QueryableByName)]
@@ -558,11 +525,6 @@ pub async fn entries(
             ),
         );
     }
-    if let Some((doc_type, doc_id)) = filter.document {
-        query = query
-            .filter(journal_entries::document_type.eq(doc_type.as_str()))
-            .filter(journal_entries::document_id.eq(doc_id));
-    }
     if let Some(after) = paging.after {
         query = query.filter(journal_entries::id.gt(after));
     }
@@ -571,55 +533,62 @@ pub async fn entries(
         .limit(paging.limit + 1)
         .load(conn)
         .await?;
-    let mut page = Page::from_rows(ids, paging.limit, |id| *id);
-    let mut items = load_many(conn, &page.items).await?;
+    let Page {
+        items: ids,
+        next_cursor,
+    } = Page::from_rows(ids, paging.limit, |id| *id);
+    let mut items = load_many(conn, &ids).await?;
     if let (Some(fund_id), Some(first), Some(last)) = (
         filter.fund_id,
-        page.items.as_slice().first(),
-        page.items.as_slice().last(),
+        ids.as_slice().first(),
+        ids.as_slice().last(),
     ) {
-        let running: Vec<RunningRow> = diesel::sql_query(RUNNING_BALANCES)
-            .bind::<diesel::sql_types::Int8, _>(fund_id)
-            .bind::<diesel::sql_types::Int8, _>(*first)
-            .bind::<diesel::sql_types::Int8, _>(*last)
-            .load(conn)
-            .await?;
+        let running: Vec<RunningRow> = diesel::sql_query(format!(
+            "WITH signed AS ({SIGNED}), running AS ({RUNNING})
+             SELECT entry_id, cash, committed, available FROM running
+             WHERE fund_id = $1 AND entry_id BETWEEN $2 AND $3"
+        ))
+        .bind::<diesel::sql_types::Int8, _>(fund_id)
+        .bind::<diesel::sql_types::Int8, _>(*first)
+        .bind::<diesel::sql_types::Int8, _>(*last)
+        .load(conn)
+        .await?;
+        let after: BTreeMap<i64, Balances> = running
+            .into_iter()
+            .map(|r| {
+                let balances = Balances {
+                    cash: r.cash,
+                    committed: r.committed,
+                    available: r.available,
+                };
+                (r.entry_id, balances)
+            })
+            .collect();
         for entry in &mut items {
-            entry.fund_balance_after =
-                running
-                    .iter()
-                    .find(|r| r.entry_id == entry.id)
-                    .map(|r| FundBalances {
-                        cash: r.cash,
-                        committed: r.committed,
-                        available: r.available,
-                    });
+            entry.fund_balance_after = after.get(&entry.id).copied();
         }
     }
-    page.items.clear();
-    Ok(Page {
-        items,
-        next_cursor: page.next_cursor,
-    })
+    Ok(Page { items, next_cursor })
 }
 
-/// A fund's balances after each of its entries, in booking order, for entries $2..=$3.
-const RUNNING_BALANCES: &str = "
-    SELECT entry_id, cash, committed, available FROM (
-        SELECT p.entry_id,
-            SUM(SUM(CASE WHEN a.kind = 'asset' THEN p.signed ELSE 0 END))
-                OVER (ORDER BY p.entry_id) AS cash,
-            SUM(SUM(CASE WHEN a.kind = 'liability' THEN -p.signed ELSE 0 END))
-                OVER (ORDER BY p.entry_id) AS committed,
-            SUM(SUM(CASE WHEN a.kind IN ('net_assets', 'revenue', 'expense') THEN -p.signed ELSE 0 END))
-                OVER (ORDER BY p.entry_id) AS available
-        FROM (SELECT entry_id, account_code,
-                     CASE side WHEN 'debit' THEN amount ELSE -amount END AS signed
-              FROM postings WHERE fund_id = $1 AND entry_id <= $3) p
-        JOIN accounts a ON a.code = p.account_code
-        GROUP BY p.entry_id
-    ) running
-    WHERE entry_id BETWEEN $2 AND $3";
+/// Every posting, signed (debits positive), with its account's kind and its entry's date,
+/// document and program: what running balances and `check-ledger` read.
+pub(crate) const SIGNED: &str = "
+    SELECT p.*, a.kind, e.entry_date, e.document_type, e.document_id, e.program,
+           CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END AS signed
+    FROM postings p JOIN accounts a ON a.code = p.account_code
+    JOIN journal_entries e ON e.id = p.entry_id";
+
+/// Each fund's balances after each of its entries, in booking order, recomputed from
+/// `signed` (the CTE of [`SIGNED`]).
+pub(crate) const RUNNING: &str = "
+    SELECT fund_id, entry_id,
+        SUM(COALESCE(SUM(signed) FILTER (WHERE kind = 'asset'), 0)) OVER w AS cash,
+        SUM(COALESCE(-SUM(signed) FILTER (WHERE kind = 'liability'), 0)) OVER w AS committed,
+        SUM(COALESCE(-SUM(signed) FILTER (WHERE kind IN ('net_assets', 'revenue', 'expense')), 0))
+            OVER w AS available
+    FROM signed GROUP BY fund_id, entry_id
+    WINDOW w AS (PARTITION BY fund_id ORDER BY entry_id)";
 
 /// An account of the chart.
 #[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]

@@ -146,6 +146,9 @@ async fn receipts_book_balanced_entries_and_move_the_fund_balances() {
         ]
     );
     assert_eq!(items[1]["kind"], "receipt");
+    // Every entry names its user and its business document.
+    assert_eq!(items[1]["created_by"], accountant.id);
+    assert_eq!(items[1]["document_id"], grant.json()["id"]);
     assert_eq!(items[1]["document_type"], "receipt");
     assert_eq!(items[1]["fund_balance_after"]["cash"], "1250.50");
     assert_eq!(items[0]["fund_balance_after"]["available"], "1000.00");
@@ -158,6 +161,13 @@ async fn receipts_book_balanced_entries_and_move_the_fund_balances() {
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE entity_type = 'journal_entry'")
             .await,
+        2
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE entity_type = 'receipt' AND action = 'create'"
+        )
+        .await,
         2
     );
     assert_clean(&app.check_ledger().await);
@@ -899,5 +909,93 @@ async fn check_ledger_exits_nonzero_on_a_breach_planted_behind_the_triggers() {
             .breaches
             .iter()
             .any(|b| b.contains("journal_entries_append_only"))
+    );
+}
+
+/// Each of SPEC's invariants that `check-ledger` guards is found broken when a superuser
+/// breaks it behind the triggers' back, and named under its own number.
+#[tokio::test]
+async fn check_ledger_names_each_invariant_it_finds_broken() {
+    let Books {
+        app,
+        accountant,
+        application,
+        actor,
+    } = books(4).await;
+    let restricted = app
+        .fund(
+            &accountant,
+            json!({"name": "Emergency only", "restricted_program": "emergency"}),
+        )
+        .await;
+    let plain = app.fund(&accountant, json!({"name": "Plain"})).await;
+    let path = format!("/api/v1/funds/{plain}/receipts");
+    let body =
+        json!({"amount": "50.00", "received_on": "2026-01-05", "source": "donation", "donor": "A"});
+    assert_eq!(
+        app.post_keyed(&path, &accountant, "k-1", body).await.status,
+        StatusCode::CREATED
+    );
+    assert_clean(&app.check_ledger().await);
+
+    // With the postings' triggers off (and so the balance rows unmoved):
+    // 3. an approval bigger than the fund; 5. an immigration charge to an emergency-only
+    // fund; 4. a payment with nothing committed.
+    let planted = |columns: &str, lines| raw_entry(actor, columns, lines);
+    let on_application = format!(
+        "kind = 'commitment', program = 'immigration_fee', document_type = 'application', document_id = {application}"
+    );
+    exec_owner(
+        &app,
+        &format!(
+            "ALTER TABLE postings DISABLE TRIGGER USER;
+             ALTER TABLE journal_entries DISABLE TRIGGER USER;
+             {}; {};
+             {};
+             UPDATE idempotency_keys SET response = NULL;
+             ALTER TABLE journal_entries ENABLE TRIGGER USER;
+             ALTER TABLE postings ENABLE TRIGGER USER;",
+            planted(
+                &on_application,
+                [
+                    ("5100", plain, "debit", "80"),
+                    ("2100", plain, "credit", "80")
+                ]
+            ),
+            planted(
+                &on_application,
+                [
+                    ("5100", restricted, "debit", "10"),
+                    ("2100", restricted, "credit", "10")
+                ]
+            ),
+            planted(
+                &on_application.replace("commitment", "disbursement"),
+                [
+                    ("2100", plain, "debit", "500"),
+                    ("1000", plain, "credit", "500")
+                ]
+            ),
+        ),
+    )
+    .await
+    .unwrap();
+    let report = app.check_ledger().await;
+    let found = |n: usize, text: &str| {
+        assert!(
+            report.invariants[n - 1]
+                .breaches
+                .iter()
+                .any(|b| b.contains(text)),
+            "invariant {n} should mention {text:?}:\n{report}"
+        )
+    };
+    found(3, &format!("fund {plain}: after entry"));
+    found(4, &format!("application {application}"));
+    found(5, &format!("to fund {restricted} (for emergency)"));
+    found(6, "'k-1'");
+    assert!(
+        report.invariants[0].holds(),
+        "every planted entry balances:\n{report}"
     );
 }
