@@ -74,6 +74,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::eligibility::api::router())
         .merge(crate::funds::api::router())
         .merge(crate::ledger::api::router())
+        .merge(crate::review::api::router())
+        .merge(crate::payments::api::router())
         .merge(audit::api::router())
         .split_for_parts();
     let document: Arc<str> = document

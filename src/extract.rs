@@ -104,6 +104,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// Two numeric ids from the path (`/applications/{id}/lines/{line_no}`); anything else is a 404.
+pub struct Ids(pub i64, pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ids {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path((a, b)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound("record"))?;
+        match (a.parse::<i64>(), b.parse::<i64>()) {
+            (Ok(a), Ok(b)) => Ok(Ids(a, b)),
+            _ => Err(AppError::NotFound("record")),
+        }
+    }
+}
+
 /// A query string; a malformed one is a 400.
 pub struct ApiQuery<T>(pub T);
 

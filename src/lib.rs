@@ -22,6 +22,8 @@ pub mod households;
 pub mod idempotency;
 pub mod ledger;
 pub mod openapi;
+pub mod payments;
+pub mod review;
 pub mod sites;
 pub mod users;
 pub mod web;

@@ -23,6 +23,8 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "users and sites"),
         (name = "households", description = "families and their members"),
         (name = "applications", description = "fee and emergency applications"),
+        (name = "review", description = "the board's queue, conflict declarations and votes"),
+        (name = "payments", description = "disbursements, voids, clearing, closing, USCIS receipt numbers"),
         (name = "eligibility", description = "policy versions, eligibility checks and overrides"),
         (name = "funds", description = "funds, their balances, and money in (receipts)"),
         (name = "ledger", description = "the double-entry journal, the chart of accounts, and the invariant check"),

@@ -161,7 +161,8 @@ async fn withdraw(
 ) -> AppResult<Json<Application>> {
     user.require(&[Role::Caseworker, Role::Admin])?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(
-        super::withdraw(&mut conn, user.id, id, input.reason.as_deref()).await?,
-    ))
+    Ok(Json({
+        let clock = super::Clock::read(&mut conn, &state.config.fund_timezone).await?;
+        super::withdraw(&mut conn, user.id, id, &clock, input.reason.as_deref()).await?
+    }))
 }

@@ -136,6 +136,7 @@ pub async fn lines_of(
         String,
         bool,
         Option<String>,
+        Option<String>,
     );
     let rows: Vec<Row> = fee_lines::table
         .inner_join(uscis_fees::table)
@@ -154,6 +155,7 @@ pub async fn lines_of(
             uscis_fees::name,
             uscis_fees::fee_waiver_available,
             fee_lines::override_reason,
+            fee_lines::uscis_receipt_number,
         ))
         .load(conn)
         .await?;
@@ -172,6 +174,7 @@ pub async fn lines_of(
                 name,
                 waiver,
                 reason,
+                receipt_number,
             )| FeeLine {
                 line_no,
                 form,
@@ -184,6 +187,7 @@ pub async fn lines_of(
                 schedule_fee: Money::from_decimal(fee).unwrap_or_default(),
                 fee_waiver_available: waiver,
                 override_reason: reason,
+                uscis_receipt_number: receipt_number,
             },
         )
         .collect())

@@ -73,6 +73,8 @@ pub struct FeeLine {
     pub schedule_fee: Money,
     pub fee_waiver_available: bool,
     pub override_reason: Option<String>,
+    /// From the USCIS receipt notice once the fee is paid, e.g. `IOE0912345678`.
+    pub uscis_receipt_number: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -121,10 +123,13 @@ pub struct Application {
     pub history: Vec<StatusChange>,
     /// Eligibility checks and overrides, oldest first.
     pub checks: Vec<crate::eligibility::Check>,
-    /// Filled by later capabilities (review, disbursements); empty until then.
-    pub votes: Vec<serde_json::Value>,
-    pub decision: Option<serde_json::Value>,
-    pub disbursements: Vec<serde_json::Value>,
+    /// Board votes, in the order cast.
+    pub votes: Vec<crate::review::Vote>,
+    pub decision: Option<crate::review::Decision>,
+    /// Payments, oldest first, voided ones included.
+    pub disbursements: Vec<crate::payments::Disbursement>,
+    /// Once approved: approved, paid, released and unpaid amounts.
+    pub payable: Option<crate::payments::Payable>,
     pub created_by: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -147,6 +152,34 @@ pub struct ApplicationListItem {
 
 fn money(d: Decimal) -> Money {
     Money::from_decimal(d).unwrap_or_default()
+}
+
+/// The fund's day and time zone, which dated rules (windows, expiry, "not in the future") use.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock<'a> {
+    pub today: NaiveDate,
+    pub timezone: &'a str,
+}
+
+impl<'a> Clock<'a> {
+    pub async fn read(conn: &mut AsyncPgConnection, timezone: &'a str) -> AppResult<Clock<'a>> {
+        Ok(Clock {
+            today: today(conn, timezone).await?,
+            timezone,
+        })
+    }
+}
+
+/// An application's status as stored now.
+pub async fn status_of(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Status> {
+    let status: String = applications::table
+        .find(id)
+        .select(applications::status)
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(AppError::NotFound("application"))?;
+    Ok(Status::parse(&status).unwrap_or(Status::Draft))
 }
 
 /// Today in the fund's time zone.
@@ -405,32 +438,36 @@ pub(crate) async fn apply_transition(
     Ok(to)
 }
 
-/// Withdraws an application; a reason is required.
+/// Withdraws an application before any money went out, with a reason; an approval's
+/// commitment is released in the same transaction.
 pub async fn withdraw(
     conn: &mut AsyncPgConnection,
     actor: i64,
     id: i64,
+    clock: &Clock<'_>,
     reason: Option<&str>,
 ) -> AppResult<Application> {
-    let mut e = FieldErrors::new();
-    let reason = crate::domain::input::required_text(
-        &mut e,
-        "reason",
-        reason,
-        crate::domain::input::LONG_TEXT,
-    );
-    if !e.is_empty() {
-        return Err(e.into());
-    }
-    // No disbursement can exist yet: money arrives with the ledger capability.
-    transition(
-        conn,
-        actor,
-        id,
-        Transition::Withdraw { disbursed: false },
-        reason,
-    )
-    .await
+    let reason = crate::domain::review::required_reason(reason)?;
+    conn.transaction(async |conn| {
+        let row = lock(conn, id).await?;
+        let disbursed = crate::payments::disbursed(conn, id).await?;
+        // The state machine refuses first, so nothing is released for a refused withdrawal.
+        row.status().apply(Transition::Withdraw { disbursed })?;
+        let release =
+            crate::payments::release_unpaid(conn, actor, &row, clock.today, &reason).await?;
+        apply_transition(
+            conn,
+            actor,
+            &row,
+            Transition::Withdraw { disbursed },
+            Some(&reason),
+            json!({"release_entry_id": release}),
+        )
+        .await?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    load(conn, id, true).await
 }
 
 /// Records a document the caseworker saw.
@@ -517,10 +554,18 @@ async fn load_documents(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Vec<
         .collect())
 }
 
-/// Whether `user` may see who the applicant is (board members only after declaring no
-/// conflict, which the review capability will add).
+/// Whether `user`'s roles show who applicants are in general: a board member alone sees
+/// a name only after declaring no conflict on that application ([`names_visible`]).
 pub fn may_see_names(user: &User) -> bool {
     user.roles.iter().any(|r| *r != Role::BoardMember)
+}
+
+/// Whether `user` may see who applied for application `id`.
+pub async fn names_visible(conn: &mut AsyncPgConnection, user: &User, id: i64) -> AppResult<bool> {
+    if may_see_names(user) {
+        return Ok(true);
+    }
+    Ok(crate::review::declaration(conn, id, user.id).await? == Some(false))
 }
 
 /// The application and everything recorded about it.
@@ -601,9 +646,10 @@ pub async fn load(
             })
             .collect(),
         checks: crate::eligibility::checks(conn, id).await?,
-        votes: Vec::new(),
-        decision: None,
-        disbursements: Vec::new(),
+        votes: crate::review::votes_of(conn, id).await?,
+        decision: crate::review::decision_of(conn, id).await?,
+        disbursements: crate::payments::of_application(conn, id).await?,
+        payable: crate::payments::payable(conn, id).await?,
         created_by: row.created_by,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -618,7 +664,7 @@ pub async fn view(
     id: i64,
     channel: Channel,
 ) -> AppResult<Application> {
-    let names = may_see_names(user);
+    let names = names_visible(conn, user, id).await?;
     let application = load(conn, id, names).await?;
     if names {
         audit::record_access(conn, user.id, "application", id, channel).await?;

@@ -571,6 +571,14 @@ async fn withdraw(
     user.require(&[Role::Caseworker, Role::Admin])?;
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
-    super::withdraw(&mut conn, user.id, id, values.opt("reason").as_deref()).await?;
+    let clock = super::Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    super::withdraw(
+        &mut conn,
+        user.id,
+        id,
+        &clock,
+        values.opt("reason").as_deref(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/applications/{id}")))
 }

@@ -160,6 +160,9 @@ diesel::table! {
         amount -> Numeric,
         uscis_fee_id -> Int8,
         override_reason -> Nullable<Text>,
+        uscis_receipt_number -> Nullable<Text>,
+        receipt_recorded_by -> Nullable<Int8>,
+        receipt_recorded_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -305,6 +308,16 @@ diesel::joinable!(postings -> accounts (account_code));
 diesel::joinable!(postings -> funds (fund_id));
 diesel::joinable!(receipts -> funds (fund_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(review_declarations -> applications (application_id));
+diesel::joinable!(votes -> applications (application_id));
+diesel::joinable!(votes -> users (voter_id));
+diesel::joinable!(decisions -> applications (application_id));
+diesel::joinable!(decisions -> funds (fund_id));
+diesel::joinable!(disbursements -> applications (application_id));
+diesel::joinable!(disbursements -> funds (fund_id));
+diesel::joinable!(disbursements -> users (created_by));
+diesel::joinable!(disbursement_clearings -> disbursements (disbursement_id));
+diesel::joinable!(disbursement_voids -> disbursements (disbursement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     sites,
@@ -333,6 +346,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     postings,
     receipts,
     idempotency_keys,
+    review_declarations,
+    votes,
+    decisions,
+    disbursements,
+    disbursement_voids,
+    disbursement_clearings,
 );
 
 diesel::table! {
@@ -375,5 +394,77 @@ diesel::table! {
         overrides_check_id -> Nullable<Int8>,
         created_by -> Int8,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    review_declarations (application_id, user_id) {
+        application_id -> Int8,
+        user_id -> Int8,
+        conflict -> Bool,
+        declared_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    votes (id) {
+        id -> Int8,
+        application_id -> Int8,
+        voter_id -> Int8,
+        vote -> Text,
+        amount -> Nullable<Numeric>,
+        fund_id -> Nullable<Int8>,
+        comment -> Nullable<Text>,
+        cast_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    decisions (application_id) {
+        application_id -> Int8,
+        outcome -> Text,
+        amount -> Nullable<Numeric>,
+        fund_id -> Nullable<Int8>,
+        commitment_entry_id -> Nullable<Int8>,
+        policy_version -> Int4,
+        deciding_vote_id -> Int8,
+        decided_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    disbursements (id) {
+        id -> Int8,
+        number -> Text,
+        application_id -> Int8,
+        fund_id -> Int8,
+        amount -> Numeric,
+        payee -> Text,
+        method -> Text,
+        reference -> Nullable<Text>,
+        paid_on -> Date,
+        memo -> Nullable<Text>,
+        reissue_of -> Nullable<Int8>,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    disbursement_voids (disbursement_id) {
+        disbursement_id -> Int8,
+        entry_id -> Int8,
+        reason -> Text,
+        voided_by -> Int8,
+        voided_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    disbursement_clearings (disbursement_id) {
+        disbursement_id -> Int8,
+        cleared_on -> Date,
+        recorded_by -> Int8,
+        recorded_at -> Timestamptz,
     }
 }

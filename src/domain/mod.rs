@@ -11,6 +11,7 @@ pub mod input;
 pub mod ledger;
 pub mod money;
 pub mod policy;
+pub mod review;
 pub mod status;
 pub mod vocab;
 

@@ -45,7 +45,11 @@ pub enum Transition {
     Deny,
     /// A disbursement brought the paid total up to the approved amount.
     PayInFull,
+    /// A void took a fully paid application below its approved amount again.
+    VoidPayment,
     Close,
+    /// Close an approved application that was paid less than approved; the rest is released.
+    Settle,
     /// `disbursed` tells whether any money has gone out for the application.
     Withdraw {
         disbursed: bool,
@@ -68,7 +72,9 @@ impl fmt::Display for IllegalTransition {
             Transition::Approve => "approve",
             Transition::Deny => "deny",
             Transition::PayInFull => "mark as paid",
+            Transition::VoidPayment => "void a payment of",
             Transition::Close => "close",
+            Transition::Settle => "close with less paid",
             Transition::Withdraw { disbursed: true } => {
                 return write!(
                     f,
@@ -114,7 +120,9 @@ impl Status {
                 })
             }
             (Approved, Transition::PayInFull) => Some(Paid),
+            (Paid, Transition::VoidPayment) => Some(Approved),
             (Paid, Transition::Close) => Some(Closed),
+            (Approved, Transition::Settle) => Some(Closed),
             (Paid | Closed | Withdrawn, Transition::Withdraw { .. }) => None,
             (_, Transition::Withdraw { disbursed: false }) => Some(Withdrawn),
             _ => None,
@@ -146,7 +154,9 @@ mod tests {
         Transition::Approve,
         Transition::Deny,
         Transition::PayInFull,
+        Transition::VoidPayment,
         Transition::Close,
+        Transition::Settle,
         Transition::Withdraw { disbursed: false },
         Transition::Withdraw { disbursed: true },
     ];
@@ -246,7 +256,9 @@ mod tests {
             (Status::Eligible, Transition::Deny, Denied),
             (Status::NeedsReview, Transition::Deny, Denied),
             (Approved, Transition::PayInFull, Paid),
+            (Paid, Transition::VoidPayment, Approved),
             (Paid, Transition::Close, Closed),
+            (Approved, Transition::Settle, Closed),
         ];
         for from in Status::ALL {
             for t in ALL_TRANSITIONS {

@@ -312,21 +312,27 @@ struct GrantRow {
     approved_on: NaiveDate,
 }
 
-/// The household's other applications that were granted money: approved, paid or closed,
-/// dated by their approval in the fund's time zone.
-async fn prior_grants(
+/// The household's other applications that were granted money, dated by their decision
+/// in the fund's time zone: the amount is what stays granted, the commitment less any
+/// release (a withdrawal, or closing with less paid), from the ledger's expense postings.
+pub(crate) async fn prior_grants(
     conn: &mut AsyncPgConnection,
     household_id: i64,
     except: i64,
     timezone: &str,
 ) -> AppResult<Vec<PriorGrant>> {
     let rows: Vec<GrantRow> = diesel::sql_query(
-        "SELECT a.number, a.program, a.requested_amount AS amount, \
-                (max(s.changed_at) AT TIME ZONE $3)::date AS approved_on \
-         FROM applications a JOIN status_changes s \
-           ON s.application_id = a.id AND s.to_status = 'approved' \
-         WHERE a.household_id = $1 AND a.id <> $2 AND a.status IN ('approved', 'paid', 'closed') \
-         GROUP BY a.id ORDER BY a.id",
+        "SELECT a.number, a.program, \
+                SUM(CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END) AS amount, \
+                (d.decided_at AT TIME ZONE $3)::date AS approved_on \
+         FROM applications a \
+         JOIN decisions d ON d.application_id = a.id AND d.outcome = 'approved' \
+         JOIN journal_entries e ON e.document_type = 'application' AND e.document_id = a.id \
+         JOIN postings p ON p.entry_id = e.id AND p.account_code IN ('5100', '5200') \
+         WHERE a.household_id = $1 AND a.id <> $2 \
+         GROUP BY a.id, d.decided_at \
+         HAVING SUM(CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END) > 0 \
+         ORDER BY a.id",
     )
     .bind::<BigInt, _>(household_id)
     .bind::<BigInt, _>(except)

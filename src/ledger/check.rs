@@ -137,7 +137,13 @@ const TRIGGERS: &str = "VALUES
     ('postings', 'postings_move_balances'),
     ('fund_balances', 'fund_balances_guard'),
     ('fund_balances', 'fund_balances_no_truncate'),
-    ('receipts', 'receipts_append_only')";
+    ('receipts', 'receipts_append_only'),
+    ('votes', 'votes_append_only'),
+    ('decisions', 'decisions_append_only'),
+    ('disbursements', 'disbursements_append_only'),
+    ('disbursements', 'disbursements_within_approval'),
+    ('disbursements', 'disbursements_booked'),
+    ('disbursement_voids', 'disbursement_voids_append_only')";
 
 /// Checks the whole ledger in one repeatable-read, read-only snapshot.
 pub async fn run(conn: &mut AsyncPgConnection) -> AppResult<Report> {
@@ -175,7 +181,8 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
             conn,
             &[
                 "SELECT format('the service''s role may %s %s', privilege, t)
-                 FROM unnest(ARRAY['journal_entries', 'postings', 'receipts', 'fund_balances']) t,
+                 FROM unnest(ARRAY['journal_entries', 'postings', 'receipts', 'fund_balances', 'votes',
+                                   'decisions', 'disbursements', 'disbursement_voids']) t,
                       unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) privilege
                  WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'grant_tracker_app')
                    AND has_table_privilege('grant_tracker_app', t, privilege)",
@@ -223,10 +230,31 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
 
     let not_overpaid = findings(
         conn,
-        &["SELECT format('application %s: %s more paid than committed from grants payable', document_id, SUM(signed))
-             FROM signed
-             WHERE account_code = '2100' AND document_type = 'application'
-             GROUP BY document_id HAVING SUM(signed) > 0 ORDER BY document_id"],
+        &[
+            // Grants payable of an application: credited by its commitment, debited by its
+            // releases and by the payments (documents of their own) made for it.
+            "SELECT format('application %s: %s more paid than committed from grants payable', application_id, SUM(signed))
+             FROM (SELECT COALESCE(d.application_id, s.document_id) AS application_id, s.signed
+                   FROM signed s LEFT JOIN disbursements d
+                     ON s.document_type = 'disbursement' AND d.id = s.document_id
+                   WHERE s.account_code = '2100' AND s.document_type IN ('application', 'disbursement')) t
+             GROUP BY application_id HAVING SUM(signed) > 0 ORDER BY application_id",
+            "SELECT format('application %s: %s paid (not voided), more than the %s approved', x.application_id, x.paid, COALESCE(c.amount::text, 'nothing'))
+             FROM (SELECT d.application_id, SUM(d.amount) AS paid FROM disbursements d
+                   WHERE NOT EXISTS (SELECT 1 FROM disbursement_voids v WHERE v.disbursement_id = d.id)
+                   GROUP BY d.application_id) x
+             LEFT JOIN decisions c ON c.application_id = x.application_id AND c.outcome = 'approved'
+             WHERE c.amount IS NULL OR x.paid > c.amount ORDER BY x.application_id",
+            "SELECT format('disbursement %s has no payment entry of its amount, or its void has no mirror entry', d.id)
+             FROM disbursements d
+             WHERE NOT EXISTS (SELECT 1 FROM signed s WHERE s.document_type = 'disbursement' AND s.document_id = d.id
+                               AND s.kind = 'liability' AND s.side = 'debit' AND s.amount = d.amount AND s.fund_id = d.fund_id)
+                OR EXISTS (SELECT 1 FROM disbursement_voids v JOIN journal_entries e ON e.id = v.entry_id
+                           WHERE v.disbursement_id = d.id AND (e.kind <> 'void' OR e.reverses IS DISTINCT FROM
+                               (SELECT p.id FROM journal_entries p WHERE p.kind = 'disbursement'
+                                AND p.document_type = 'disbursement' AND p.document_id = d.id)))
+             ORDER BY d.id",
+        ],
     )
     .await?;
 
@@ -296,7 +324,7 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
             },
             Invariant {
                 number: 4,
-                name: "no application was paid more than was committed to it",
+                name: "no application was paid more than was approved and committed to it",
                 breaches: not_overpaid,
             },
             Invariant {

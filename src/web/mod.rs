@@ -30,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .merge(crate::eligibility::web::router())
         .merge(crate::funds::web::router())
         .merge(crate::ledger::web::router())
+        .merge(crate::review::web::router())
+        .merge(crate::payments::web::router())
         .route("/static/app.css", axum::routing::get(stylesheet))
         .route("/static/app.js", axum::routing::get(script))
 }

@@ -396,16 +396,32 @@ async fn the_override_form_needs_a_reason_and_says_so_beside_the_field() {
     assert_eq!(a["status"], "eligible");
 }
 
-/// Plants an earlier grant: the application approved `days_ago` and now `status`. (Votes
-/// arrive with the review capability; until then only the database can approve.)
+/// Plants an earlier grant: the application approved for its requested amount `days_ago`
+/// (its decision and commitment entry), and now `status`. The past cannot be reached
+/// through the service, so the owner writes it with the triggers off.
 async fn plant_grant(app: &TestApp, by: &TestUser, id: i64, status: &str, days_ago: i32) {
+    let by = by.id;
     exec_owner(
         app,
         &format!(
-            "UPDATE applications SET status = '{status}' WHERE id = {id};
-             INSERT INTO status_changes (application_id, from_status, to_status, changed_by, changed_at)
-             VALUES ({id}, 'eligible', 'approved', {}, now() - interval '{days_ago} days')",
-            by.id
+            "SET session_replication_role = replica;
+             UPDATE applications SET status = '{status}' WHERE id = {id};
+             WITH a AS (SELECT id, program, requested_amount FROM applications WHERE id = {id}),
+             v AS (INSERT INTO votes (application_id, voter_id, vote, amount)
+                   SELECT id, {by}, 'approve', requested_amount FROM a RETURNING id),
+             e AS (INSERT INTO journal_entries (entry_date, kind, memo, document_type, document_id, program, created_by)
+                   SELECT current_date, 'commitment', 'planted grant', 'application', id, program, {by} FROM a
+                   RETURNING id),
+             p AS (INSERT INTO postings (entry_id, line_no, account_code, fund_id, side, amount)
+                   SELECT e.id, 1, CASE a.program WHEN 'emergency' THEN '5200' ELSE '5100' END, 1, 'debit',
+                          a.requested_amount FROM e, a
+                   UNION ALL SELECT e.id, 2, '2100', 1, 'credit', a.requested_amount FROM e, a
+                   RETURNING 1)
+             INSERT INTO decisions (application_id, outcome, amount, fund_id, commitment_entry_id,
+                                    policy_version, deciding_vote_id, decided_at)
+             SELECT a.id, 'approved', a.requested_amount, 1, e.id, 1, v.id, now() - interval '{days_ago} days'
+             FROM a, e, v;
+             SET session_replication_role = origin;"
         ),
     )
     .await

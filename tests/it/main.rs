@@ -14,4 +14,5 @@ mod eligibility;
 mod funds_ui;
 mod ledger;
 mod restart;
+mod review;
 mod ui;

@@ -381,3 +381,17 @@ check-invariant-3 = No fund's available money ever went below zero.
 check-invariant-4 = No application was paid more than was approved for it.
 check-invariant-5 = Restricted funds paid only for their program, and no fund after its expiry.
 check-invariant-6 = Each request with an Idempotency-Key was done at most once.
+
+# Board review and payments
+err-vote-over-requested = The approved amount cannot be more than requested ({ $limit }).
+err-vote-over-program-cap = The approved amount cannot be more than the program's cap ({ $limit }).
+err-vote-over-household-cap = The household has { $limit } left of its cap in the rolling window; approve at most that.
+err-vote-amount-approve-only = Only an approve vote has an amount or a fund.
+err-no-fund = No fund can cover { $amount } for { $program }: add money to a fund for this program or to the general fund.
+err-disbursement-over = The amount is more than what is left to pay ({ $unpaid }).
+err-reference-required = Enter the check or money order number.
+err-reference-taken = This number was already used for a payment by this method.
+err-reissue-not-voided = Only a voided payment of this application can be reissued.
+err-receipt-number = A USCIS receipt number is three letters and ten digits, e.g. IOE0912345678.
+err-receipt-number-taken = This receipt number is already recorded on another fee line.
+err-date-before-paid = The date cannot be before the payment date ({ $date }).

@@ -381,3 +381,17 @@ check-invariant-3 = 어떤 기금의 가용 금액도 0 아래로 내려간 적�
 check-invariant-4 = 어떤 신청도 승인된 금액보다 많이 지급되지 않았습니다.
 check-invariant-5 = 용도가 정해진 기금은 그 사업에만, 만료 전에만 지급했습니다.
 check-invariant-6 = Idempotency-Key가 있는 요청은 한 번만 처리되었습니다.
+
+# Board review and payments
+err-vote-over-requested = 승인 금액은 신청 금액({ $limit })보다 많을 수 없습니다.
+err-vote-over-program-cap = 승인 금액은 프로그램 한도({ $limit })보다 많을 수 없습니다.
+err-vote-over-household-cap = 이 가정의 기간 내 남은 한도는 { $limit }입니다. 그 이하로 승인하세요.
+err-vote-amount-approve-only = 금액과 기금은 승인 투표에만 씁니다.
+err-no-fund = { $program }에 { $amount }를 지급할 수 있는 기금이 없습니다. 이 프로그램의 기금이나 일반 기금에 돈을 넣으세요.
+err-disbursement-over = 금액이 남은 지급액({ $unpaid })보다 많습니다.
+err-reference-required = 수표 또는 우편환 번호를 입력하세요.
+err-reference-taken = 이 번호는 같은 방법의 지급에 이미 사용되었습니다.
+err-reissue-not-voided = 이 신청서의 무효 처리된 지급만 재발행할 수 있습니다.
+err-receipt-number = USCIS 접수 번호는 영문자 3개와 숫자 10개입니다 (예: IOE0912345678).
+err-receipt-number-taken = 이 접수 번호는 다른 수수료 항목에 이미 기록되어 있습니다.
+err-date-before-paid = 날짜는 지급일({ $date }) 이전일 수 없습니다.

@@ -1,0 +1,11 @@
+DROP TABLE disbursement_clearings;
+DROP TABLE disbursement_voids;
+DROP TABLE disbursements;
+DROP FUNCTION disbursements_booked();
+DROP FUNCTION disbursements_within_approval();
+DROP TABLE decisions;
+DROP TABLE votes;
+DROP FUNCTION votes_separation();
+DROP TABLE review_declarations;
+ALTER TABLE fee_lines DROP CONSTRAINT fee_lines_receipt_recorded,
+    DROP COLUMN uscis_receipt_number, DROP COLUMN receipt_recorded_by, DROP COLUMN receipt_recorded_at;

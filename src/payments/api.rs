@@ -1,0 +1,217 @@
+//! `/api/v1/disbursements`, voids and clearings, closing an application, and USCIS
+//! receipt numbers.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ClearInput, Disbursement, ListFilter, ReadyItem, ReasonInput, ReceiptNumberInput};
+use crate::app::AppState;
+use crate::applications::{Application, Clock};
+use crate::audit::Channel;
+use crate::auth::CurrentUser;
+use crate::domain::input::{optional_date, optional_int};
+use crate::domain::review::DisbursementInput;
+use crate::domain::{FieldErrors, Role};
+use crate::error::{AppError, AppResult, ErrorResponses};
+use crate::extract::{ApiJson, ApiQuery, Id, Ids, Page, Paging};
+use crate::idempotency::{IdempotencyKey, Reply};
+use crate::ledger::api::BOOKKEEPERS;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, disburse))
+        .routes(routes!(ready))
+        .routes(routes!(show))
+        .routes(routes!(void))
+        .routes(routes!(clear))
+        .routes(routes!(close))
+        .routes(routes!(receipt_number))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Paid on or after (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// Paid on or before.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub application_id: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    pub fn filter(&self) -> AppResult<ListFilter> {
+        let mut e = FieldErrors::new();
+        let from = optional_date(&mut e, "from", self.from.as_deref());
+        let to = optional_date(&mut e, "to", self.to.as_deref());
+        let application_id = optional_int(
+            &mut e,
+            "application_id",
+            self.application_id
+                .clone()
+                .map(serde_json::Value::String)
+                .as_ref(),
+            1,
+            i64::MAX,
+        );
+        if !e.is_empty() {
+            return Err(AppError::bad_query(&e));
+        }
+        Ok(ListFilter {
+            from,
+            to,
+            application_id,
+        })
+    }
+}
+
+/// Payments, newest first (accountant, admin), by the date paid.
+#[utoipa::path(get, path = "/api/v1/disbursements", tag = "payments", params(ListQuery),
+    responses((status = 200, body = Page<Disbursement>), ErrorResponses))]
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> AppResult<Json<Page<Disbursement>>> {
+    user.require(BOOKKEEPERS)?;
+    let filter = query.filter()?;
+    let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
+    let mut conn = state.pool.get().await?;
+    Ok(Json(super::list(&mut conn, &filter, paging).await?))
+}
+
+/// Pay an approved application (accountant): up to its unpaid approved amount, from the
+/// fund its approval committed, Dr 2100 / Cr 1000. The payee defaults to "U.S. Department
+/// of Homeland Security" for immigration fees. A check or money order needs its number,
+/// used once per method. When the approved amount is fully paid the application is `paid`.
+/// Whoever voted to approve it gets 403.
+#[utoipa::path(post, path = "/api/v1/disbursements", tag = "payments",
+    params(("Idempotency-Key" = Option<String>, Header, description = "As for receipts.")),
+    request_body = DisbursementInput,
+    responses((status = 201, body = Disbursement), ErrorResponses))]
+async fn disburse(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    key: IdempotencyKey,
+    ApiJson(input): ApiJson<DisbursementInput>,
+) -> AppResult<Reply> {
+    user.require(&[Role::Accountant])?;
+    let mut conn = state.pool.get().await?;
+    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    super::disburse_once(&mut conn, user.id, &key, &clock, &input).await
+}
+
+/// Approved applications with money left to pay, oldest decision first (accountant, admin).
+#[utoipa::path(get, path = "/api/v1/disbursements/ready", tag = "payments",
+    responses((status = 200, body = Page<ReadyItem>), ErrorResponses))]
+async fn ready(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<Json<Page<ReadyItem>>> {
+    user.require(BOOKKEEPERS)?;
+    let mut conn = state.pool.get().await?;
+    Ok(Json(Page {
+        items: super::ready(&mut conn).await?,
+        next_cursor: None,
+    }))
+}
+
+/// One payment (accountant, admin).
+#[utoipa::path(get, path = "/api/v1/disbursements/{id}", tag = "payments", params(("id" = i64, Path)),
+    responses((status = 200, body = Disbursement), ErrorResponses))]
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+) -> AppResult<Json<Disbursement>> {
+    user.require(BOOKKEEPERS)?;
+    let mut conn = state.pool.get().await?;
+    Ok(Json(super::get(&mut conn, id).await?))
+}
+
+/// Void a payment that did not reach the payee (accountant), with a reason: books the
+/// exact reverse of its entry, linked to it; the amount is payable again (a reissue names
+/// the voided payment in `reissue_of`). 409 if already voided or cleared.
+#[utoipa::path(post, path = "/api/v1/disbursements/{id}/void", tag = "payments",
+    params(("id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "As for receipts.")),
+    request_body = ReasonInput,
+    responses((status = 200, body = Disbursement), ErrorResponses))]
+async fn void(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+    key: IdempotencyKey,
+    ApiJson(input): ApiJson<ReasonInput>,
+) -> AppResult<Reply> {
+    user.require(&[Role::Accountant])?;
+    let mut conn = state.pool.get().await?;
+    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    super::void_once(&mut conn, user.id, &key, id, &clock, &input).await
+}
+
+/// Mark a payment cleared by the bank on `cleared_on` (accountant).
+#[utoipa::path(post, path = "/api/v1/disbursements/{id}/clear", tag = "payments",
+    params(("id" = i64, Path)), request_body = ClearInput,
+    responses((status = 200, body = Disbursement), ErrorResponses))]
+async fn clear(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+    ApiJson(input): ApiJson<ClearInput>,
+) -> AppResult<Json<Disbursement>> {
+    user.require(&[Role::Accountant])?;
+    let mut conn = state.pool.get().await?;
+    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    Ok(Json(
+        super::clear(&mut conn, user.id, id, &clock, &input).await?,
+    ))
+}
+
+/// Close an application (accountant, caseworker, admin): a paid one; or an approved one
+/// paid in part, with a reason, which releases the unpaid rest of its commitment.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/close", tag = "payments",
+    params(("id" = i64, Path)), request_body = ReasonInput,
+    responses((status = 200, body = Application), ErrorResponses))]
+async fn close(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+    ApiJson(input): ApiJson<ReasonInput>,
+) -> AppResult<Json<Application>> {
+    user.require(&[Role::Accountant, Role::Caseworker, Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    super::close(&mut conn, user.id, id, &clock, &input).await?;
+    Ok(Json(
+        crate::applications::view(&mut conn, &user, id, Channel::Api).await?,
+    ))
+}
+
+/// Record the USCIS receipt number of a paid fee line (caseworker, accountant): three
+/// letters and ten digits, e.g. `IOE0912345678`.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/lines/{line_no}/receipt-number", tag = "payments",
+    params(("id" = i64, Path), ("line_no" = i32, Path)), request_body = ReceiptNumberInput,
+    responses((status = 200, body = Application), ErrorResponses))]
+async fn receipt_number(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Ids(id, line_no): Ids,
+    ApiJson(input): ApiJson<ReceiptNumberInput>,
+) -> AppResult<Json<Application>> {
+    user.require(&[Role::Caseworker, Role::Accountant])?;
+    let line_no = i32::try_from(line_no).map_err(|_| AppError::NotFound("fee line"))?;
+    let mut conn = state.pool.get().await?;
+    super::record_receipt_number(&mut conn, user.id, id, line_no, &input).await?;
+    Ok(Json(
+        crate::applications::view(&mut conn, &user, id, Channel::Api).await?,
+    ))
+}

@@ -1,0 +1,6 @@
+//! Payment pages.
+use crate::app::AppState;
+use axum::Router;
+pub fn router() -> Router<AppState> {
+    Router::new()
+}

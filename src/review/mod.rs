@@ -1,0 +1,683 @@
+//! Board review: the queue, conflict declarations, votes, and the decision they reach.
+//!
+//! A vote runs in one transaction that holds the application's row lock: it checks
+//! separation of duties, records the vote, tallies (`domain::review::decide`) and, on the
+//! decisive approve vote, commits the money through the ledger (Dr 5100/5200, Cr 2100)
+//! before it records the decision and moves the status. If no fund can cover the approval,
+//! the whole vote is refused with a 422 and nothing is written.
+
+pub mod api;
+pub mod web;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Date, Nullable, Numeric, Text, Timestamptz};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::applications::{self, ApplicationRow, Clock};
+use crate::audit;
+use crate::db::schema::{decisions, funds, review_declarations, votes};
+use crate::domain::ledger::{DocumentType, EntryKind, commitment_lines};
+use crate::domain::review::{
+    NewVote, Outcome, VoteChoice, VoteInput, approval_limit, approved_amount, decide,
+};
+use crate::domain::{Money, Problem, Program, Role, Status, Transition};
+use crate::error::{AppError, AppResult};
+use crate::idempotency::{self, Done, IdempotencyKey, Reply, fingerprint};
+use crate::ledger::{self, NewEntry, money};
+use crate::users::User;
+
+/// A member's vote.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Vote {
+    pub id: i64,
+    pub application_id: i64,
+    pub voter_id: i64,
+    pub voter_name: String,
+    pub vote: VoteChoice,
+    pub amount: Option<Money>,
+    pub fund_id: Option<i64>,
+    pub comment: Option<String>,
+    pub cast_at: DateTime<Utc>,
+}
+
+/// What the votes decided.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Decision {
+    pub outcome: Outcome,
+    /// The approved amount (null when denied).
+    pub amount: Option<Money>,
+    /// The fund the approval was committed from.
+    pub fund_id: Option<i64>,
+    pub fund_name: Option<String>,
+    /// The journal entry Dr 5100/5200, Cr 2100 that committed the money.
+    pub commitment_entry_id: Option<i64>,
+    pub policy_version: i32,
+    pub deciding_vote_id: i64,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// The answer to a vote: the vote, and the decision if this vote reached one.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VoteResult {
+    #[serde(flatten)]
+    pub vote: Vote,
+    pub decision: Option<Decision>,
+    /// The application's status after the vote.
+    pub status: Status,
+}
+
+type VoteRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    Option<Decimal>,
+    Option<i64>,
+    Option<String>,
+    DateTime<Utc>,
+);
+
+fn to_vote(r: VoteRow) -> Vote {
+    Vote {
+        id: r.0,
+        application_id: r.1,
+        voter_id: r.2,
+        voter_name: r.3,
+        vote: VoteChoice::parse(&r.4).unwrap_or(VoteChoice::Abstain),
+        amount: r.5.map(money),
+        fund_id: r.6,
+        comment: r.7,
+        cast_at: r.8,
+    }
+}
+
+/// The votes on an application, in the order cast.
+pub async fn votes_of(conn: &mut AsyncPgConnection, application_id: i64) -> AppResult<Vec<Vote>> {
+    use crate::db::schema::users;
+    let rows: Vec<VoteRow> = votes::table
+        .inner_join(users::table)
+        .filter(votes::application_id.eq(application_id))
+        .order(votes::id)
+        .select((
+            votes::id,
+            votes::application_id,
+            votes::voter_id,
+            users::name,
+            votes::vote,
+            votes::amount,
+            votes::fund_id,
+            votes::comment,
+            votes::cast_at,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(to_vote).collect())
+}
+
+/// The decision on an application, if the votes reached one.
+pub async fn decision_of(
+    conn: &mut AsyncPgConnection,
+    application_id: i64,
+) -> AppResult<Option<Decision>> {
+    type Row = (
+        String,
+        Option<Decimal>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        i32,
+        i64,
+        DateTime<Utc>,
+    );
+    let row: Option<Row> = decisions::table
+        .left_join(funds::table)
+        .filter(decisions::application_id.eq(application_id))
+        .select((
+            decisions::outcome,
+            decisions::amount,
+            decisions::fund_id,
+            funds::name.nullable(),
+            decisions::commitment_entry_id,
+            decisions::policy_version,
+            decisions::deciding_vote_id,
+            decisions::decided_at,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|r| Decision {
+        outcome: Outcome::parse(&r.0).unwrap_or(Outcome::Denied),
+        amount: r.1.map(money),
+        fund_id: r.2,
+        fund_name: r.3,
+        commitment_entry_id: r.4,
+        policy_version: r.5,
+        deciding_vote_id: r.6,
+        decided_at: r.7,
+    }))
+}
+
+/// `Some(conflict)` once the member has declared on this application.
+pub async fn declaration(
+    conn: &mut AsyncPgConnection,
+    application_id: i64,
+    user_id: i64,
+) -> AppResult<Option<bool>> {
+    Ok(review_declarations::table
+        .find((application_id, user_id))
+        .select(review_declarations::conflict)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Why `user_id` may not vote on the application, if they entered it, recorded its
+/// documents, or overrode its eligibility (the same rule the database enforces).
+pub async fn separation(
+    conn: &mut AsyncPgConnection,
+    application_id: i64,
+    user_id: i64,
+) -> AppResult<Option<&'static str>> {
+    #[derive(QueryableByName)]
+    struct Why {
+        #[diesel(sql_type = Nullable<Text>)]
+        why: Option<String>,
+    }
+    let why: Why = diesel::sql_query(
+        "SELECT CASE
+             WHEN EXISTS (SELECT 1 FROM applications WHERE id = $1 AND created_by = $2) THEN 'entered'
+             WHEN EXISTS (SELECT 1 FROM documents WHERE application_id = $1 AND verified_by = $2) THEN 'documents'
+             WHEN EXISTS (SELECT 1 FROM eligibility_checks WHERE application_id = $1 AND kind = 'override'
+                          AND created_by = $2) THEN 'override'
+         END AS why",
+    )
+    .bind::<BigInt, _>(application_id)
+    .bind::<BigInt, _>(user_id)
+    .get_result(conn)
+    .await?;
+    Ok(match why.why.as_deref() {
+        Some("entered") => {
+            Some("you entered this application, so you cannot vote on it (separation of duties)")
+        }
+        Some("documents") => Some(
+            "you recorded documents on this application, so you cannot vote on it (separation of duties)",
+        ),
+        Some("override") => Some(
+            "you overrode this application's eligibility, so you cannot vote on it (separation of duties)",
+        ),
+        _ => None,
+    })
+}
+
+fn reviewable(row: &ApplicationRow) -> AppResult<()> {
+    match row.status() {
+        Status::Eligible | Status::NeedsReview => Ok(()),
+        other => Err(AppError::Conflict(format!(
+            "cannot review an application that is {other}"
+        ))),
+    }
+}
+
+/// Checks a member may take part in this application's review at all.
+async fn may_review(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    row: &ApplicationRow,
+) -> AppResult<()> {
+    user.require(&[Role::BoardMember])?;
+    reviewable(row)?;
+    if let Some(why) = separation(conn, row.id, user.id).await? {
+        return Err(AppError::Forbidden(why.into()));
+    }
+    Ok(())
+}
+
+/// A member states no conflict of interest (and then sees who the applicant is), or a
+/// conflict, which records a `recuse` vote.
+pub async fn declare(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    application_id: i64,
+    clock: &Clock<'_>,
+    conflict: bool,
+    comment: Option<String>,
+) -> AppResult<()> {
+    if conflict {
+        let input = VoteInput {
+            vote: Some("recuse".into()),
+            comment,
+            ..VoteInput::default()
+        };
+        vote(conn, user, application_id, clock, &input).await?;
+        return Ok(());
+    }
+    conn.transaction(async |conn| {
+        let row = applications::lock(conn, application_id).await?;
+        may_review(conn, user, &row).await?;
+        if declaration(conn, application_id, user.id).await?.is_some() {
+            return Err(AppError::Conflict(
+                "you have already made your declaration on this application".into(),
+            ));
+        }
+        record_declaration(conn, application_id, user.id, false).await
+    })
+    .await
+}
+
+async fn record_declaration(
+    conn: &mut AsyncPgConnection,
+    application_id: i64,
+    user_id: i64,
+    conflict: bool,
+) -> AppResult<()> {
+    diesel::insert_into(review_declarations::table)
+        .values((
+            review_declarations::application_id.eq(application_id),
+            review_declarations::user_id.eq(user_id),
+            review_declarations::conflict.eq(conflict),
+        ))
+        .execute(conn)
+        .await?;
+    audit::record(
+        conn,
+        Some(user_id),
+        "declare",
+        "application",
+        Some(application_id),
+        json!({"conflict": conflict}),
+    )
+    .await
+}
+
+/// The policy the review follows: the version of the check that stands, else the one in force.
+async fn policy_for(
+    conn: &mut AsyncPgConnection,
+    application_id: i64,
+    today: NaiveDate,
+) -> AppResult<crate::eligibility::PolicyVersion> {
+    let checks = crate::eligibility::checks(conn, application_id).await?;
+    match checks.iter().rev().find_map(|c| c.policy_version) {
+        Some(v) => crate::eligibility::version(conn, v).await,
+        None => crate::eligibility::in_force(conn, today).await,
+    }
+}
+
+/// The household's other grants in the policy's rolling window, which count against its cap.
+async fn earlier_grants(
+    conn: &mut AsyncPgConnection,
+    row: &ApplicationRow,
+    window_days: u32,
+    today: NaiveDate,
+    timezone: &str,
+) -> AppResult<Money> {
+    let grants = crate::eligibility::prior_grants(conn, row.household_id, row.id, timezone).await?;
+    let days = chrono::Duration::days(i64::from(window_days));
+    Ok(Money::sum(
+        grants
+            .into_iter()
+            .filter(|g| g.approved_on <= today && today - g.approved_on < days)
+            .map(|g| g.amount),
+    )
+    .unwrap_or(Money::ZERO))
+}
+
+/// Records a member's vote and, if it decides the application, the decision and (for an
+/// approval) the commitment. Votes are final.
+pub async fn vote(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    application_id: i64,
+    clock: &Clock<'_>,
+    input: &VoteInput,
+) -> AppResult<VoteResult> {
+    user.require(&[Role::BoardMember])?;
+    let new = input.parse()?;
+    let (today, timezone) = (clock.today, clock.timezone);
+    let vote_id = conn
+        .transaction(async |conn| {
+            let row = applications::lock(conn, application_id).await?;
+            may_review(conn, user, &row).await?;
+            let already: bool = diesel::select(diesel::dsl::exists(
+                votes::table
+                    .filter(votes::application_id.eq(application_id))
+                    .filter(votes::voter_id.eq(user.id)),
+            ))
+            .get_result(conn)
+            .await?;
+            if already {
+                return Err(AppError::Conflict(
+                    "you have already voted on this application; votes are final".into(),
+                ));
+            }
+            let policy = policy_for(conn, application_id, today).await?;
+            let requested = money(row.requested_amount);
+            let amount = match new.vote {
+                VoteChoice::Approve => {
+                    let earlier =
+                        earlier_grants(conn, &row, policy.policy.caps.window_days, today, timezone)
+                            .await?;
+                    let limit = approval_limit(&policy.policy, row.program(), requested, earlier);
+                    let amount = new.amount.unwrap_or(requested);
+                    if amount.decimal() > limit.amount.decimal() {
+                        return Err(refused(
+                            "amount",
+                            Problem::new(limit.reason).arg("limit", limit.amount.display()),
+                        ));
+                    }
+                    Some(amount)
+                }
+                _ => None,
+            };
+            if declaration(conn, application_id, user.id).await?.is_none() {
+                record_declaration(
+                    conn,
+                    application_id,
+                    user.id,
+                    new.vote == VoteChoice::Recuse,
+                )
+                .await?;
+            }
+            let vote_id = insert_vote(conn, application_id, user.id, &new, amount).await?;
+            let cast = votes_of(conn, application_id).await?;
+            let choices: Vec<VoteChoice> = cast.iter().map(|v| v.vote).collect();
+            if let Some(outcome) = decide(&policy.policy.review, requested, &choices) {
+                let approved = approved_amount(cast.iter().filter_map(|v| v.amount));
+                record_decision(
+                    conn,
+                    user.id,
+                    &row,
+                    &cast,
+                    outcome,
+                    approved,
+                    vote_id,
+                    policy.version,
+                    today,
+                )
+                .await?;
+            }
+            Ok::<_, AppError>(vote_id)
+        })
+        .await?;
+    let vote = votes_of(conn, application_id)
+        .await?
+        .into_iter()
+        .find(|v| v.id == vote_id)
+        .ok_or(AppError::NotFound("vote"))?;
+    let decision = decision_of(conn, application_id).await?;
+    let status = applications::status_of(conn, application_id).await?;
+    Ok(VoteResult {
+        vote,
+        decision,
+        status,
+    })
+}
+
+/// A 422 on one field whose message says what is wrong in plain English.
+fn refused(field: &str, problem: Problem) -> AppError {
+    let message = crate::web::i18n::problem(crate::domain::Language::En, &problem);
+    AppError::Invalid {
+        message,
+        fields: crate::domain::FieldErrors::single(field, problem),
+    }
+}
+
+async fn insert_vote(
+    conn: &mut AsyncPgConnection,
+    application_id: i64,
+    voter: i64,
+    new: &NewVote,
+    amount: Option<Money>,
+) -> AppResult<i64> {
+    let id: i64 = diesel::insert_into(votes::table)
+        .values((
+            votes::application_id.eq(application_id),
+            votes::voter_id.eq(voter),
+            votes::vote.eq(new.vote.as_str()),
+            votes::amount.eq(amount.map(Money::decimal)),
+            votes::fund_id.eq(new.fund_id),
+            votes::comment.eq(&new.comment),
+        ))
+        .returning(votes::id)
+        .get_result(conn)
+        .await?;
+    audit::record(
+        conn,
+        Some(voter),
+        "vote",
+        "application",
+        Some(application_id),
+        json!({"vote_id": id, "vote": new.vote, "amount": amount, "fund_id": new.fund_id, "comment": new.comment}),
+    )
+    .await?;
+    Ok(id)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record_decision(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    row: &ApplicationRow,
+    cast: &[Vote],
+    outcome: Outcome,
+    approved: Option<Money>,
+    deciding_vote: i64,
+    policy_version: i32,
+    today: NaiveDate,
+) -> AppResult<()> {
+    let (amount, fund_id, entry_id) = match (outcome, approved) {
+        (Outcome::Approved, Some(amount)) => {
+            // The deciding vote's fund, else the latest approve vote that named one.
+            let named = cast
+                .iter()
+                .rev()
+                .filter(|v| v.vote == VoteChoice::Approve)
+                .find_map(|v| v.fund_id);
+            let (fund, entry) = commit(conn, actor, row, amount, named, today).await?;
+            (Some(amount), Some(fund), Some(entry))
+        }
+        _ => (None, None, None),
+    };
+    diesel::insert_into(decisions::table)
+        .values((
+            decisions::application_id.eq(row.id),
+            decisions::outcome.eq(outcome.as_str()),
+            decisions::amount.eq(amount.map(Money::decimal)),
+            decisions::fund_id.eq(fund_id),
+            decisions::commitment_entry_id.eq(entry_id),
+            decisions::policy_version.eq(policy_version),
+            decisions::deciding_vote_id.eq(deciding_vote),
+        ))
+        .execute(conn)
+        .await?;
+    let transition = match outcome {
+        Outcome::Approved => Transition::Approve,
+        Outcome::Denied => Transition::Deny,
+    };
+    applications::apply_transition(
+        conn,
+        actor,
+        row,
+        transition,
+        None,
+        json!({"decision": {"outcome": outcome, "amount": amount, "fund_id": fund_id,
+                            "commitment_entry_id": entry_id, "policy_version": policy_version}}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Funds that may pay for `program` on `today` and hold at least `amount`: restricted funds
+/// for the program, the one expiring first first, then the general fund.
+async fn candidate_funds(
+    conn: &mut AsyncPgConnection,
+    program: Program,
+    amount: Money,
+    today: NaiveDate,
+) -> AppResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Candidate {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let rows: Vec<Candidate> = diesel::sql_query(
+        "SELECT f.id FROM funds f JOIN fund_balances b ON b.fund_id = f.id
+         WHERE f.active AND b.available >= $2
+           AND ((f.restricted_program = $1 AND (f.expires_on IS NULL OR f.expires_on >= $3)) OR f.is_general)
+         ORDER BY f.is_general, f.expires_on NULLS LAST, f.id",
+    )
+    .bind::<Text, _>(program.as_str())
+    .bind::<Numeric, _>(amount.decimal())
+    .bind::<Date, _>(today)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|c| c.id).collect())
+}
+
+/// Books the commitment from the named fund, or from the first candidate that can still
+/// cover it once locked; the fund and the entry.
+async fn commit(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    row: &ApplicationRow,
+    amount: Money,
+    named: Option<i64>,
+    today: NaiveDate,
+) -> AppResult<(i64, i64)> {
+    let program = row.program();
+    let candidates = match named {
+        Some(id) => vec![id],
+        None => candidate_funds(conn, program, amount, today).await?,
+    };
+    for fund in candidates {
+        let entry = NewEntry {
+            date: today,
+            kind: EntryKind::Commitment,
+            memo: format!("{} approved: {}", row.number, amount.display()),
+            document: Some((DocumentType::Application, row.id)),
+            program: Some(program),
+            reverses: None,
+            lines: commitment_lines(fund, program, amount),
+        };
+        // post_entry runs in a savepoint: a fund that lost a race is left untouched.
+        match ledger::post_entry(conn, actor, entry).await {
+            Ok(id) => return Ok((fund, id)),
+            Err(AppError::Invalid { message, fields }) if named.is_some() => {
+                // The member named the fund: say so on the field they chose.
+                let problem = fields.iter().map(|(_, p)| p.clone()).next();
+                return Err(match problem {
+                    Some(p) => AppError::Invalid {
+                        message,
+                        fields: crate::domain::FieldErrors::single("fund_id", p),
+                    },
+                    None => AppError::Invalid { message, fields },
+                });
+            }
+            Err(AppError::Invalid { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(refused(
+        "amount",
+        Problem::new("err-no-fund")
+            .arg("amount", amount.display())
+            .arg("program", program.as_str()),
+    ))
+}
+
+/// `POST /api/v1/applications/{id}/votes`, from a program or the browser: an approve vote
+/// that commits money is done at most once per `Idempotency-Key`.
+pub async fn vote_once(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    key: &IdempotencyKey,
+    application_id: i64,
+    clock: &Clock<'_>,
+    input: &VoteInput,
+) -> AppResult<Reply> {
+    let hash = fingerprint(
+        "POST",
+        &format!("/api/v1/applications/{application_id}/votes"),
+        input,
+    );
+    idempotency::once(conn, user.id, key, hash, async |conn| {
+        let result = vote(conn, user, application_id, clock, input).await?;
+        Ok(Done {
+            status: axum::http::StatusCode::CREATED,
+            entry_id: result.decision.as_ref().and_then(|d| d.commitment_entry_id),
+            body: result,
+        })
+    })
+    .await
+}
+
+/// A row of the board's queue.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, QueryableByName)]
+pub struct QueueItem {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub number: String,
+    #[diesel(sql_type = Text)]
+    #[schema(value_type = Program)]
+    pub program: String,
+    #[diesel(sql_type = Text)]
+    pub site: String,
+    #[diesel(sql_type = Text)]
+    #[schema(value_type = Status)]
+    pub status: String,
+    #[diesel(sql_type = Numeric)]
+    #[schema(value_type = String)]
+    pub requested_amount: Decimal,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// The standing eligibility result and the income as a percent of the guideline.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub eligibility: Option<String>,
+    #[diesel(sql_type = Nullable<Numeric>)]
+    #[schema(value_type = Option<String>)]
+    pub percent_of_guideline: Option<Decimal>,
+    /// Rules that did not pass, by name.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub flagged_rules: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub votes_cast: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub my_vote: Option<String>,
+    #[diesel(sql_type = Bool)]
+    pub declared: bool,
+    /// False when separation of duties keeps this member out.
+    #[diesel(sql_type = Bool)]
+    pub may_vote: bool,
+}
+
+/// Eligible and needs-review applications, oldest first, as `user` sees them.
+pub async fn queue(conn: &mut AsyncPgConnection, user: &User) -> AppResult<Vec<QueueItem>> {
+    Ok(diesel::sql_query(
+        "SELECT a.id, a.number, a.program, s.code AS site, a.status, a.requested_amount, a.submitted_at,
+                c.result AS eligibility, c.percent_of_guideline,
+                (SELECT string_agg(r->>'rule', ', ') FROM jsonb_array_elements(c.rules) r
+                 WHERE r->>'outcome' <> 'pass') AS flagged_rules,
+                (SELECT count(*) FROM votes v WHERE v.application_id = a.id AND v.vote <> 'recuse') AS votes_cast,
+                (SELECT v.vote FROM votes v WHERE v.application_id = a.id AND v.voter_id = $1) AS my_vote,
+                EXISTS (SELECT 1 FROM review_declarations d WHERE d.application_id = a.id AND d.user_id = $1) AS declared,
+                NOT (a.created_by = $1
+                     OR EXISTS (SELECT 1 FROM documents d WHERE d.application_id = a.id AND d.verified_by = $1)
+                     OR EXISTS (SELECT 1 FROM eligibility_checks o WHERE o.application_id = a.id
+                                AND o.kind = 'override' AND o.created_by = $1)) AS may_vote
+         FROM applications a JOIN sites s ON s.id = a.site_id
+         LEFT JOIN LATERAL (SELECT result, percent_of_guideline, rules FROM eligibility_checks e
+                            WHERE e.application_id = a.id AND e.kind = 'check'
+                            ORDER BY e.id DESC LIMIT 1) c ON true
+         WHERE a.status IN ('eligible', 'needs_review')
+         ORDER BY a.submitted_at NULLS LAST, a.id
+         LIMIT 500",
+    )
+    .bind::<BigInt, _>(user.id)
+    .load(conn)
+    .await?)
+}
