@@ -589,7 +589,13 @@ pub async fn load(
             .await
             .optional()?
             .ok_or(AppError::NotFound("application"))?;
-    let lines = fees::lines_of(conn, id).await?;
+    let mut lines = fees::lines_of(conn, id).await?;
+    if !with_names {
+        // A beneficiary is a member of the household, named like it.
+        for line in &mut lines {
+            line.beneficiary = None;
+        }
+    }
     let documents = load_documents(conn, id).await?;
     let history: Vec<(
         Option<String>,

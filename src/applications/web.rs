@@ -382,9 +382,51 @@ async fn create(
 pub struct PageForms {
     pub documents: (Values, FieldErrors),
     pub eligibility_override: (Values, FieldErrors),
+    pub vote: (Values, FieldErrors),
+    pub payment: (Values, FieldErrors),
+    pub receipt_number: (Values, FieldErrors),
+    pub close: (Values, FieldErrors),
 }
 
-pub fn application_view(ctx: &Ctx, a: &Application, forms: &PageForms) -> Markup {
+/// What the page needs to know about its reader beyond the application: their standing in
+/// the review, the funds a vote may name, whether they may pay it, and the fund's day.
+pub struct Viewer {
+    /// `Some(conflict)` once the reader declared on this application.
+    pub declared: Option<bool>,
+    /// Why separation of duties keeps the reader from voting, if it does.
+    pub separated: Option<&'static str>,
+    /// Funds an approve vote may name for this application's program.
+    pub funds: Vec<crate::funds::Fund>,
+    /// The reader voted to approve, so cannot pay.
+    pub approver: bool,
+    pub today: chrono::NaiveDate,
+}
+
+impl Viewer {
+    pub async fn load(
+        conn: &mut diesel_async::AsyncPgConnection,
+        state: &AppState,
+        user: &crate::users::User,
+        a: &Application,
+    ) -> AppResult<Viewer> {
+        let funds = crate::funds::list(conn)
+            .await?
+            .into_iter()
+            .filter(|f| f.active && f.restricted_program.is_none_or(|p| p == a.program))
+            .collect();
+        Ok(Viewer {
+            declared: crate::review::declaration(conn, a.id, user.id).await?,
+            separated: crate::review::separation(conn, a.id, user.id).await?,
+            funds,
+            approver: a.votes.iter().any(|v| {
+                v.voter_id == user.id && v.vote == crate::domain::review::VoteChoice::Approve
+            }),
+            today: super::today(conn, &state.config.fund_timezone).await?,
+        })
+    }
+}
+
+pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &PageForms) -> Markup {
     let (doc_values, doc_errors) = (&forms.documents.0, &forms.documents.1);
     let is_caseworker = ctx.user.as_ref().is_some_and(|u| u.has(Role::Caseworker));
     let may_withdraw = ctx
@@ -473,7 +515,9 @@ pub fn application_view(ctx: &Ctx, a: &Application, forms: &PageForms) -> Markup
             }
         }
         (crate::eligibility::web::section(ctx, a, &forms.eligibility_override))
-        @if may_withdraw && a.status.apply(Transition::Withdraw { disbursed: false }).is_ok() {
+        (crate::review::web::section(ctx, a, viewer, forms))
+        (crate::payments::web::section(ctx, a, viewer, forms))
+        @if may_withdraw && a.status.apply(Transition::Withdraw { disbursed: a.payable.is_some_and(|p| !p.paid.0.is_zero()) }).is_ok() {
             h2 { (ctx.t("application-withdraw-title")) }
             form method="post" action={ "/applications/" (a.id) "/withdraw" } {
                 input type="hidden" name="csrf_token" value=(ctx.csrf());
@@ -503,10 +547,11 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<
     let user = ctx.require_user()?.clone();
     let mut conn = state.pool.get().await?;
     let a = super::view(&mut conn, &user, id, Channel::Web).await?;
+    let viewer = Viewer::load(&mut conn, &state, &user, &a).await?;
     Ok(page(
         &ctx,
         &a.number,
-        application_view(&ctx, &a, &PageForms::default()),
+        application_view(&ctx, &a, &viewer, &PageForms::default()),
     ))
 }
 
@@ -531,7 +576,7 @@ async fn add_document(
                 documents: (values, fields),
                 ..PageForms::default()
             };
-            rejected(&mut conn, &ctx, &user, id, &forms).await
+            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
         }
         Err(e) => Err(e),
     }
@@ -540,15 +585,17 @@ async fn add_document(
 /// The application page again (422) with a form's typed values and its errors.
 pub async fn rejected(
     conn: &mut diesel_async::AsyncPgConnection,
+    state: &AppState,
     ctx: &Ctx,
     user: &crate::users::User,
     id: i64,
     forms: &PageForms,
 ) -> AppResult<Response> {
     let a = super::view(conn, user, id, Channel::Web).await?;
+    let viewer = Viewer::load(conn, state, user, &a).await?;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
-        page(ctx, &a.number, application_view(ctx, &a, forms)),
+        page(ctx, &a.number, application_view(ctx, &a, &viewer, forms)),
     )
         .into_response())
 }

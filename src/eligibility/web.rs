@@ -192,7 +192,7 @@ async fn override_result(
                 eligibility_override: (values, fields),
                 ..PageForms::default()
             };
-            rejected(&mut conn, &ctx, &user, id, &forms).await
+            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
         }
         Err(e) => Err(e),
     }

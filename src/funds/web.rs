@@ -40,14 +40,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Whether the one looking may read the books (accountant, admin).
-fn keeps_books(ctx: &Ctx) -> bool {
+pub(crate) fn keeps_books(ctx: &Ctx) -> bool {
     ctx.user
         .as_ref()
         .is_some_and(|u| u.require(BOOKKEEPERS).is_ok())
 }
 
 /// The one-time key a money form carries, kept when the form comes back with problems.
-fn once_key_field(values: &Values) -> Markup {
+pub(crate) fn once_key_field(values: &Values) -> Markup {
     html! { input type="hidden" name="idempotency_key" value=(values.opt("idempotency_key").unwrap_or_else(crate::auth::random_token)); }
 }
 
@@ -486,7 +486,7 @@ async fn update_fund(
 }
 
 /// The one-time key a money form carries; a form without one is booked without it.
-fn form_key(values: &Values) -> AppResult<IdempotencyKey> {
+pub(crate) fn form_key(values: &Values) -> AppResult<IdempotencyKey> {
     values
         .opt("idempotency_key")
         .map(|k| IdempotencyKey::parse(&k))

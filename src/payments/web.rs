@@ -1,6 +1,440 @@
-//! Payment pages.
-use crate::app::AppState;
+//! Payment pages: the accountant's "ready to pay" list and recent payments, and on the
+//! application page the payable, the payments with their void and clear forms, the payment
+//! form, closing, and USCIS receipt numbers.
+
 use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use serde_json::Value;
+
+use super::{ClearInput, Disbursement, ReasonInput, ReceiptNumberInput};
+use crate::app::AppState;
+use crate::applications::web::{PageForms, Viewer, rejected};
+use crate::applications::{Application, Clock};
+use crate::auth::CurrentUser;
+use crate::domain::review::{DHS_PAYEE, DisbursementInput, PayMethod, PaymentState};
+use crate::domain::{FieldErrors, Program, Role, Status};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Id, Paging, WebForm};
+use crate::funds::web::{form_key, once_key_field};
+use crate::web::Ctx;
+use crate::web::form::{Form, Values};
+use crate::web::layout::page;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/payments", get(payments_page))
+        .route("/applications/{id}/payments", post(pay))
+        .route("/disbursements/{id}/void", post(void))
+        .route("/disbursements/{id}/clear", post(clear))
+        .route("/applications/{id}/close", post(close))
+        .route("/applications/{id}/receipt-number", post(receipt_number))
+}
+
+fn has(ctx: &Ctx, role: Role) -> bool {
+    ctx.user.as_ref().is_some_and(|u| u.has(role))
+}
+
+fn state_label(ctx: &Ctx, d: &Disbursement) -> Markup {
+    html! {
+        span class={ "status" @if d.state() == PaymentState::Voided { " closed" } } { (ctx.label("payment-state", d.state())) }
+        @if let Some(on) = d.cleared_on { br; span class="hint" { (on) } }
+        @if let Some(reason) = &d.void_reason { br; span class="hint" { (reason) } }
+    }
+}
+
+/// Payments as a table; `actions` adds the accountant's forms to each row.
+fn payments_table(
+    ctx: &Ctx,
+    items: &[Disbursement],
+    actions: bool,
+    today: chrono::NaiveDate,
+) -> Markup {
+    html! {
+        table {
+            thead { tr {
+                th { (ctx.t("payment-number")) } th { (ctx.t("payment-paid-on")) } th { (ctx.t("payment-payee")) }
+                th { (ctx.t("payment-method")) } th class="money" { (ctx.t("field-amount")) } th { (ctx.t("field-status")) }
+            } }
+            tbody {
+                @for d in items {
+                    tr {
+                        td { (d.number) br; a class="hint" href={ "/applications/" (d.application_id) } { (d.application_number) }
+                             @if let Some(of) = d.reissue_of { br; span class="hint" { (ctx.tr("payment-reissue-of", &[("id", of.to_string())])) } } }
+                        td class="date" { (d.paid_on) }
+                        td { (d.payee) }
+                        td { (ctx.label("method", d.method())) @if let Some(r) = &d.reference { " #" (r) } }
+                        td class="money" { (d.amount.0.display()) }
+                        td { (state_label(ctx, d)) }
+                    }
+                    @if actions && d.state() == PaymentState::Issued {
+                        tr {
+                            td colspan="6" {
+                                div class="row" {
+                                    form method="post" action={ "/disbursements/" (d.id) "/clear" } {
+                                        input type="hidden" name="csrf_token" value=(ctx.csrf());
+                                        label for={ "cleared-" (d.id) } { (ctx.tr("payment-clear-label", &[("number", d.number.clone())])) }
+                                        input id={ "cleared-" (d.id) } type="date" name="cleared_on" value=(today) required;
+                                        div class="actions" { button type="submit" class="secondary" { (ctx.t("payment-clear")) } }
+                                    }
+                                    form method="post" action={ "/disbursements/" (d.id) "/void" } {
+                                        input type="hidden" name="csrf_token" value=(ctx.csrf());
+                                        input type="hidden" name="idempotency_key" value=(crate::auth::random_token());
+                                        label for={ "void-" (d.id) } { (ctx.tr("payment-void-label", &[("number", d.number.clone())])) }
+                                        input id={ "void-" (d.id) } type="text" name="reason" required;
+                                        div class="actions" { button type="submit" class="secondary" { (ctx.t("payment-void")) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The payment part of the application page, once approved.
+pub fn section(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &PageForms) -> Markup {
+    let Some(owed) = a.payable else {
+        return html! {};
+    };
+    let accountant = has(ctx, Role::Accountant);
+    let may_pay = accountant && a.status == Status::Approved && !owed.unpaid.0.is_zero();
+    let may_close =
+        has(ctx, Role::Accountant) || has(ctx, Role::Caseworker) || has(ctx, Role::Admin);
+    html! {
+        section id="payments" {
+            h2 { (ctx.t("payment-title")) }
+            dl class="balances" {
+                dt { (ctx.t("payment-approved")) } dd class="money" { (owed.approved.0.display()) }
+                dt { (ctx.t("payment-paid")) } dd class="money" { (owed.paid.0.display()) }
+                @if !owed.released.0.is_zero() { dt { (ctx.t("payment-released")) } dd class="money" { (owed.released.0.display()) } }
+                dt { (ctx.t("payment-unpaid")) } dd class="money" { strong { (owed.unpaid.0.display()) } }
+            }
+            @if !a.disbursements.is_empty() { (payments_table(ctx, &a.disbursements, accountant, viewer.today)) }
+            @if may_pay {
+                @if viewer.approver {
+                    p class="error-box" { (ctx.t("payment-approver")) }
+                } @else {
+                    (payment_form(ctx, a, viewer, &forms.payment.0, &forms.payment.1))
+                }
+            }
+            @if may_close && a.status == Status::Paid {
+                form method="post" action={ "/applications/" (a.id) "/close" } {
+                    input type="hidden" name="csrf_token" value=(ctx.csrf());
+                    div class="actions" { button type="submit" class="secondary" { (ctx.t("close-paid")) } }
+                }
+            }
+            @if (accountant || has(ctx, Role::Admin)) && a.status == Status::Approved && !owed.paid.0.is_zero() {
+                (close_short_form(ctx, a, &forms.close.0, &forms.close.1))
+            }
+            @if a.program == Program::ImmigrationFee && matches!(a.status, Status::Paid | Status::Closed)
+                && (accountant || has(ctx, Role::Caseworker)) {
+                (receipt_numbers(ctx, a, &forms.receipt_number.0, &forms.receipt_number.1))
+            }
+        }
+    }
+}
+
+fn payment_form(
+    ctx: &Ctx,
+    a: &Application,
+    viewer: &Viewer,
+    values: &Values,
+    errors: &FieldErrors,
+) -> Markup {
+    let mut values = values.clone();
+    if values.0.is_empty() {
+        values.set(
+            "amount",
+            a.payable
+                .map(|p| p.unpaid.0.to_string())
+                .unwrap_or_default(),
+        );
+        values.set("paid_on", viewer.today);
+        values.set("method", PayMethod::Check);
+        if a.program == Program::ImmigrationFee {
+            values.set("payee", DHS_PAYEE);
+        }
+    }
+    let form = Form {
+        ctx,
+        values: &values,
+        errors,
+    };
+    let methods: Vec<(String, String)> = PayMethod::ALL
+        .iter()
+        .map(|m| (m.as_str().to_owned(), ctx.label("method", m)))
+        .collect();
+    let voided: Vec<(String, String)> = a
+        .disbursements
+        .iter()
+        .filter(|d| d.state() == PaymentState::Voided && d.reissued_by.is_none())
+        .map(|d| {
+            (
+                d.id.to_string(),
+                format!("{} — {} ({})", d.number, d.amount.0.display(), d.payee),
+            )
+        })
+        .collect();
+    html! {
+        h3 { (ctx.t("payment-form-title")) }
+        (form.summary())
+        form method="post" action={ "/applications/" (a.id) "/payments" } {
+            (form.csrf())
+            (once_key_field(&values))
+            div class="row" {
+                (form.input("amount", &ctx.t("field-amount"), "text", Some(&ctx.t("field-money-hint")), true))
+                (form.input("paid_on", &ctx.t("payment-paid-on"), "date", None, true))
+            }
+            (form.input("payee", &ctx.t("payment-payee"), "text", Some(&ctx.t("payment-payee-hint")), a.program == Program::Emergency))
+            div class="row" {
+                (form.select("method", &ctx.t("payment-method"), &methods, None, true))
+                (form.input("reference", &ctx.t("payment-reference"), "text", Some(&ctx.t("payment-reference-hint")), false))
+            }
+            @if !voided.is_empty() {
+                (form.select("reissue_of", &ctx.t("payment-reissue"), &voided, Some(&ctx.t("payment-reissue-none")), false))
+            }
+            (form.input("memo", &ctx.t("field-note"), "text", Some(&ctx.t("optional")), false))
+            div class="actions" { button type="submit" { (ctx.t("payment-submit")) } }
+        }
+    }
+}
+
+fn close_short_form(ctx: &Ctx, a: &Application, values: &Values, errors: &FieldErrors) -> Markup {
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
+    html! {
+        h3 { (ctx.t("close-short-title")) }
+        p class="hint" { (ctx.t("close-short-text")) }
+        form method="post" action={ "/applications/" (a.id) "/close" } {
+            (form.csrf())
+            (form.input("reason", &ctx.t("field-reason"), "text", None, true))
+            div class="actions" { button type="submit" class="secondary" { (ctx.t("close-short")) } }
+        }
+    }
+}
+
+fn receipt_numbers(ctx: &Ctx, a: &Application, values: &Values, errors: &FieldErrors) -> Markup {
+    let failed_line = values.get("line_no");
+    html! {
+        h3 { (ctx.t("receipt-number-title")) }
+        p class="hint" { (ctx.t("receipt-number-hint")) }
+        @for l in &a.lines {
+            form method="post" action={ "/applications/" (a.id) "/receipt-number" } {
+                input type="hidden" name="csrf_token" value=(ctx.csrf());
+                input type="hidden" name="line_no" value=(l.line_no);
+                @let id = format!("receipt-{}", l.line_no);
+                @let error = if failed_line == l.line_no.to_string() { errors.get("receipt_number") } else { None };
+                label for=(id) { (l.form) " · " (l.beneficiary.as_deref().unwrap_or("")) }
+                input id=(id) type="text" name="receipt_number" autocomplete="off" placeholder="IOE0912345678"
+                    value=(if error.is_some() { values.get("receipt_number").to_owned() } else { l.uscis_receipt_number.clone().unwrap_or_default() })
+                    aria-invalid=(if error.is_some() { "true" } else { "false" });
+                @if let Some(p) = error { p class="field-error" { (crate::web::i18n::problem(ctx.lang, p)) } }
+                div class="actions" { button type="submit" class="secondary" { (ctx.t("receipt-number-save")) } }
+            }
+        }
+    }
+}
+
+async fn pay(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    user.require(&[Role::Accountant])?;
+    let values = Values::from_pairs(pairs);
+    let input = DisbursementInput {
+        application_id: Some(Value::from(id)),
+        amount: values.opt("amount").map(Value::String),
+        payee: values.opt("payee"),
+        method: values.opt("method"),
+        reference: values.opt("reference"),
+        paid_on: values.opt("paid_on"),
+        memo: values.opt("memo"),
+        reissue_of: values.opt("reissue_of").map(Value::String),
+    };
+    let key = form_key(&values)?;
+    let mut conn = state.pool.get().await?;
+    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    match super::disburse_once(&mut conn, user.id, &key, &clock, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}#payments")).into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let forms = PageForms {
+                payment: (values, fields),
+                ..PageForms::default()
+            };
+            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn void(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Redirect> {
+    user.require(&[Role::Accountant])?;
+    let values = Values::from_pairs(pairs);
+    let key = form_key(&values)?;
+    let mut conn = state.pool.get().await?;
+    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let input = ReasonInput {
+        reason: values.opt("reason"),
+    };
+    let reply = super::void_once(&mut conn, user.id, &key, id, &clock, &input).await?;
+    let application = reply.body["application_id"].as_i64().unwrap_or_default();
+    Ok(Redirect::to(&format!(
+        "/applications/{application}#payments"
+    )))
+}
+
+async fn clear(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Redirect> {
+    user.require(&[Role::Accountant])?;
+    let values = Values::from_pairs(pairs);
+    let mut conn = state.pool.get().await?;
+    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let d = super::clear(
+        &mut conn,
+        user.id,
+        id,
+        &clock,
+        &ClearInput {
+            cleared_on: values.opt("cleared_on"),
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/applications/{}#payments",
+        d.application_id
+    )))
+}
+
+async fn close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    user.require(&[Role::Accountant, Role::Caseworker, Role::Admin])?;
+    let values = Values::from_pairs(pairs);
+    let mut conn = state.pool.get().await?;
+    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    match super::close(
+        &mut conn,
+        user.id,
+        id,
+        &clock,
+        &ReasonInput {
+            reason: values.opt("reason"),
+        },
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let forms = PageForms {
+                close: (values, fields),
+                ..PageForms::default()
+            };
+            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn receipt_number(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    user.require(&[Role::Caseworker, Role::Accountant])?;
+    let values = Values::from_pairs(pairs);
+    let line_no: i32 = values
+        .get("line_no")
+        .parse()
+        .map_err(|_| AppError::NotFound("fee line"))?;
+    let mut conn = state.pool.get().await?;
+    let input = ReceiptNumberInput {
+        receipt_number: values.opt("receipt_number"),
+    };
+    match super::record_receipt_number(&mut conn, user.id, id, line_no, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/applications/{id}#payments")).into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let forms = PageForms {
+                receipt_number: (values, fields),
+                ..PageForms::default()
+            };
+            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn payments_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+) -> AppResult<Markup> {
+    user.require(crate::ledger::api::BOOKKEEPERS)?;
+    let mut conn = state.pool.get().await?;
+    let ready = super::ready(&mut conn).await?;
+    let recent = super::list(
+        &mut conn,
+        &super::ListFilter::default(),
+        Paging {
+            limit: 50,
+            after: None,
+        },
+    )
+    .await?;
+    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    Ok(page(
+        &ctx,
+        &ctx.t("payments-title"),
+        html! {
+            h2 { (ctx.t("payments-ready")) }
+            @if ready.is_empty() { p { (ctx.t("payments-ready-none")) } } @else {
+                table {
+                    thead { tr {
+                        th { (ctx.t("field-number")) } th { (ctx.t("field-household")) } th { (ctx.t("field-program")) }
+                        th { (ctx.t("payment-fund")) } th class="money" { (ctx.t("payment-approved")) } th class="money" { (ctx.t("payment-unpaid")) }
+                    } }
+                    tbody {
+                        @for r in &ready {
+                            tr {
+                                td { a href={ "/applications/" (r.id) "#payments" } { (r.number) } br;
+                                     span class="hint" { (r.site) " · " (r.decided_at.format("%Y-%m-%d")) } }
+                                td { (r.household_name) }
+                                td { (Program::parse(&r.program).map(|p| ctx.label("program", p)).unwrap_or_default()) }
+                                td { (r.fund_name) }
+                                td class="money" { (r.approved.0.display()) }
+                                td class="money" { strong { (r.unpaid.0.display()) } }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { (ctx.t("payments-recent")) }
+            @if recent.items.is_empty() { p { (ctx.t("payments-none")) } } @else { (payments_table(&ctx, &recent.items, false, today)) }
+        },
+    ))
 }

@@ -1,6 +1,380 @@
-//! Board pages.
-use crate::app::AppState;
+//! Board pages: the review queue, the declaration and vote forms on the application page,
+//! and the printable decision letter for the household in its language.
+
 use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::applications::web::{PageForms, Viewer, rejected};
+use crate::applications::{Application, Clock};
+use crate::audit::Channel;
+use crate::auth::CurrentUser;
+use crate::domain::review::{Outcome, VoteChoice, VoteInput};
+use crate::domain::{Language, Program, Role, Status};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiQuery, Id, WebForm};
+use crate::funds::web::{form_key, once_key_field};
+use crate::web::Ctx;
+use crate::web::form::{Form, Values};
+use crate::web::layout::page;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/review", get(queue_page))
+        .route("/applications/{id}/declaration", post(declare))
+        .route("/applications/{id}/votes", post(vote))
+        .route("/applications/{id}/letter", get(letter))
+}
+
+fn is_board(ctx: &Ctx) -> bool {
+    ctx.user.as_ref().is_some_and(|u| u.has(Role::BoardMember))
+}
+
+/// The review part of the application page: votes, the decision, and for a board member
+/// the declaration, then the vote form.
+pub fn section(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &PageForms) -> Markup {
+    let reviewable = matches!(a.status, Status::Eligible | Status::NeedsReview);
+    if !reviewable && a.votes.is_empty() && a.decision.is_none() {
+        return html! {};
+    }
+    let my_vote = ctx
+        .user
+        .as_ref()
+        .and_then(|u| a.votes.iter().find(|v| v.voter_id == u.id));
+    html! {
+        section id="review" {
+            h2 { (ctx.t("review-title")) }
+            @if let Some(d) = &a.decision {
+                div class="notice" role="status" {
+                    p class={ "result " (if d.outcome == Outcome::Approved { "eligible" } else { "ineligible" }) } {
+                        (ctx.label("decision", d.outcome))
+                        @if let Some(amount) = d.amount { " · " (amount.display()) }
+                    }
+                    @if let Some(fund) = &d.fund_name { p { (ctx.tr("review-committed-from", &[("fund", fund.clone())])) } }
+                    p class="hint" { (ctx.tr("review-decided-on", &[("date", d.decided_at.format("%Y-%m-%d").to_string()),
+                        ("version", d.policy_version.to_string())])) }
+                    @if ctx.user.as_ref().is_some_and(|u| u.has(Role::Caseworker) || u.has(Role::Admin) || u.has(Role::Accountant)) {
+                        p { a href={ "/applications/" (a.id) "/letter" } { (ctx.t("letter-link")) } }
+                    }
+                }
+            }
+            @if a.votes.is_empty() { p { (ctx.t("review-no-votes")) } } @else {
+                table {
+                    thead { tr { th { (ctx.t("review-member")) } th { (ctx.t("review-vote")) } th class="money" { (ctx.t("field-amount")) } th { (ctx.t("review-comment")) } th { (ctx.t("audit-when")) } } }
+                    tbody {
+                        @for v in &a.votes {
+                            tr {
+                                td { (v.voter_name) }
+                                td { strong { (ctx.label("vote", v.vote)) } }
+                                td class="money" { @if let Some(m) = v.amount { (m.display()) } }
+                                td { (v.comment.as_deref().unwrap_or("")) }
+                                td class="date" { (v.cast_at.format("%Y-%m-%d %H:%M UTC")) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if is_board(ctx) && reviewable && a.decision.is_none() {
+                @if let Some(why) = viewer.separated {
+                    p class="error-box" { (ctx.t("review-separated")) br; span class="hint" { (why) } }
+                } @else if let Some(v) = my_vote {
+                    p class="notice" { (ctx.tr("review-you-voted", &[("vote", ctx.label("vote", v.vote))])) }
+                } @else if viewer.declared.is_none() {
+                    (declaration_form(ctx, a))
+                } @else {
+                    (vote_form(ctx, a, viewer, &forms.vote.0, &forms.vote.1))
+                }
+            }
+        }
+    }
+}
+
+fn declaration_form(ctx: &Ctx, a: &Application) -> Markup {
+    html! {
+        div class="notice" {
+            p { strong { (ctx.t("declare-title")) } }
+            p { (ctx.t("declare-text")) }
+        }
+        div class="actions" {
+            form method="post" action={ "/applications/" (a.id) "/declaration" } {
+                input type="hidden" name="csrf_token" value=(ctx.csrf());
+                input type="hidden" name="conflict" value="false";
+                button type="submit" { (ctx.t("declare-no-conflict")) }
+            }
+            form method="post" action={ "/applications/" (a.id) "/declaration" } {
+                input type="hidden" name="csrf_token" value=(ctx.csrf());
+                input type="hidden" name="conflict" value="true";
+                button type="submit" class="secondary" { (ctx.t("declare-conflict")) }
+            }
+        }
+    }
+}
+
+fn vote_form(
+    ctx: &Ctx,
+    a: &Application,
+    viewer: &Viewer,
+    values: &Values,
+    errors: &crate::domain::FieldErrors,
+) -> Markup {
+    let form = Form {
+        ctx,
+        values,
+        errors,
+    };
+    let choices: Vec<(String, String)> = VoteChoice::ALL
+        .iter()
+        .map(|v| (v.as_str().to_owned(), ctx.label("vote", v)))
+        .collect();
+    let funds: Vec<(String, String)> = viewer
+        .funds
+        .iter()
+        .map(|f| {
+            (
+                f.id.to_string(),
+                format!(
+                    "{} — {} {}",
+                    f.name,
+                    f.available.display(),
+                    ctx.t("fund-available")
+                ),
+            )
+        })
+        .collect();
+    let amount_hint = ctx.tr(
+        "vote-amount-hint",
+        &[("requested", a.requested_amount.display())],
+    );
+    html! {
+        (form.summary())
+        form method="post" action={ "/applications/" (a.id) "/votes" } {
+            (form.csrf())
+            (once_key_field(values))
+            fieldset {
+                legend { (ctx.t("vote-title")) }
+                (form.group_error("vote"))
+                @for (value, label) in &choices {
+                    label class="choice" {
+                        input type="radio" name="vote" value=(value) checked[values.get("vote") == value] required;
+                        " " (label)
+                    }
+                }
+            }
+            (form.input("amount", &ctx.t("field-amount"), "text", Some(&amount_hint), false))
+            (form.select("fund_id", &ctx.t("vote-fund"), &funds, Some(&ctx.t("vote-fund-auto")), false))
+            (form.textarea("comment", &ctx.t("review-comment"), Some(&ctx.t("optional")), false))
+            div class="actions" { button type="submit" { (ctx.t("vote-submit")) } }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct DeclarationForm {
+    conflict: String,
+}
+
+async fn declare(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+    WebForm(form): WebForm<DeclarationForm>,
+) -> AppResult<Redirect> {
+    let mut conn = state.pool.get().await?;
+    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    super::declare(&mut conn, &user, id, &clock, form.conflict == "true", None).await?;
+    Ok(Redirect::to(&format!("/applications/{id}#review")))
+}
+
+async fn vote(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    user.require(&[Role::BoardMember])?;
+    let values = Values::from_pairs(pairs);
+    let input = VoteInput {
+        vote: values.opt("vote"),
+        amount: values
+            .opt("amount")
+            .filter(|_| values.get("vote") == "approve")
+            .map(Value::String),
+        fund_id: values
+            .opt("fund_id")
+            .filter(|_| values.get("vote") == "approve")
+            .map(Value::String),
+        comment: values.opt("comment"),
+    };
+    let key = form_key(&values)?;
+    let mut conn = state.pool.get().await?;
+    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    match super::vote_once(&mut conn, &user, &key, id, &clock, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}#review")).into_response()),
+        Err(AppError::Invalid { fields, .. }) => {
+            let forms = PageForms {
+                vote: (values, fields),
+                ..PageForms::default()
+            };
+            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn queue_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+) -> AppResult<Markup> {
+    user.require(&[Role::BoardMember, Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    let items = super::queue(&mut conn, &user).await?;
+    Ok(page(
+        &ctx,
+        &ctx.t("review-queue-title"),
+        html! {
+            p class="hint" { (ctx.t("review-queue-hint")) }
+            @if items.is_empty() { p { (ctx.t("review-queue-empty")) } } @else {
+                table {
+                    thead { tr {
+                        th { (ctx.t("field-number")) } th { (ctx.t("field-program")) } th { (ctx.t("field-site")) }
+                        th class="money" { (ctx.t("field-requested")) } th { (ctx.t("review-eligibility")) }
+                        th { (ctx.t("review-votes-cast")) } th { (ctx.t("review-your-part")) }
+                    } }
+                    tbody {
+                        @for q in &items {
+                            tr {
+                                td { a href={ "/applications/" (q.id) } { (q.number) } br;
+                                     span class="hint" { (q.submitted_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()) } }
+                                td { (Program::parse(&q.program).map(|p| ctx.label("program", p)).unwrap_or_default()) }
+                                td { (q.site) }
+                                td class="money" { (crate::ledger::money(q.requested_amount).display()) }
+                                td {
+                                    @if let Some(r) = &q.eligibility { span class="status" { (ctx.label("status", r)) } }
+                                    @if let Some(p) = q.percent_of_guideline { br; span class="hint" { (ctx.tr("review-percent", &[("percent", crate::eligibility::percent(p))])) } }
+                                    @if let Some(f) = &q.flagged_rules { br; span class="hint" { (f.split(", ").map(|r| ctx.label("rulename", r)).collect::<Vec<_>>().join(", ")) } }
+                                }
+                                td { (q.votes_cast) }
+                                td {
+                                    @if !q.may_vote { (ctx.t("review-part-separated")) }
+                                    @else if let Some(v) = &q.my_vote { (ctx.tr("review-you-voted", &[("vote", ctx.label("vote", v))])) }
+                                    @else if q.declared { (ctx.t("review-part-declared")) }
+                                    @else { strong { (ctx.t("review-part-todo")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct LetterQuery {
+    lang: Option<String>,
+}
+
+/// The decision letter for the household, in its preferred language (or `?lang=`), to
+/// print and mail or hand over.
+async fn letter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Id(id): Id,
+    ApiQuery(query): ApiQuery<LetterQuery>,
+) -> AppResult<Markup> {
+    user.require(&[Role::Caseworker, Role::Admin, Role::Accountant])?;
+    let mut conn = state.pool.get().await?;
+    let a = crate::applications::view(&mut conn, &user, id, Channel::Web).await?;
+    let household = crate::households::load(&mut conn, a.household_id).await?;
+    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let site = crate::sites::all(&mut conn)
+        .await?
+        .into_iter()
+        .find(|s| s.code == a.site);
+    let Some(decision) = &a.decision else {
+        return Err(AppError::Conflict(
+            "the board has not decided on this application yet".into(),
+        ));
+    };
+    let lang = query
+        .lang
+        .as_deref()
+        .and_then(Language::parse)
+        .unwrap_or(household.preferred_language);
+    let family = Ctx {
+        lang,
+        ..ctx.clone()
+    };
+    let name = match (&household.name_ko, lang) {
+        (Some(ko), Language::Ko) => format!("{ko} ({})", household.name),
+        _ => household.name.clone(),
+    };
+    let program = family.label("program", a.program);
+    let live: Vec<_> = a
+        .disbursements
+        .iter()
+        .filter(|d| d.state() != crate::domain::review::PaymentState::Voided)
+        .collect();
+    let addr = &household.address;
+    let other = match lang {
+        Language::Ko => Language::En,
+        Language::En => Language::Ko,
+    };
+    Ok(page(
+        &family,
+        &family.t("letter-title"),
+        html! {
+            div class="letter" lang=(lang.as_str()) {
+                p { (family.t("app-name")) br; (today) }
+                p {
+                    (name) br;
+                    (addr.line1) @if let Some(l2) = &addr.line2 { ", " (l2) } br;
+                    (addr.city) ", " (addr.state) " " (addr.postal_code)
+                }
+                p { strong { (family.tr("letter-re", &[("number", a.number.clone()), ("program", program.clone())])) } }
+                p { (family.tr("letter-dear", &[("name", name.clone())])) }
+                @match (decision.outcome, decision.amount) {
+                    (Outcome::Approved, Some(amount)) => {
+                        p { (family.tr("letter-approved", &[("amount", amount.display()), ("program", program.clone()),
+                            ("date", decision.decided_at.format("%Y-%m-%d").to_string())])) }
+                        @if a.program == Program::ImmigrationFee {
+                            p { (family.t("letter-approved-fee")) }
+                        } @else {
+                            p { (family.t("letter-approved-emergency")) }
+                        }
+                        @if !live.is_empty() {
+                            table {
+                                thead { tr { th { (family.t("payment-paid-on")) } th { (family.t("payment-payee")) } th class="money" { (family.t("field-amount")) } } }
+                                tbody { @for d in &live { tr { td { (d.paid_on) } td { (d.payee) } td class="money" { (d.amount.0.display()) } } } }
+                            }
+                        }
+                    }
+                    _ => {
+                        p { (family.t("letter-denied")) }
+                        p { (family.t("letter-denied-next")) }
+                    }
+                }
+                @let site = match (&site, lang) {
+                    (Some(s), Language::Ko) => s.name_ko.clone(),
+                    (Some(s), Language::En) => s.name.clone(),
+                    (None, _) => a.site.clone(),
+                };
+                p { (family.tr("letter-questions", &[("site", site)])) }
+                p { (family.t("letter-closing")) br; (family.t("letter-signature")) }
+            }
+            div class="actions" {
+                button type="button" data-print { (ctx.t("letter-print")) }
+                a class="button secondary" href={ "/applications/" (a.id) "/letter?lang=" (other.as_str()) } { (ctx.t(&format!("letter-in-{}", other.as_str()))) }
+                a class="button secondary" href={ "/applications/" (a.id) } { (ctx.t("back-to-application")) }
+            }
+        },
+    ))
 }

@@ -168,6 +168,20 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
         },
     )
     .await?;
+    let to_review = if user.has(Role::BoardMember) {
+        crate::review::queue(&mut conn, &user)
+            .await?
+            .iter()
+            .filter(|q| q.may_vote && q.my_vote.is_none())
+            .count()
+    } else {
+        0
+    };
+    let to_pay = if user.has(Role::Accountant) {
+        crate::payments::ready(&mut conn).await?.len()
+    } else {
+        0
+    };
     let funds = if user.has(Role::Accountant) {
         let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
         Some((crate::funds::list(&mut conn).await?, today))
@@ -186,11 +200,13 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
             section {
                 h2 { (ctx.t("home-board")) }
                 p { (ctx.t("home-board-text")) }
+                p { a class="button" href="/review" { (ctx.tr("home-board-queue", &[("count", to_review.to_string())])) } }
             }
         }
         @if let Some((funds, today)) = &funds {
             section {
                 h2 { (ctx.t("home-accountant")) }
+                p { a class="button" href="/payments" { (ctx.tr("home-accountant-ready", &[("count", to_pay.to_string())])) } }
                 (crate::funds::web::fund_table(&ctx, funds, *today))
                 p { a href="/funds" { (ctx.t("home-accountant-text")) } }
             }

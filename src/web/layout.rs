@@ -13,6 +13,9 @@ use crate::error::ErrorReport;
 /// still taken from the schedule when the application is created.
 pub const SCRIPT: &str = r#"
 document.addEventListener('DOMContentLoaded', function () {
+  document.querySelectorAll('[data-print]').forEach(function (button) {
+    button.addEventListener('click', function () { window.print(); });
+  });
   var data = document.getElementById('fee-schedule');
   if (!data) return;
   var fees = JSON.parse(data.textContent);
@@ -95,7 +98,10 @@ tfoot th { color: var(--ink); border-top: 2px solid var(--ink); }
 .status.closed { background: #f3e5e5; }
 td.date { white-space: nowrap; }
 .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; }
-@media print { header, .actions, form { display: none; } body { font-size: 14pt; } }
+label.choice { display: inline-block; margin: .25rem 1.25rem .25rem 0; font-weight: 400; }
+.letter { max-width: 40rem; font-size: 1.05rem; }
+.letter p { margin: 0 0 1rem; }
+@media print { header, .actions, form, .skip, main > h1 { display: none; } body { font-size: 13pt; } main { padding: 0; } }
 "#;
 
 fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
@@ -107,7 +113,11 @@ fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
         links.push(("/households", ctx.t("nav-households")));
     }
     links.push(("/applications", ctx.t("nav-applications")));
+    if user.has(Role::BoardMember) {
+        links.push(("/review", ctx.t("nav-review")));
+    }
     if user.has(Role::Accountant) || user.has(Role::Admin) {
+        links.push(("/payments", ctx.t("nav-payments")));
         links.push(("/funds", ctx.t("nav-funds")));
         links.push(("/ledger", ctx.t("nav-ledger")));
     }

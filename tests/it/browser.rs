@@ -358,3 +358,200 @@ async fn an_accountant_records_a_grant_into_a_restricted_fund_in_a_real_browser(
     assert_eq!(fund["cash"], "2500.00");
     client.close().await.unwrap();
 }
+
+/// Signs `user` in on a fresh session.
+async fn sign_in(client: &Client, base: &str, user: &TestUser) {
+    client.delete_all_cookies().await.unwrap();
+    client.goto(&format!("{base}/")).await.unwrap();
+    fill(client, "email", &user.email).await;
+    fill(client, "password", PASSWORD).await;
+    submit(client, "/login").await;
+    css(client, "form[action=\"/logout\"]").await;
+}
+
+/// Replaces what a field holds.
+async fn set(client: &Client, selector: &str, value: &str) {
+    let field = css(client, selector).await;
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn click(client: &Client, selector: &str) {
+    css(client, selector).await.click().await.unwrap();
+}
+
+/// SPEC "Board review" and "Money" in the browser: three board members declare no conflict
+/// and vote, the accountant pays in two checks, voids one and reissues it, marks a check
+/// cleared; the caseworker records the USCIS receipt number, prints the decision letter in
+/// the family's Korean, and closes the application.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn board_members_vote_and_an_accountant_pays_in_a_real_browser() {
+    let Some((_driver, client)) = start_browser().await else {
+        return;
+    };
+    let crate::review::Team {
+        app,
+        cw,
+        board,
+        accountant,
+    } = crate::review::team(4).await;
+    let base = serve(&app).await;
+    let mut shots = Shots::new();
+    let foundation = app
+        .fund(
+            &accountant,
+            json!({"name": "XYZ Foundation 2026", "restricted_program": "immigration_fee"}),
+        )
+        .await;
+    app.receipt(&accountant, foundation, "3000.00").await;
+    let id = crate::review::n400_for_review(&app, &cw).await;
+    let page_url = format!("{base}/applications/{id}");
+
+    // Three board members: queue → declaration (no name before) → vote.
+    for (i, (member, choice)) in board
+        .iter()
+        .zip(["approve", "abstain", "approve"])
+        .enumerate()
+    {
+        sign_in(&client, &base, member).await;
+        click(&client, "nav a[href=\"/review\"]").await;
+        click(&client, &format!("a[href=\"/applications/{id}\"]")).await;
+        css(
+            &client,
+            &format!("form[action=\"/applications/{id}/declaration\"]"),
+        )
+        .await;
+        assert!(
+            !text(&client).await.contains("Kim Minjun"),
+            "the name is hidden before the declaration"
+        );
+        if i == 0 {
+            shots.take(&client, "board-declaration").await;
+        }
+        let declare = css(
+            &client,
+            "form[action$=\"/declaration\"] input[value=\"false\"]",
+        )
+        .await;
+        declare
+            .find(Locator::XPath(".."))
+            .await
+            .unwrap()
+            .find(Locator::Css("button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        css(&client, "input[name=\"vote\"]").await;
+        assert!(
+            text(&client).await.contains("Kim Minjun"),
+            "the name shows after declaring no conflict"
+        );
+        click(
+            &client,
+            &format!("input[name=\"vote\"][value=\"{choice}\"]"),
+        )
+        .await;
+        fill(&client, "comment", "서류 확인했습니다").await;
+        if i == 2 {
+            choose(&client, "fund_id", &foundation.to_string()).await;
+            shots.take(&client, "board-vote").await;
+        }
+        submit(&client, &format!("/applications/{id}/votes")).await;
+        css(&client, "#review").await;
+        if i < 2 {
+            assert!(text(&client).await.contains("You voted"));
+        }
+    }
+    let decided = text(&client).await;
+    assert!(decided.contains("Approved · $760.00"), "{decided}");
+    assert!(
+        decided.contains("Committed from XYZ Foundation 2026"),
+        "{decided}"
+    );
+    shots.take(&client, "board-decision").await;
+
+    // The accountant: ready to pay → two checks → void the second → reissue → cleared.
+    sign_in(&client, &base, &accountant).await;
+    click(&client, "nav a[href=\"/payments\"]").await;
+    assert!(text(&client).await.contains("$760.00"));
+    click(&client, &format!("a[href=\"/applications/{id}#payments\"]")).await;
+    let pay_action = format!("/applications/{id}/payments");
+    set(&client, "input[name=\"amount\"]", "300.00").await;
+    fill(&client, "reference", "1001").await;
+    shots.take(&client, "payment-form").await;
+    submit(&client, &pay_action).await;
+    css(&client, &format!("form[action=\"{pay_action}\"]")).await;
+    set(&client, "input[name=\"amount\"]", "461.00").await;
+    fill(&client, "reference", "1002").await;
+    submit(&client, &pay_action).await;
+    assert!(
+        text(&client).await.contains("left to pay ($460.00)"),
+        "over the unpaid amount is refused"
+    );
+    set(&client, "input[name=\"amount\"]", "460.00").await;
+    submit(&client, &pay_action).await;
+    css(
+        &client,
+        &format!("form[action=\"/applications/{id}/close\"]"),
+    )
+    .await;
+    let payments = app
+        .get(
+            &format!("/api/v1/disbursements?application_id={id}"),
+            &accountant,
+        )
+        .await
+        .json();
+    let second = payments["items"][0]["id"].as_i64().unwrap();
+    let first = payments["items"][1]["id"].as_i64().unwrap();
+    fill_id(&client, &format!("void-{second}"), "Check lost in the mail").await;
+    submit(&client, &format!("/disbursements/{second}/void")).await;
+    choose(&client, "reissue_of", &second.to_string()).await;
+    set(&client, "input[name=\"amount\"]", "460.00").await;
+    fill(&client, "reference", "1003").await;
+    submit(&client, &pay_action).await;
+    submit(&client, &format!("/disbursements/{first}/clear")).await;
+    let paid = text(&client).await;
+    assert!(
+        paid.contains("Voided") && paid.contains("Cleared"),
+        "{paid}"
+    );
+    shots.take(&client, "payments").await;
+
+    // The caseworker: USCIS receipt number, the letter in Korean, closing.
+    sign_in(&client, &base, &cw).await;
+    client.goto(&page_url).await.unwrap();
+    fill_id(&client, "receipt-1", "IOE-091234567").await;
+    submit(&client, &format!("/applications/{id}/receipt-number")).await;
+    assert!(text(&client).await.contains("three letters and ten digits"));
+    set(&client, "#receipt-1", "IOE0912345678").await;
+    submit(&client, &format!("/applications/{id}/receipt-number")).await;
+    click(&client, &format!("a[href=\"/applications/{id}/letter\"]")).await;
+    css(&client, "div.letter[lang=\"ko\"]").await;
+    let letter = text(&client).await;
+    assert!(
+        letter.contains("$760.00") && letter.contains("김민준") && letter.contains("승인"),
+        "{letter}"
+    );
+    shots.take(&client, "decision-letter-ko").await;
+    client.goto(&page_url).await.unwrap();
+    submit(&client, &format!("/applications/{id}/close")).await;
+    css(&client, "#payments").await;
+
+    let a = app
+        .get(&format!("/api/v1/applications/{id}"), &cw)
+        .await
+        .json();
+    assert_eq!(a["status"], "closed");
+    assert_eq!(a["lines"][0]["uscis_receipt_number"], "IOE0912345678");
+    assert_eq!(a["votes"].as_array().unwrap().len(), 3);
+    assert_eq!(a["disbursements"].as_array().unwrap().len(), 3);
+    assert!(app.check_ledger().await.clean());
+    client.close().await.unwrap();
+}
+
+async fn fill_id(client: &Client, id: &str, value: &str) {
+    set(client, &format!("#{id}"), value).await;
+}

@@ -15,4 +15,5 @@ mod funds_ui;
 mod ledger;
 mod restart;
 mod review;
+mod review_ui;
 mod ui;

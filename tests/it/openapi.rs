@@ -80,6 +80,17 @@ async fn the_document_lists_every_endpoint_and_every_schema_it_names() {
         "GET /api/v1/ledger/entries",
         "GET /api/v1/ledger/check",
         "GET /api/v1/accounts",
+        "POST /api/v1/applications/{id}/votes",
+        "POST /api/v1/applications/{id}/declaration",
+        "GET /api/v1/review/queue",
+        "POST /api/v1/disbursements",
+        "GET /api/v1/disbursements",
+        "GET /api/v1/disbursements/ready",
+        "GET /api/v1/disbursements/{id}",
+        "POST /api/v1/disbursements/{id}/void",
+        "POST /api/v1/disbursements/{id}/clear",
+        "POST /api/v1/applications/{id}/close",
+        "POST /api/v1/applications/{id}/lines/{line_no}/receipt-number",
     ] {
         assert!(operations.contains(expected), "{expected} is missing");
     }
