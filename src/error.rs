@@ -69,6 +69,16 @@ impl AppError {
         ))
     }
 
+    /// A 422 for a broken rule on one field, whose message is the rule in plain English
+    /// (e.g. "The fund “X” has only $20.00 available.").
+    pub fn rule(field: &str, problem: Problem) -> AppError {
+        let message = i18n::problem(Language::En, &problem);
+        AppError::Invalid {
+            message,
+            fields: FieldErrors::single(field, problem),
+        }
+    }
+
     /// A 422 for one field.
     pub fn invalid_field(field: &str, problem: Problem) -> AppError {
         AppError::invalid(FieldErrors::single(field, problem))

@@ -25,7 +25,7 @@ use crate::db::schema::{accounts, fund_balances, funds, journal_entries, posting
 use crate::domain::ledger::{
     AccountKind, Balances, DocumentType, EntryError, EntryKind, Line, Side, check_balanced, mirror,
 };
-use crate::domain::{FieldErrors, Money, Problem, Program};
+use crate::domain::{Money, Problem, Program};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Page, Paging};
 
@@ -86,13 +86,9 @@ pub(crate) fn money(d: Decimal) -> Money {
     Money::from_decimal(d.round_dp(2)).unwrap_or_default()
 }
 
-/// Refuses an entry the rules do not allow, naming the problem.
+/// Refuses an entry the rules do not allow, naming the problem on its amount.
 fn rule(problem: Problem) -> AppError {
-    let message = crate::web::i18n::problem(crate::domain::Language::En, &problem);
-    AppError::Invalid {
-        message,
-        fields: FieldErrors::single("amount", problem),
-    }
+    AppError::rule("amount", problem)
 }
 
 #[derive(Queryable)]

@@ -28,7 +28,7 @@ use crate::domain::review::{
     DHS_PAYEE, DisbursementInput, PayMethod, PaymentState, cleared_on, receipt_number,
     required_reason,
 };
-use crate::domain::{FieldErrors, Money, Problem, Program, Status, Transition};
+use crate::domain::{Money, Problem, Program, Status, Transition};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Page, Paging};
 use crate::idempotency::{self, Done, IdempotencyKey, Reply, fingerprint};
@@ -201,36 +201,33 @@ pub struct Payable {
     pub fund_id: i64,
 }
 
-const PAYABLE: &str = "
-    SELECT d.amount AS approved, x.paid, y.released, d.amount - x.paid - y.released AS unpaid, d.fund_id
-    FROM decisions d,
-    LATERAL (SELECT COALESCE(SUM(amount), 0) AS paid FROM disbursements s
+/// Each approval with what was paid (payments not voided) and released for it: `d` is the
+/// decision, `x.paid` and `y.released` the sums; `unpaid` is what is left to pay.
+const OWED: &str = "
+    decisions d
+    CROSS JOIN LATERAL (SELECT COALESCE(SUM(amount), 0) AS paid FROM disbursements s
              WHERE s.application_id = d.application_id
-               AND NOT EXISTS (SELECT 1 FROM disbursement_voids v WHERE v.disbursement_id = s.id)) x,
-    LATERAL (SELECT COALESCE(SUM(p.amount), 0) AS released
+               AND NOT EXISTS (SELECT 1 FROM disbursement_voids v WHERE v.disbursement_id = s.id)) x
+    CROSS JOIN LATERAL (SELECT COALESCE(SUM(p.amount), 0) AS released
              FROM journal_entries e JOIN postings p ON p.entry_id = e.id
              WHERE e.kind = 'release' AND e.document_type = 'application' AND e.document_id = d.application_id
-               AND p.account_code = '2100' AND p.side = 'debit') y
-    WHERE d.application_id = $1 AND d.outcome = 'approved'";
+               AND p.account_code = '2100' AND p.side = 'debit') y";
+
+const OWED_COLUMNS: &str =
+    "d.amount AS approved, x.paid, y.released, d.amount - x.paid - y.released AS unpaid, d.fund_id";
 
 /// The money of an approved application (None before an approval).
 pub async fn payable(
     conn: &mut AsyncPgConnection,
     application_id: i64,
 ) -> AppResult<Option<Payable>> {
-    Ok(diesel::sql_query(PAYABLE)
-        .bind::<BigInt, _>(application_id)
-        .get_result(conn)
-        .await
-        .optional()?)
-}
-
-fn refused(field: &str, problem: Problem) -> AppError {
-    let message = crate::web::i18n::problem(crate::domain::Language::En, &problem);
-    AppError::Invalid {
-        message,
-        fields: FieldErrors::single(field, problem),
-    }
+    Ok(diesel::sql_query(format!(
+        "SELECT {OWED_COLUMNS} FROM {OWED} WHERE d.application_id = $1 AND d.outcome = 'approved'"
+    ))
+    .bind::<BigInt, _>(application_id)
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// Pays (part of) an approved application to its payee: Dr 2100 / Cr 1000 from the fund
@@ -269,7 +266,7 @@ pub async fn disburse(
             }
             let owed = payable(conn, row.id).await?.ok_or_else(|| AppError::Conflict("the application has no approval".into()))?;
             if new.amount.decimal() > owed.unpaid.0.decimal() {
-                return Err(refused("amount", Problem::new("err-disbursement-over").arg("unpaid", owed.unpaid.0.display())));
+                return Err(AppError::rule("amount", Problem::new("err-disbursement-over").arg("unpaid", owed.unpaid.0.display())));
             }
             if let Some(voided) = new.reissue_of {
                 check_reissue(conn, row.id, voided).await?;
@@ -277,7 +274,7 @@ pub async fn disburse(
             let payee = match (&new.payee, row.program()) {
                 (Some(p), _) => p.clone(),
                 (None, Program::ImmigrationFee) => DHS_PAYEE.to_owned(),
-                (None, Program::Emergency) => return Err(refused("payee", Problem::new("err-required"))),
+                (None, Program::Emergency) => return Err(AppError::rule("payee", Problem::new("err-required"))),
             };
             use chrono::Datelike;
             let number = crate::funds::next_number(conn, "DSB", new.paid_on.year()).await?;
@@ -364,7 +361,7 @@ fn reference_taken(e: diesel::result::Error) -> AppError {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
             if info.constraint_name() == Some("disbursements_reference_key") =>
         {
-            refused("reference", Problem::new("err-reference-taken"))
+            AppError::rule("reference", Problem::new("err-reference-taken"))
         }
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
             if info.constraint_name() == Some("disbursements_reissue_of_key") =>
@@ -706,7 +703,7 @@ pub async fn record_receipt_number(
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
-            ) => refused("receipt_number", Problem::new("err-receipt-number-taken")),
+            ) => AppError::rule("receipt_number", Problem::new("err-receipt-number-taken")),
             _ => e.into(),
         })?;
         audit::record(
@@ -752,32 +749,18 @@ pub struct ReadyItem {
 
 /// Approved applications with an unpaid amount, the oldest decision first.
 pub async fn ready(conn: &mut AsyncPgConnection) -> AppResult<Vec<ReadyItem>> {
-    Ok(diesel::sql_query(
-        "SELECT a.id, a.number, h.name AS household_name, a.program, s.code AS site,
-                p.approved, p.unpaid, p.fund_id, f.name AS fund_name, d.decided_at
-         FROM applications a
-         JOIN decisions d ON d.application_id = a.id
+    Ok(diesel::sql_query(format!(
+        "SELECT a.id, a.number, h.name AS household_name, a.program, s.code AS site, {OWED_COLUMNS},
+                f.name AS fund_name, d.decided_at
+         FROM {OWED}
+         JOIN applications a ON a.id = d.application_id
          JOIN households h ON h.id = a.household_id
          JOIN sites s ON s.id = a.site_id
-         JOIN funds f ON f.id = d.fund_id,
-         LATERAL (SELECT d.amount AS approved, d.fund_id,
-                         d.amount - COALESCE((SELECT SUM(x.amount) FROM disbursements x WHERE x.application_id = a.id
-                            AND NOT EXISTS (SELECT 1 FROM disbursement_voids v WHERE v.disbursement_id = x.id)), 0)
-                         AS unpaid) p
+         JOIN funds f ON f.id = d.fund_id
          WHERE a.status = 'approved'
          ORDER BY d.decided_at, a.id
-         LIMIT 500",
-    )
+         LIMIT 500"
+    ))
     .load(conn)
     .await?)
-}
-
-/// Approvers of the application, who may not pay it.
-pub async fn approvers(conn: &mut AsyncPgConnection, application_id: i64) -> AppResult<Vec<i64>> {
-    Ok(votes::table
-        .filter(votes::application_id.eq(application_id))
-        .filter(votes::vote.eq("approve"))
-        .select(votes::voter_id)
-        .load(conn)
-        .await?)
 }

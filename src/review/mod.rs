@@ -364,7 +364,7 @@ pub async fn vote(
                     let limit = approval_limit(&policy.policy, row.program(), requested, earlier);
                     let amount = new.amount.unwrap_or(requested);
                     if amount.decimal() > limit.amount.decimal() {
-                        return Err(refused(
+                        return Err(AppError::rule(
                             "amount",
                             Problem::new(limit.reason).arg("limit", limit.amount.display()),
                         ));
@@ -415,15 +415,6 @@ pub async fn vote(
         decision,
         status,
     })
-}
-
-/// A 422 on one field whose message says what is wrong in plain English.
-fn refused(field: &str, problem: Problem) -> AppError {
-    let message = crate::web::i18n::problem(crate::domain::Language::En, &problem);
-    AppError::Invalid {
-        message,
-        fields: crate::domain::FieldErrors::single(field, problem),
-    }
 }
 
 async fn insert_vote(
@@ -581,7 +572,7 @@ async fn commit(
             Err(e) => return Err(e),
         }
     }
-    Err(refused(
+    Err(AppError::rule(
         "amount",
         Problem::new("err-no-fund")
             .arg("amount", amount.display())

@@ -1177,3 +1177,61 @@ async fn race_duplicate_idempotency_keys_make_one_payment() {
     assert_eq!(other.status, StatusCode::CONFLICT);
     assert_clean(&app.check_ledger().await);
 }
+
+#[tokio::test]
+async fn check_ledger_finds_a_payment_planted_past_the_approval() {
+    let Team {
+        app,
+        cw,
+        board,
+        accountant,
+    } = team(4).await;
+    fund_general(&app, &accountant, "1000.00").await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let id = eligible_emergency(&app, &cw, hid, "400.00").await;
+    ok(
+        vote(&app, &board[0], id, json!({"vote": "approve"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    ok(
+        app.post(
+            "/api/v1/disbursements",
+            &accountant,
+            json!({"application_id": id, "amount": "400.00",
+        "payee": "Landlord", "method": "ach", "paid_on": "2026-11-20"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_clean(&app.check_ledger().await);
+    // Through the service the second payment is refused, and so is raw SQL past it.
+    let mut conn = app.app_conn().await;
+    use diesel_async::SimpleAsyncConnection;
+    let raw = format!(
+        "INSERT INTO disbursements (number, application_id, fund_id, amount, payee, method, paid_on, created_by)
+         VALUES ('DSB-2026-09999', {id}, 1, 50.00, 'Landlord', 'ach', '2026-11-20', {})",
+        accountant.id
+    );
+    let err = conn.batch_execute(&raw).await.unwrap_err();
+    assert!(err.to_string().contains("exceeds the approved"), "{err}");
+    // Planted behind the triggers, check-ledger names it under invariant 4.
+    exec_owner(
+        &app,
+        &format!(
+            "SET session_replication_role = replica; {raw}; SET session_replication_role = origin;"
+        ),
+    )
+    .await
+    .unwrap();
+    let report = app.check_ledger().await;
+    assert!(!report.clean());
+    let text = report.to_string();
+    assert!(text.contains("BREACH 4."), "{text}");
+    assert!(
+        text.contains("450.00 paid (not voided), more than the 400.00 approved"),
+        "{text}"
+    );
+    assert!(text.contains("has no payment entry"), "{text}");
+}
