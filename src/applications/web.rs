@@ -388,6 +388,66 @@ pub struct PageForms {
     pub close: (Values, FieldErrors),
 }
 
+/// Which form of the application page was posted.
+#[derive(Debug, Clone, Copy)]
+pub enum Slot {
+    Documents,
+    EligibilityOverride,
+    Vote,
+    Payment,
+    ReceiptNumber,
+    Close,
+}
+
+impl PageForms {
+    /// The page's forms with `slot` showing what was typed and what is wrong with it.
+    pub fn with(slot: Slot, values: Values, errors: FieldErrors) -> PageForms {
+        let mut forms = PageForms::default();
+        let form = match slot {
+            Slot::Documents => &mut forms.documents,
+            Slot::EligibilityOverride => &mut forms.eligibility_override,
+            Slot::Vote => &mut forms.vote,
+            Slot::Payment => &mut forms.payment,
+            Slot::ReceiptNumber => &mut forms.receipt_number,
+            Slot::Close => &mut forms.close,
+        };
+        *form = (values, errors);
+        forms
+    }
+}
+
+/// A form posted from application `id`'s page, by `user`.
+pub struct PagePost<'a> {
+    pub state: &'a AppState,
+    pub ctx: &'a Ctx,
+    pub user: &'a crate::users::User,
+    pub id: i64,
+}
+
+impl PagePost<'_> {
+    /// Back to the page at `anchor` when the work was done; the page again (422) with the
+    /// form's values and problems in `slot` when the input was refused; any other error as is.
+    pub async fn answer<T>(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        outcome: AppResult<T>,
+        anchor: &str,
+        slot: Slot,
+        values: Values,
+    ) -> AppResult<Response> {
+        match outcome {
+            Ok(_) => {
+                Ok(Redirect::to(&format!("/applications/{}{anchor}", self.id)).into_response())
+            }
+            Err(AppError::Invalid { fields, .. }) => {
+                let forms = PageForms::with(slot, values, fields);
+                rejected(conn, self.state, self.ctx, self.user, self.id, &forms).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// What the page needs to know about its reader beyond the application: their standing in
 /// the review, the funds a vote may name, whether they may pay it, and the fund's day.
 pub struct Viewer {
@@ -569,21 +629,19 @@ async fn add_document(
         note: values.opt("note"),
     };
     let mut conn = state.pool.get().await?;
-    match super::add_document(&mut conn, user.id, id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
-        Err(AppError::Invalid { fields, .. }) => {
-            let forms = PageForms {
-                documents: (values, fields),
-                ..PageForms::default()
-            };
-            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
-        }
-        Err(e) => Err(e),
-    }
+    let outcome = super::add_document(&mut conn, user.id, id, &input).await;
+    let post = PagePost {
+        state: &state,
+        ctx: &ctx,
+        user: &user,
+        id,
+    };
+    post.answer(&mut conn, outcome, "", Slot::Documents, values)
+        .await
 }
 
 /// The application page again (422) with a form's typed values and its errors.
-pub async fn rejected(
+async fn rejected(
     conn: &mut diesel_async::AsyncPgConnection,
     state: &AppState,
     ctx: &Ctx,

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use super::{Check, CheckKind, NewVersionInput, OverrideInput, PolicyVersion};
 use crate::app::AppState;
 use crate::applications::Application;
-use crate::applications::web::{PageForms, rejected};
+use crate::applications::web::{PagePost, Slot};
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::domain::eligibility::Outcome;
@@ -184,18 +184,22 @@ async fn override_result(
         reason: values.opt("reason"),
     };
     let mut conn = state.pool.get().await?;
-    match super::override_result(&mut conn, user.id, id, &state.config.fund_timezone, &input).await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}#eligibility")).into_response()),
-        Err(AppError::Invalid { fields, .. }) => {
-            let forms = PageForms {
-                eligibility_override: (values, fields),
-                ..PageForms::default()
-            };
-            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
-        }
-        Err(e) => Err(e),
-    }
+    let outcome =
+        super::override_result(&mut conn, user.id, id, &state.config.fund_timezone, &input).await;
+    let post = PagePost {
+        state: &state,
+        ctx: &ctx,
+        user: &user,
+        id,
+    };
+    post.answer(
+        &mut conn,
+        outcome,
+        "#eligibility",
+        Slot::EligibilityOverride,
+        values,
+    )
+    .await
 }
 
 /// A one-page summary for the family, in the household's preferred language, to print.

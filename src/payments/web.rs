@@ -4,14 +4,14 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use serde_json::Value;
 
 use super::{ClearInput, Disbursement, ReasonInput, ReceiptNumberInput};
 use crate::app::AppState;
-use crate::applications::web::{PageForms, Viewer, rejected};
+use crate::applications::web::{PageForms, PagePost, Slot, Viewer};
 use crate::applications::{Application, Clock};
 use crate::auth::CurrentUser;
 use crate::domain::review::{DHS_PAYEE, DisbursementInput, PayMethod, PaymentState};
@@ -265,17 +265,15 @@ async fn pay(
     let key = form_key(&values)?;
     let mut conn = state.pool.get().await?;
     let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
-    match super::disburse_once(&mut conn, user.id, &key, &clock, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}#payments")).into_response()),
-        Err(AppError::Invalid { fields, .. }) => {
-            let forms = PageForms {
-                payment: (values, fields),
-                ..PageForms::default()
-            };
-            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
-        }
-        Err(e) => Err(e),
-    }
+    let outcome = super::disburse_once(&mut conn, user.id, &key, &clock, &input).await;
+    let post = PagePost {
+        state: &state,
+        ctx: &ctx,
+        user: &user,
+        id,
+    };
+    post.answer(&mut conn, outcome, "#payments", Slot::Payment, values)
+        .await
 }
 
 async fn void(
@@ -336,27 +334,18 @@ async fn close(
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
     let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
-    match super::close(
-        &mut conn,
-        user.id,
+    let input = ReasonInput {
+        reason: values.opt("reason"),
+    };
+    let outcome = super::close(&mut conn, user.id, id, &clock, &input).await;
+    let post = PagePost {
+        state: &state,
+        ctx: &ctx,
+        user: &user,
         id,
-        &clock,
-        &ReasonInput {
-            reason: values.opt("reason"),
-        },
-    )
-    .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
-        Err(AppError::Invalid { fields, .. }) => {
-            let forms = PageForms {
-                close: (values, fields),
-                ..PageForms::default()
-            };
-            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
-        }
-        Err(e) => Err(e),
-    }
+    };
+    post.answer(&mut conn, outcome, "", Slot::Close, values)
+        .await
 }
 
 async fn receipt_number(
@@ -376,17 +365,15 @@ async fn receipt_number(
     let input = ReceiptNumberInput {
         receipt_number: values.opt("receipt_number"),
     };
-    match super::record_receipt_number(&mut conn, user.id, id, line_no, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!("/applications/{id}#payments")).into_response()),
-        Err(AppError::Invalid { fields, .. }) => {
-            let forms = PageForms {
-                receipt_number: (values, fields),
-                ..PageForms::default()
-            };
-            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
-        }
-        Err(e) => Err(e),
-    }
+    let outcome = super::record_receipt_number(&mut conn, user.id, id, line_no, &input).await;
+    let post = PagePost {
+        state: &state,
+        ctx: &ctx,
+        user: &user,
+        id,
+    };
+    post.answer(&mut conn, outcome, "#payments", Slot::ReceiptNumber, values)
+        .await
 }
 
 async fn payments_page(

@@ -3,14 +3,14 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::app::AppState;
-use crate::applications::web::{PageForms, Viewer, rejected};
+use crate::applications::web::{PageForms, PagePost, Slot, Viewer};
 use crate::applications::{Application, Clock};
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
@@ -214,17 +214,15 @@ async fn vote(
     let key = form_key(&values)?;
     let mut conn = state.pool.get().await?;
     let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
-    match super::vote_once(&mut conn, &user, &key, id, &clock, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}#review")).into_response()),
-        Err(AppError::Invalid { fields, .. }) => {
-            let forms = PageForms {
-                vote: (values, fields),
-                ..PageForms::default()
-            };
-            rejected(&mut conn, &state, &ctx, &user, id, &forms).await
-        }
-        Err(e) => Err(e),
-    }
+    let outcome = super::vote_once(&mut conn, &user, &key, id, &clock, &input).await;
+    let post = PagePost {
+        state: &state,
+        ctx: &ctx,
+        user: &user,
+        id,
+    };
+    post.answer(&mut conn, outcome, "#review", Slot::Vote, values)
+        .await
 }
 
 async fn queue_page(

@@ -109,6 +109,21 @@ pub async fn eligible_emergency(app: &TestApp, cw: &TestUser, hid: i64, amount: 
     id
 }
 
+/// An eligible emergency request of `amount` for a new household, approved on the fast
+/// track by `member`.
+pub async fn approved_emergency(
+    app: &TestApp,
+    cw: &TestUser,
+    member: &TestUser,
+    amount: &str,
+) -> i64 {
+    let hid = app.household(cw).await["id"].as_i64().unwrap();
+    let id = eligible_emergency(app, cw, hid, amount).await;
+    let r = vote(app, member, id, json!({"vote": "approve"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    id
+}
+
 pub async fn vote(app: &TestApp, member: &TestUser, id: i64, body: Value) -> Reply {
     app.post(&format!("/api/v1/applications/{id}/votes"), member, body)
         .await
@@ -924,13 +939,7 @@ async fn bad_payments_are_refused_with_the_field_named_and_write_nothing() {
         accountant,
     } = team(4).await;
     fund_general(&app, &accountant, "1000.00").await;
-    let hid = app.household(&cw).await["id"].as_i64().unwrap();
-    let id = eligible_emergency(&app, &cw, hid, "400.00").await;
-    ok(
-        vote(&app, &board[0], id, json!({"vote": "approve"})).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let id = approved_emergency(&app, &cw, &board[0], "400.00").await;
     let base = json!({"application_id": id, "amount": "100.00", "payee": "Landlord", "method": "check",
                       "reference": "5001", "paid_on": "2026-11-20"});
     for (field, value) in [
@@ -1027,13 +1036,7 @@ async fn race_twenty_concurrent_payments_of_the_full_amount_pay_once() {
         accountant,
     } = team(24).await;
     fund_general(&app, &accountant, "1000.00").await;
-    let hid = app.household(&cw).await["id"].as_i64().unwrap();
-    let id = eligible_emergency(&app, &cw, hid, "400.00").await;
-    ok(
-        vote(&app, &board[0], id, json!({"vote": "approve"})).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let id = approved_emergency(&app, &cw, &board[0], "400.00").await;
     let (app, accountant) = (Arc::new(app), Arc::new(accountant));
     let replies = race(20, |i| {
         let (app, accountant) = (app.clone(), accountant.clone());
@@ -1136,13 +1139,7 @@ async fn race_duplicate_idempotency_keys_make_one_payment() {
         accountant,
     } = team(24).await;
     fund_general(&app, &accountant, "1000.00").await;
-    let hid = app.household(&cw).await["id"].as_i64().unwrap();
-    let id = eligible_emergency(&app, &cw, hid, "400.00").await;
-    ok(
-        vote(&app, &board[0], id, json!({"vote": "approve"})).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let id = approved_emergency(&app, &cw, &board[0], "400.00").await;
     let (app, accountant) = (Arc::new(app), Arc::new(accountant));
     let body = json!({"application_id": id, "amount": "150.00", "payee": "Landlord", "method": "ach", "paid_on": "2026-11-20"});
     let replies = race(20, |_| {
@@ -1187,13 +1184,7 @@ async fn check_ledger_finds_a_payment_planted_past_the_approval() {
         accountant,
     } = team(4).await;
     fund_general(&app, &accountant, "1000.00").await;
-    let hid = app.household(&cw).await["id"].as_i64().unwrap();
-    let id = eligible_emergency(&app, &cw, hid, "400.00").await;
-    ok(
-        vote(&app, &board[0], id, json!({"vote": "approve"})).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let id = approved_emergency(&app, &cw, &board[0], "400.00").await;
     ok(
         app.post(
             "/api/v1/disbursements",
