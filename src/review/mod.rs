@@ -574,9 +574,7 @@ async fn commit(
     }
     Err(AppError::rule(
         "amount",
-        Problem::new("err-no-fund")
-            .arg("amount", amount.display())
-            .arg("program", program.as_str()),
+        Problem::new("err-no-fund").arg("amount", amount.display()),
     ))
 }
 
