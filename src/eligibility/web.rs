@@ -123,7 +123,9 @@ pub fn section(ctx: &Ctx, a: &Application, form: &(Values, FieldErrors)) -> Mark
                 (check_heading(ctx, last))
                 @if last.kind == CheckKind::Override { (check_heading(ctx, rules)) }
                 (checklist(ctx.lang, ctx, rules))
-                p { a href={ "/applications/" (a.id) "/summary" } { (ctx.t("eligibility-print")) } }
+                @if ctx.user.as_ref().is_some_and(|u| u.has(Role::Caseworker) || u.has(Role::Admin)) {
+                    p { a href={ "/applications/" (a.id) "/summary" } { (ctx.t("eligibility-print")) } }
+                }
             }
             _ => { p { (ctx.t("eligibility-none")) } }
         }

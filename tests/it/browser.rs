@@ -158,6 +158,75 @@ async fn text(client: &Client) -> String {
     css(client, "main").await.text().await.unwrap()
 }
 
+/// A caseworker's intake in the browser, signed in: finds no household, creates the Kims
+/// (Korean speakers, 2 people, $30,000), starts an N-400 whose fee fills in as $760.00,
+/// records three documents, submits and runs the eligibility check (needs review: a fee
+/// waiver is likely). The application's id.
+async fn intake(client: &Client, base: &str, shots: &mut Shots) -> i64 {
+    // Look for the household; it is not there yet, so create it.
+    client.goto(&format!("{base}/households")).await.unwrap();
+    fill(client, "q", "김민준").await;
+    submit(client, "/households").await;
+    css(client, "a[href=\"/households/new\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(client, "name", "Kim Minjun").await;
+    fill(client, "name_ko", "김민준").await;
+    fill(client, "phone", "(213) 555-0147").await;
+    choose(client, "preferred_language", "ko").await;
+    fill(client, "address.line1", "3700 Wilshire Blvd").await;
+    fill(client, "address.city", "Los Angeles").await;
+    choose(client, "address.state", "CA").await;
+    fill(client, "address.postal_code", "90010").await;
+    fill(client, "size", "2").await;
+    fill(client, "annual_income", "30000").await;
+    fill(client, "members[0].name", "Kim Minjun").await;
+    choose(client, "members[0].relationship", "self").await;
+    fill(client, "members[0].birth_year", "1958").await;
+    shots.take(client, "household-form").await;
+    submit(client, "/households").await;
+    let household = css(client, "a[href*=\"program=immigration_fee\"]").await;
+    assert!(text(client).await.contains("김민준"));
+    shots.take(client, "household").await;
+
+    // Start an N-400: its fee fills in from the schedule as soon as the form is chosen.
+    household.click().await.unwrap();
+    choose(client, "site", "LA").await;
+    choose(client, "lines[0].form", "N-400").await;
+    let fee = css(client, "[data-fee-line] [data-schedule-fee] output").await;
+    assert_eq!(fee.text().await.unwrap(), "$760.00");
+    let member = css(
+        client,
+        "select[name=\"lines[0].beneficiary\"] option:nth-child(2)",
+    )
+    .await;
+    member.click().await.unwrap();
+    shots.take(client, "application-form").await;
+    submit(client, "/applications").await;
+    let documents = css(client, "form[action$=\"/documents\"]").await;
+    let url = client.current_url().await.unwrap();
+    let action = documents.attr("action").await.unwrap().unwrap();
+    assert!(text(client).await.contains("$760.00"));
+
+    // Record the documents, then submit.
+    for kind in ["photo_id", "proof_of_income", "completed_form"] {
+        choose(client, "kind", kind).await;
+        submit(client, &action).await;
+        css(client, "form[action$=\"/submit\"]").await;
+    }
+    shots.take(client, "application-documents").await;
+    let submit_action = action.replace("/documents", "/submit");
+    submit(client, &submit_action).await;
+    shots.take(client, "application-submitted").await;
+
+    // Run the eligibility check.
+    submit(client, &action.replace("/documents", "/eligibility")).await;
+    css(client, "ul.checklist").await;
+    url.path().rsplit('/').next().unwrap().parse().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caseworker_does_intake_in_korean_in_a_real_browser() {
     let Some((_driver, client)) = start_browser().await else {
@@ -187,67 +256,7 @@ async fn a_caseworker_does_intake_in_korean_in_a_real_browser() {
     assert!(home.contains("가정 찾기"), "Korean home page: {home}");
     shots.take(&client, "home-ko").await;
 
-    // Look for the household; it is not there yet, so create it.
-    client.goto(&format!("{base}/households")).await.unwrap();
-    fill(&client, "q", "김민준").await;
-    submit(&client, "/households").await;
-    css(&client, "a[href=\"/households/new\"]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    fill(&client, "name", "Kim Minjun").await;
-    fill(&client, "name_ko", "김민준").await;
-    fill(&client, "phone", "(213) 555-0147").await;
-    choose(&client, "preferred_language", "ko").await;
-    fill(&client, "address.line1", "3700 Wilshire Blvd").await;
-    fill(&client, "address.city", "Los Angeles").await;
-    choose(&client, "address.state", "CA").await;
-    fill(&client, "address.postal_code", "90010").await;
-    fill(&client, "size", "2").await;
-    fill(&client, "annual_income", "30000").await;
-    fill(&client, "members[0].name", "Kim Minjun").await;
-    choose(&client, "members[0].relationship", "self").await;
-    fill(&client, "members[0].birth_year", "1958").await;
-    shots.take(&client, "household-form").await;
-    submit(&client, "/households").await;
-    let household = css(&client, "a[href*=\"program=immigration_fee\"]").await;
-    assert!(text(&client).await.contains("김민준"));
-    shots.take(&client, "household").await;
-
-    // Start an N-400: its fee fills in from the schedule as soon as the form is chosen.
-    household.click().await.unwrap();
-    choose(&client, "site", "LA").await;
-    choose(&client, "lines[0].form", "N-400").await;
-    let fee = css(&client, "[data-fee-line] [data-schedule-fee] output").await;
-    assert_eq!(fee.text().await.unwrap(), "$760.00");
-    let member = css(
-        &client,
-        "select[name=\"lines[0].beneficiary\"] option:nth-child(2)",
-    )
-    .await;
-    member.click().await.unwrap();
-    shots.take(&client, "application-form").await;
-    submit(&client, "/applications").await;
-    let documents = css(&client, "form[action$=\"/documents\"]").await;
-    let url = client.current_url().await.unwrap();
-    let action = documents.attr("action").await.unwrap().unwrap();
-    assert!(text(&client).await.contains("$760.00"));
-
-    // Record the documents, then submit.
-    for kind in ["photo_id", "proof_of_income", "completed_form"] {
-        choose(&client, "kind", kind).await;
-        submit(&client, &action).await;
-        css(&client, "form[action$=\"/submit\"]").await;
-    }
-    shots.take(&client, "application-documents").await;
-    let submit_action = action.replace("/documents", "/submit");
-    submit(&client, &submit_action).await;
-    css(&client, "html[lang=\"ko\"]").await;
-    shots.take(&client, "application-submitted").await;
-
-    // Run the eligibility check and read, in Korean, what to do next.
-    submit(&client, &action.replace("/documents", "/eligibility")).await;
+    let id = intake(&client, &base, &mut shots).await;
     let checklist = css(&client, "ul.checklist").await;
     let rules = checklist.text().await.unwrap();
     assert!(
@@ -265,7 +274,6 @@ async fn a_caseworker_does_intake_in_korean_in_a_real_browser() {
     assert!(text(&client).await.contains("다음 단계"));
     shots.take(&client, "eligibility-summary").await;
 
-    let id = url.path().rsplit('/').next().unwrap();
     let api = app
         .get(&format!("/api/v1/applications/{id}"), &cw)
         .await
@@ -380,7 +388,8 @@ async fn click(client: &Client, selector: &str) {
     css(client, selector).await.click().await.unwrap();
 }
 
-/// SPEC "Board review" and "Money" in the browser: three board members declare no conflict
+/// SPEC "Board review" and "Money" in the browser: a caseworker does the intake, three
+/// board members declare no conflict
 /// and vote, the accountant pays in two checks, voids one and reissues it, marks a check
 /// cleared; the caseworker records the USCIS receipt number, prints the decision letter in
 /// the family's Korean, and closes the application.
@@ -404,7 +413,8 @@ async fn board_members_vote_and_an_accountant_pays_in_a_real_browser() {
         )
         .await;
     app.receipt(&accountant, foundation, "3000.00").await;
-    let id = crate::review::n400_for_review(&app, &cw).await;
+    sign_in(&client, &base, &cw).await;
+    let id = intake(&client, &base, &mut shots).await;
     let page_url = format!("{base}/applications/{id}");
 
     // Three board members: queue → declaration (no name before) → vote.
