@@ -424,7 +424,21 @@ pub struct PagePost<'a> {
     pub id: i64,
 }
 
-impl PagePost<'_> {
+impl<'a> PagePost<'a> {
+    pub fn new(
+        state: &'a AppState,
+        ctx: &'a Ctx,
+        user: &'a crate::users::User,
+        id: i64,
+    ) -> PagePost<'a> {
+        PagePost {
+            state,
+            ctx,
+            user,
+            id,
+        }
+    }
+
     /// Back to the page at `anchor` when the work was done; the page again (422) with the
     /// form's values and problems in `slot` when the input was refused; any other error as is.
     pub async fn answer<T>(
@@ -630,12 +644,7 @@ async fn add_document(
     };
     let mut conn = state.pool.get().await?;
     let outcome = super::add_document(&mut conn, user.id, id, &input).await;
-    let post = PagePost {
-        state: &state,
-        ctx: &ctx,
-        user: &user,
-        id,
-    };
+    let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(&mut conn, outcome, "", Slot::Documents, values)
         .await
 }

@@ -188,12 +188,7 @@ async fn override_result(
     let mut conn = state.pool.get().await?;
     let outcome =
         super::override_result(&mut conn, user.id, id, &state.config.fund_timezone, &input).await;
-    let post = PagePost {
-        state: &state,
-        ctx: &ctx,
-        user: &user,
-        id,
-    };
+    let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(
         &mut conn,
         outcome,

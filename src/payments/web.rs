@@ -266,12 +266,7 @@ async fn pay(
     let mut conn = state.pool.get().await?;
     let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
     let outcome = super::disburse_once(&mut conn, user.id, &key, &clock, &input).await;
-    let post = PagePost {
-        state: &state,
-        ctx: &ctx,
-        user: &user,
-        id,
-    };
+    let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(&mut conn, outcome, "#payments", Slot::Payment, values)
         .await
 }
@@ -338,12 +333,7 @@ async fn close(
         reason: values.opt("reason"),
     };
     let outcome = super::close(&mut conn, user.id, id, &clock, &input).await;
-    let post = PagePost {
-        state: &state,
-        ctx: &ctx,
-        user: &user,
-        id,
-    };
+    let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(&mut conn, outcome, "", Slot::Close, values)
         .await
 }
@@ -366,12 +356,7 @@ async fn receipt_number(
         receipt_number: values.opt("receipt_number"),
     };
     let outcome = super::record_receipt_number(&mut conn, user.id, id, line_no, &input).await;
-    let post = PagePost {
-        state: &state,
-        ctx: &ctx,
-        user: &user,
-        id,
-    };
+    let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(&mut conn, outcome, "#payments", Slot::ReceiptNumber, values)
         .await
 }

@@ -215,12 +215,7 @@ async fn vote(
     let mut conn = state.pool.get().await?;
     let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
     let outcome = super::vote_once(&mut conn, &user, &key, id, &clock, &input).await;
-    let post = PagePost {
-        state: &state,
-        ctx: &ctx,
-        user: &user,
-        id,
-    };
+    let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(&mut conn, outcome, "#review", Slot::Vote, values)
         .await
 }
