@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::db::schema::app_secrets;
 use crate::error::{AppError, AppResult};
+use crate::sealed::DataKey;
 use crate::{applications, audit, auth, households, users, web};
 
 #[derive(Clone)]
@@ -29,6 +30,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Signs the session cookie.
     pub cookie_key: Key,
+    /// Seals sensitive identifiers at rest.
+    pub data_key: DataKey,
 }
 
 impl FromRef<AppState> for Key {
@@ -38,31 +41,46 @@ impl FromRef<AppState> for Key {
 }
 
 impl AppState {
-    /// Builds the state; the cookie key is generated on first start and kept in the database,
-    /// so sessions survive a restart.
+    /// Builds the state. The cookie key (and the data key, unless `DATA_KEY` is set) is
+    /// generated on first start and kept in the database, so sessions and sealed values
+    /// survive a restart.
     pub async fn new(pool: DbPool, config: Config) -> anyhow::Result<AppState> {
         let mut conn = pool.get().await?;
-        let fresh = Key::generate();
-        diesel::insert_into(app_secrets::table)
-            .values((
-                app_secrets::name.eq("cookie_key"),
-                app_secrets::value.eq(fresh.master().to_vec()),
-            ))
-            .on_conflict_do_nothing()
-            .execute(&mut conn)
-            .await?;
-        let stored: Vec<u8> = app_secrets::table
-            .find("cookie_key")
-            .select(app_secrets::value)
-            .first(&mut conn)
-            .await?;
+        let stored = kept_secret(&mut conn, "cookie_key", Key::generate().master()).await?;
         let cookie_key = Key::try_from(stored.as_slice())?;
+        let data_key = match &config.data_key {
+            Some(hex) => {
+                DataKey::from_hex(hex).map_err(|e| anyhow::anyhow!("DATA_KEY is not valid: {e}"))?
+            }
+            None => DataKey::from_bytes(
+                &kept_secret(&mut conn, "data_key", DataKey::generate().bytes()).await?,
+            )?,
+        };
         Ok(AppState {
             pool,
             config: Arc::new(config),
             cookie_key,
+            data_key,
         })
     }
+}
+
+/// The secret stored under `name`, storing `fresh` first if there is none.
+async fn kept_secret(
+    conn: &mut diesel_async::AsyncPgConnection,
+    name: &str,
+    fresh: &[u8],
+) -> anyhow::Result<Vec<u8>> {
+    diesel::insert_into(app_secrets::table)
+        .values((app_secrets::name.eq(name), app_secrets::value.eq(fresh)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(app_secrets::table
+        .find(name)
+        .select(app_secrets::value)
+        .first(conn)
+        .await?)
 }
 
 pub fn router(state: AppState) -> Router {

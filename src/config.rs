@@ -35,4 +35,9 @@ pub struct Config {
     /// The fund's time zone: it decides the year in application numbers and "today".
     #[arg(long, env = "FUND_TIMEZONE", default_value = "America/Los_Angeles")]
     pub fund_timezone: String,
+
+    /// 64 hex digits: the key that seals USCIS receipt numbers at rest. Without it a key is
+    /// generated on first start and kept in the database (see `src/sealed.rs`).
+    #[arg(long, env = "DATA_KEY", hide_env_values = true)]
+    pub data_key: Option<String>,
 }

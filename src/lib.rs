@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod openapi;
 pub mod payments;
 pub mod review;
+pub mod sealed;
 pub mod sites;
 pub mod users;
 pub mod web;

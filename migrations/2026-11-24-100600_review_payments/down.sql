@@ -8,4 +8,5 @@ DROP TABLE votes;
 DROP FUNCTION votes_separation();
 DROP TABLE review_declarations;
 ALTER TABLE fee_lines DROP CONSTRAINT fee_lines_receipt_recorded,
-    DROP COLUMN uscis_receipt_number, DROP COLUMN receipt_recorded_by, DROP COLUMN receipt_recorded_at;
+    DROP COLUMN receipt_number_sealed, DROP COLUMN receipt_number_index, DROP COLUMN receipt_number_masked,
+    DROP COLUMN receipt_recorded_by, DROP COLUMN receipt_recorded_at;

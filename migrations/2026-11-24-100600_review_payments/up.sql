@@ -89,13 +89,21 @@ CREATE TABLE disbursement_clearings (
     recorded_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
--- The USCIS receipt number of a paid fee line (e.g. IOE0912345678); corrections are audited.
+-- The USCIS receipt number of a paid fee line (e.g. IOE0912345678), kept as SPEC.md
+-- "Privacy" asks: sealed with AES-256-GCM (nonce || ciphertext), indexed by a keyed HMAC so
+-- a number is recorded once, and shown masked (IOE******5678). The key is not in this table
+-- (see src/sealed.rs). Corrections replace all three and are audited with the masked form.
 ALTER TABLE fee_lines
-    ADD COLUMN uscis_receipt_number TEXT UNIQUE CHECK (uscis_receipt_number ~ '^[A-Z]{3}[0-9]{10}$'),
+    ADD COLUMN receipt_number_sealed BYTEA CHECK (octet_length(receipt_number_sealed) > 12),
+    ADD COLUMN receipt_number_index BYTEA UNIQUE CHECK (octet_length(receipt_number_index) = 32),
+    ADD COLUMN receipt_number_masked TEXT CHECK (receipt_number_masked ~ '^[A-Z]{3}[*]{6}[0-9]{4}$'),
     ADD COLUMN receipt_recorded_by BIGINT REFERENCES users (id),
     ADD COLUMN receipt_recorded_at TIMESTAMPTZ,
     ADD CONSTRAINT fee_lines_receipt_recorded CHECK (
-        (uscis_receipt_number IS NULL) = (receipt_recorded_by IS NULL));
+        (receipt_number_sealed IS NULL) = (receipt_recorded_by IS NULL)
+        AND (receipt_number_sealed IS NULL) = (receipt_number_index IS NULL)
+        AND (receipt_number_sealed IS NULL) = (receipt_number_masked IS NULL)
+        AND (receipt_number_sealed IS NULL) = (receipt_recorded_at IS NULL));
 
 DO $$
 DECLARE

@@ -155,7 +155,7 @@ pub async fn lines_of(
             uscis_fees::name,
             uscis_fees::fee_waiver_available,
             fee_lines::override_reason,
-            fee_lines::uscis_receipt_number,
+            fee_lines::receipt_number_masked,
         ))
         .load(conn)
         .await?;

@@ -73,7 +73,8 @@ pub struct FeeLine {
     pub schedule_fee: Money,
     pub fee_waiver_available: bool,
     pub override_reason: Option<String>,
-    /// From the USCIS receipt notice once the fee is paid, e.g. `IOE0912345678`.
+    /// The USCIS receipt number recorded once the fee is paid, masked (`IOE******5678`):
+    /// the number itself is kept sealed.
     pub uscis_receipt_number: Option<String>,
 }
 

@@ -160,7 +160,9 @@ diesel::table! {
         amount -> Numeric,
         uscis_fee_id -> Int8,
         override_reason -> Nullable<Text>,
-        uscis_receipt_number -> Nullable<Text>,
+        receipt_number_sealed -> Nullable<Bytea>,
+        receipt_number_index -> Nullable<Bytea>,
+        receipt_number_masked -> Nullable<Text>,
         receipt_recorded_by -> Nullable<Int8>,
         receipt_recorded_at -> Nullable<Timestamptz>,
     }

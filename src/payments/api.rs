@@ -210,7 +210,7 @@ async fn receipt_number(
     user.require(&[Role::Caseworker, Role::Accountant])?;
     let line_no = i32::try_from(line_no).map_err(|_| AppError::NotFound("fee line"))?;
     let mut conn = state.pool.get().await?;
-    super::record_receipt_number(&mut conn, user.id, id, line_no, &input).await?;
+    super::record_receipt_number(&mut conn, &state.data_key, user.id, id, line_no, &input).await?;
     Ok(Json(
         crate::applications::view(&mut conn, &user, id, Channel::Api).await?,
     ))

@@ -33,6 +33,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{Page, Paging};
 use crate::idempotency::{self, Done, IdempotencyKey, Reply, fingerprint};
 use crate::ledger::{self, NewEntry, money};
+use crate::sealed::{DataKey, mask_receipt_number};
 
 /// Money paid out for an application.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, QueryableByName)]
@@ -660,15 +661,18 @@ pub struct ReceiptNumberInput {
     pub receipt_number: Option<String>,
 }
 
-/// Records the USCIS receipt number of a paid fee line.
+/// Records the USCIS receipt number of a paid fee line: sealed, indexed and masked (the
+/// audit row holds only the masked form).
 pub async fn record_receipt_number(
     conn: &mut AsyncPgConnection,
+    key: &DataKey,
     actor: i64,
     id: i64,
     line_no: i32,
     input: &ReceiptNumberInput,
 ) -> AppResult<()> {
     let number = receipt_number(input.receipt_number.as_deref())?;
+    let masked = mask_receipt_number(&number);
     conn.transaction(async |conn| {
         let row = applications::lock(conn, id).await?;
         if !matches!(row.status(), Status::Paid | Status::Closed) {
@@ -677,47 +681,49 @@ pub async fn record_receipt_number(
                 row.status()
             )));
         }
-        let before: Option<Option<String>> = fee_lines::table
+        let line = fee_lines::table
             .filter(fee_lines::application_id.eq(id))
-            .filter(fee_lines::line_no.eq(line_no))
-            .select(fee_lines::uscis_receipt_number)
+            .filter(fee_lines::line_no.eq(line_no));
+        let before: Option<Option<String>> = line
+            .select(fee_lines::receipt_number_masked)
             .first(conn)
             .await
             .optional()?;
         let Some(before) = before else {
             return Err(AppError::NotFound("fee line"));
         };
-        diesel::update(
-            fee_lines::table
-                .filter(fee_lines::application_id.eq(id))
-                .filter(fee_lines::line_no.eq(line_no)),
-        )
-        .set((
-            fee_lines::uscis_receipt_number.eq(&number),
-            fee_lines::receipt_recorded_by.eq(actor),
-            fee_lines::receipt_recorded_at.eq(Utc::now()),
-        ))
-        .execute(conn)
-        .await
-        .map_err(|e| match &e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => AppError::rule("receipt_number", Problem::new("err-receipt-number-taken")),
-            _ => e.into(),
-        })?;
+        diesel::update(line)
+            .set((
+                fee_lines::receipt_number_sealed.eq(key.seal(&number)),
+                fee_lines::receipt_number_index.eq(key.index(RECEIPT_NUMBER, &number)),
+                fee_lines::receipt_number_masked.eq(&masked),
+                fee_lines::receipt_recorded_by.eq(actor),
+                fee_lines::receipt_recorded_at.eq(Utc::now()),
+            ))
+            .execute(conn)
+            .await
+            .map_err(|e| match &e {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => AppError::rule("receipt_number", Problem::new("err-receipt-number-taken")),
+                _ => e.into(),
+            })?;
         audit::record(
             conn,
             Some(actor),
             "receipt_number",
             "application",
             Some(id),
-            json!({"line_no": line_no, "from": before, "to": number}),
+            json!({"line_no": line_no, "from": before, "to": masked}),
         )
         .await
     })
     .await
 }
+
+/// The purpose the receipt number's blind index is computed for.
+const RECEIPT_NUMBER: &str = "uscis_receipt_number";
 
 /// An approved application with money left to pay.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, QueryableByName)]

@@ -232,9 +232,10 @@ fn receipt_numbers(ctx: &Ctx, a: &Application, values: &Values, errors: &FieldEr
                 input type="hidden" name="line_no" value=(l.line_no);
                 @let id = format!("receipt-{}", l.line_no);
                 @let error = if failed_line == l.line_no.to_string() { errors.get("receipt_number") } else { None };
-                label for=(id) { (l.form) " · " (l.beneficiary.as_deref().unwrap_or("")) }
+                label for=(id) { (l.form) " · " (l.beneficiary.as_deref().unwrap_or(""))
+                    @if let Some(masked) = &l.uscis_receipt_number { " " span class="hint" { (ctx.tr("receipt-number-recorded", &[("number", masked.clone())])) } } }
                 input id=(id) type="text" name="receipt_number" autocomplete="off" placeholder="IOE0912345678"
-                    value=(if error.is_some() { values.get("receipt_number").to_owned() } else { l.uscis_receipt_number.clone().unwrap_or_default() })
+                    value=(if error.is_some() { values.get("receipt_number") } else { "" })
                     aria-invalid=(if error.is_some() { "true" } else { "false" });
                 @if let Some(p) = error { p class="field-error" { (crate::web::i18n::problem(ctx.lang, p)) } }
                 div class="actions" { button type="submit" class="secondary" { (ctx.t("receipt-number-save")) } }
@@ -355,7 +356,9 @@ async fn receipt_number(
     let input = ReceiptNumberInput {
         receipt_number: values.opt("receipt_number"),
     };
-    let outcome = super::record_receipt_number(&mut conn, user.id, id, line_no, &input).await;
+    let outcome =
+        super::record_receipt_number(&mut conn, &state.data_key, user.id, id, line_no, &input)
+            .await;
     let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(&mut conn, outcome, "#payments", Slot::ReceiptNumber, values)
         .await

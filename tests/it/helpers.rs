@@ -21,12 +21,28 @@ fn server_url() -> String {
 }
 
 fn template_name() -> String {
-    // A new set of migrations gets a new template.
-    let versions = db::known_migrations().join(",");
-    let digest = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(
-        versions.as_bytes(),
-    ));
-    format!("gt_template_{}", &hex::encode(digest)[..12])
+    // A new or changed migration gets a new template: the digest covers every migration's
+    // version and text.
+    let mut hash = <sha2::Sha256 as sha2::Digest>::new_with_prefix(
+        db::known_migrations().join(",").as_bytes(),
+    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for folder in files {
+        for part in ["up.sql", "down.sql"] {
+            if let Ok(text) = std::fs::read(folder.join(part)) {
+                sha2::Digest::update(&mut hash, &text);
+            }
+        }
+    }
+    format!(
+        "gt_template_{}",
+        &hex::encode(sha2::Digest::finalize(hash))[..12]
+    )
 }
 
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
@@ -366,6 +382,7 @@ pub fn config_for(database_url: &str) -> Config {
         session_ttl_hours: 1,
         cookie_secure: false,
         fund_timezone: "America/Los_Angeles".into(),
+        data_key: None,
     }
 }
 

@@ -685,10 +685,69 @@ async fn the_full_journey_through_the_api_pays_voids_reissues_and_records_the_us
         StatusCode::OK,
     )
     .await;
+    // Kept sealed: the API, the audit trail and the table show it only masked.
     assert_eq!(
         recorded["lines"][0]["uscis_receipt_number"],
-        "IOE0912345678"
+        "IOE******5678"
     );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE changes::text LIKE '%0912345678%'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM fee_lines WHERE receipt_number_sealed IS NOT NULL
+             AND position('IOE0912345678'::bytea IN receipt_number_sealed) = 0"
+        )
+        .await,
+        1
+    );
+    let mut conn = app.owner_conn().await;
+    use diesel_async::RunQueryDsl;
+    let sealed: Vec<u8> = diesel::dsl::sql::<diesel::sql_types::Bytea>(
+        "SELECT receipt_number_sealed FROM fee_lines WHERE receipt_number_sealed IS NOT NULL",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        app.state.data_key.open(&sealed).as_deref(),
+        Some("IOE0912345678")
+    );
+    // A number is recorded on one fee line only.
+    let other = n400_for_review(&app, &cw).await;
+    for (member, choice) in board.iter().zip(["approve", "approve", "approve"]) {
+        ok(
+            vote(&app, member, other, json!({"vote": choice})).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    ok(
+        app.post(
+            "/api/v1/disbursements",
+            &accountant,
+            pay(other, "760.00", "1004"),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let twice = app
+        .post(
+            &format!("/api/v1/applications/{other}/lines/1/receipt-number"),
+            &cw,
+            json!({"receipt_number": "IOE0912345678"}),
+        )
+        .await;
+    assert_eq!(
+        twice.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        twice.text
+    );
+    assert!(twice.text.contains("already recorded"));
     let first_id = first["id"].as_i64().unwrap();
     let before_paid = app
         .post(
@@ -729,6 +788,7 @@ async fn the_full_journey_through_the_api_pays_voids_reissues_and_records_the_us
     .await;
     assert_eq!(closed["status"], "closed");
 
+    // $2,000 in; $760 paid for each of the two applications.
     let f = fund(&app, &accountant, foundation).await;
     assert_eq!(
         (
@@ -736,7 +796,7 @@ async fn the_full_journey_through_the_api_pays_voids_reissues_and_records_the_us
             f["committed"].as_str(),
             f["available"].as_str()
         ),
-        (Some("1240.00"), Some("0.00"), Some("1240.00"))
+        (Some("480.00"), Some("0.00"), Some("480.00"))
     );
     let list = ok(
         app.get(
@@ -747,7 +807,7 @@ async fn the_full_journey_through_the_api_pays_voids_reissues_and_records_the_us
         StatusCode::OK,
     )
     .await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 3);
+    assert_eq!(list["items"].as_array().unwrap().len(), 4);
     assert_eq!(
         app.get("/api/v1/disbursements", &cw).await.status,
         StatusCode::FORBIDDEN

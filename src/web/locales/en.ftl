@@ -490,3 +490,4 @@ payments-recent = Recent payments
 payments-none = No payments yet.
 home-board-queue = Review queue: { $count } waiting for your vote
 home-accountant-ready = Ready to pay: { $count }
+receipt-number-recorded = (recorded: { $number })

@@ -490,3 +490,4 @@ payments-recent = 최근 지급
 payments-none = 아직 지급이 없습니다.
 home-board-queue = 심사 대기 목록: 투표를 기다리는 신청서 { $count }건
 home-accountant-ready = 지급 대기: { $count }건
+receipt-number-recorded = (기록됨: { $number })
