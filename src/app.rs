@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ledger::api::router())
         .merge(crate::review::api::router())
         .merge(crate::payments::api::router())
+        .merge(crate::exports::api::router())
         .merge(audit::api::router())
         .split_for_parts();
     let document: Arc<str> = document

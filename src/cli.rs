@@ -43,6 +43,30 @@ pub enum Command {
     /// Recompute every balance from the postings and check the six ledger invariants;
     /// exits with status 1 on any breach.
     CheckLedger,
+    /// Write an audit export as CSV: the same bytes as `GET /api/v1/exports/KIND.csv`.
+    Export {
+        /// general-ledger, disbursement-register, trial-balance, fund-activity,
+        /// application-register, eligibility-audit or board-minutes.
+        kind: String,
+        /// From this date (YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        from: Option<String>,
+        /// To this date, inclusive.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this fund (its id).
+        #[arg(long)]
+        fund: Option<String>,
+        /// The trial balance's date.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Begin with a UTF-8 byte order mark (for Excel).
+        #[arg(long)]
+        bom: bool,
+        /// Write here instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +151,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             }
         }),
+        Command::Export {
+            kind,
+            from,
+            to,
+            fund,
+            as_of,
+            bom,
+            output,
+        } => {
+            let query = crate::exports::api::ExportQuery {
+                from,
+                to,
+                fund_id: fund,
+                as_of,
+                bom: bom.then(|| "1".to_owned()),
+            };
+            export(config, &kind, &query, output).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             db::ensure_database(&config.database_url).await?;
             let applied = db::run_migrations(&config.database_url).await?;
@@ -207,6 +250,55 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints the ledger check; `Ok(false)` when an invariant is breached.
+async fn export(
+    config: Config,
+    kind: &str,
+    query: &crate::exports::api::ExportQuery,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use std::io::{IsTerminal, Write};
+    let kind = crate::exports::ExportKind::parse(kind).ok_or_else(|| {
+        let all: Vec<&str> = crate::exports::ExportKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        anyhow::anyhow!("unknown export {kind}; one of {}", all.join(", "))
+    })?;
+    let filter = query.filter().map_err(|e| anyhow::anyhow!("{e}"))?;
+    prepare(&config).await?;
+    let mut export =
+        crate::exports::start(&config.database_url, &config.fund_timezone, kind, filter)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut out: Box<dyn Write> = match &output {
+        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} {binary_bytes} ({binary_bytes_per_sec})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_message(kind.as_str());
+        bar
+    });
+    while let Some(chunk) = export.chunks.recv().await {
+        let chunk = chunk?;
+        out.write_all(&chunk)?;
+        if let Some(bar) = &progress {
+            bar.inc(chunk.len() as u64);
+        }
+    }
+    out.flush()?;
+    if let Some(bar) = progress {
+        bar.finish();
+    }
+    Ok(())
+}
+
 async fn check_ledger(config: Config) -> anyhow::Result<bool> {
     let pool = prepare(&config).await?;
     let mut conn = pool.get().await?;

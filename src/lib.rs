@@ -16,6 +16,7 @@ pub mod db;
 pub mod domain;
 pub mod eligibility;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod funds;
 pub mod households;

@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         (name = "households", description = "families and their members"),
         (name = "applications", description = "fee and emergency applications"),
         (name = "review", description = "the board's queue, conflict declarations and votes"),
+        (name = "exports", description = "audit exports as CSV, streamed from one snapshot"),
         (name = "payments", description = "disbursements, voids, clearing, closing, USCIS receipt numbers"),
         (name = "eligibility", description = "policy versions, eligibility checks and overrides"),
         (name = "funds", description = "funds, their balances, and money in (receipts)"),

@@ -6,6 +6,7 @@
 mod text_enum;
 pub mod application;
 pub mod eligibility;
+pub mod export;
 pub mod household;
 pub mod input;
 pub mod ledger;

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::ledger::web::router())
         .merge(crate::review::web::router())
         .merge(crate::payments::web::router())
+        .merge(crate::exports::web::router())
         .route("/static/app.css", axum::routing::get(stylesheet))
         .route("/static/app.js", axum::routing::get(script))
 }

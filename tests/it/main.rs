@@ -11,6 +11,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod eligibility;
+mod exports;
 mod funds_ui;
 mod ledger;
 mod restart;

@@ -1,0 +1,222 @@
+//! Audit exports (SPEC.md "Audit exports"): each is one query under `reports/`, whose
+//! column names are the CSV header and whose text columns are the cells, so the file's
+//! contract lives in one place (`reports/README.md` describes it).
+//!
+//! An export runs on a connection of its own inside one `REPEATABLE READ READ ONLY`
+//! transaction, so every row comes from the same snapshot however long it takes, and reads
+//! the rows through a portal a batch at a time: memory stays flat for any size. The CSV
+//! bytes go out through a bounded channel as they are written; when the reader goes away
+//! (a browser closes the download) the channel closes, the task stops fetching and drops
+//! the connection, which ends the query.
+
+pub mod api;
+pub mod web;
+
+use bytes::Bytes;
+use chrono::NaiveDate;
+use tokio::sync::{mpsc, oneshot};
+use tokio_postgres::types::Type;
+
+use crate::db::APP_ROLE;
+use crate::error::{AppError, AppResult};
+
+pub use crate::domain::export::ExportKind;
+
+/// The export's query: its single definition.
+pub fn sql(kind: ExportKind) -> &'static str {
+    match kind {
+        ExportKind::GeneralLedger => include_str!("../../reports/general-ledger.sql"),
+        ExportKind::DisbursementRegister => include_str!("../../reports/disbursement-register.sql"),
+        ExportKind::TrialBalance => include_str!("../../reports/trial-balance.sql"),
+        ExportKind::FundActivity => include_str!("../../reports/fund-activity.sql"),
+        ExportKind::ApplicationRegister => include_str!("../../reports/application-register.sql"),
+        ExportKind::EligibilityAudit => include_str!("../../reports/eligibility-audit.sql"),
+        ExportKind::BoardMinutes => include_str!("../../reports/board-minutes.sql"),
+    }
+}
+
+/// What part of the books an export covers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub fund_id: Option<i64>,
+    /// The trial balance's date.
+    pub as_of: Option<NaiveDate>,
+    /// Start with a UTF-8 byte order mark, for Excel.
+    pub bom: bool,
+}
+
+impl ExportFilter {
+    /// `general-ledger_2026-01-01_2026-12-31.csv`.
+    pub fn file_name(&self, kind: ExportKind) -> String {
+        let mut name = kind.as_str().to_owned();
+        let dates = match kind {
+            ExportKind::TrialBalance => vec![self.as_of],
+            _ => vec![self.from, self.to],
+        };
+        for d in dates.into_iter().flatten() {
+            name.push('_');
+            name.push_str(&d.to_string());
+        }
+        if let Some(f) = self.fund_id {
+            name.push_str(&format!("_fund-{f}"));
+        }
+        name.push_str(".csv");
+        name
+    }
+}
+
+/// Rows fetched from the portal at a time, and the bytes gathered before a chunk is sent.
+const BATCH: i32 = 1000;
+const CHUNK: usize = 64 * 1024;
+
+/// A running export: the CSV arrives on `chunks`.
+pub struct Export {
+    pub chunks: mpsc::Receiver<std::io::Result<Bytes>>,
+}
+
+/// Starts an export and waits until its query is prepared (so a bad database or query is
+/// an error here, before any byte is sent); the rows then stream on their own task.
+pub async fn start(
+    database_url: &str,
+    timezone: &str,
+    kind: ExportKind,
+    filter: ExportFilter,
+) -> AppResult<Export> {
+    let (tx, rx) = mpsc::channel(4);
+    let (ready_tx, ready_rx) = oneshot::channel();
+    let url = database_url.to_owned();
+    let timezone = timezone.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = run(&url, &timezone, kind, &filter, tx.clone(), ready_tx).await {
+            tracing::warn!(export = %kind, error = %e, "export stopped");
+            let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+        }
+    });
+    match ready_rx.await {
+        Ok(Ok(())) => Ok(Export { chunks: rx }),
+        Ok(Err(e)) => {
+            tracing::error!(export = %kind, error = %e, "export could not start");
+            Err(AppError::Unavailable)
+        }
+        Err(_) => Err(AppError::Unavailable),
+    }
+}
+
+async fn run(
+    url: &str,
+    timezone: &str,
+    kind: ExportKind,
+    filter: &ExportFilter,
+    chunks: mpsc::Sender<std::io::Result<Bytes>>,
+    ready: oneshot::Sender<anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let opened = open(url).await;
+    let (mut client, driver) = match opened {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return Ok(());
+        }
+    };
+    let result = async {
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let statement = tx
+            .prepare_typed(
+                sql(kind),
+                &[Type::DATE, Type::DATE, Type::INT8, Type::DATE, Type::TEXT],
+            )
+            .await?;
+        let portal = tx
+            .bind(
+                &statement,
+                &[
+                    &filter.from,
+                    &filter.to,
+                    &filter.fund_id,
+                    &filter.as_of,
+                    &timezone,
+                ],
+            )
+            .await?;
+        Ok::<_, anyhow::Error>((tx, statement, portal))
+    }
+    .await;
+    let (tx, statement, portal) = match result {
+        Ok(parts) => parts,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return Ok(());
+        }
+    };
+    let _ = ready.send(Ok(()));
+    let header: Vec<&str> = statement.columns().iter().map(|c| c.name()).collect();
+    let width = header.len();
+    let mut pending: Vec<u8> = Vec::with_capacity(CHUNK * 2);
+    if filter.bom {
+        pending.extend_from_slice("\u{feff}".as_bytes());
+    }
+    pending.extend(records([header.into_iter()])?);
+    loop {
+        let rows = tx.query_portal(&portal, BATCH).await?;
+        pending.extend(records(rows.iter().map(|row| {
+            (0..width).map(move |i| row.get::<_, Option<&str>>(i).unwrap_or(""))
+        }))?);
+        let done = rows.len() < BATCH as usize;
+        if pending.len() >= CHUNK || done {
+            let bytes = std::mem::replace(&mut pending, Vec::with_capacity(CHUNK * 2));
+            if chunks.send(Ok(Bytes::from(bytes))).await.is_err() {
+                // The reader went away: stop; dropping the connection ends the query.
+                break;
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    drop(tx);
+    driver.abort();
+    Ok(())
+}
+
+/// Rows as RFC 4180 CSV (CRLF line ends, quoting by the `csv` crate).
+fn records<'a, R, F>(rows: R) -> csv::Result<Vec<u8>>
+where
+    R: IntoIterator<Item = F>,
+    F: IntoIterator<Item = &'a str>,
+{
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for row in rows {
+        writer.write_record(row)?;
+    }
+    writer.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// A connection of the export's own, as the service's role.
+async fn open(url: &str) -> anyhow::Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+        .batch_execute(&format!("SET ROLE {APP_ROLE}"))
+        .await?;
+    Ok((client, driver))
+}
+
+/// The whole export in memory, for tests and small files.
+pub async fn collect(mut export: Export) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(chunk) = export.chunks.recv().await {
+        out.extend_from_slice(&chunk?);
+    }
+    Ok(out)
+}

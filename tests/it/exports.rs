@@ -1,0 +1,427 @@
+//! Audit exports: every export downloads over HTTP with the same bytes as the command
+//! line, byte-identical twice, balanced, consistent with the books while writes go on,
+//! closed to other roles; the general ledger, trial balance and fund activity add up.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::review::{Team, approved_emergency, fund_general, n400_for_review, team, vote};
+
+/// Books with every kind of entry: receipts, approvals, payments, a void and a reissue, a
+/// release, a denial, and a restricted fund.
+async fn books() -> Team {
+    let t = team(4).await;
+    let Team {
+        app,
+        cw,
+        board,
+        accountant,
+    } = &t;
+    fund_general(app, accountant, "3000.00").await;
+    let foundation = app
+        .fund(
+            accountant,
+            json!({"name": "XYZ 재단 2026 — immigration", "restricted_program": "immigration_fee"}),
+        )
+        .await;
+    app.receipt(accountant, foundation, "2000.00").await;
+    let paid = approved_emergency(app, cw, &board[0], "400.00").await;
+    let pay = |id: i64, amount: &str, reference: &str| {
+        json!({"application_id": id, "amount": amount, "payee": "Landlord, \"Kim\" LLC", "method": "check",
+               "reference": reference, "paid_on": "2026-11-20"})
+    };
+    let first = app
+        .post(
+            "/api/v1/disbursements",
+            accountant,
+            pay(paid, "400.00", "501"),
+        )
+        .await
+        .json();
+    app.post(
+        &format!("/api/v1/disbursements/{}/void", first["id"]),
+        accountant,
+        json!({"reason": "분실"}),
+    )
+    .await;
+    let mut reissue = pay(paid, "400.00", "502");
+    reissue["reissue_of"] = first["id"].clone();
+    assert_eq!(
+        app.post("/api/v1/disbursements", accountant, reissue)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let withdrawn = approved_emergency(app, cw, &board[1], "300.00").await;
+    app.post(
+        &format!("/api/v1/applications/{withdrawn}/withdraw"),
+        cw,
+        json!({"reason": "다른 지원"}),
+    )
+    .await;
+    let n400 = n400_for_review(app, cw).await;
+    for member in &board[..3] {
+        vote(app, member, n400, json!({"vote": "approve"})).await;
+    }
+    let denied = n400_for_review(app, cw).await;
+    for member in &board[..3] {
+        vote(
+            app,
+            member,
+            denied,
+            json!({"vote": "deny", "comment": "소득 서류 부족"}),
+        )
+        .await;
+    }
+    t
+}
+
+async fn download(app: &TestApp, user: &TestUser, path: &str) -> Vec<u8> {
+    let r = app.get(path, user).await;
+    assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+    assert_eq!(r.headers["content-type"], "text/csv; charset=utf-8");
+    r.text.into_bytes()
+}
+
+fn rows(bytes: &[u8]) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+fn amount(text: &str) -> Decimal {
+    if text.is_empty() {
+        Decimal::ZERO
+    } else {
+        text.parse().unwrap()
+    }
+}
+
+const KINDS: [&str; 7] = [
+    "general-ledger",
+    "disbursement-register",
+    "trial-balance",
+    "fund-activity",
+    "application-register",
+    "eligibility-audit",
+    "board-minutes",
+];
+
+#[tokio::test]
+async fn every_export_downloads_the_same_bytes_twice_and_from_the_command_line() {
+    let Team {
+        app,
+        cw,
+        board,
+        accountant,
+    } = books().await;
+    for kind in KINDS {
+        let path = format!("/api/v1/exports/{kind}.csv?from=2026-01-01&to=2099-12-31");
+        let first = download(&app, &accountant, &path).await;
+        let again = download(&app, &accountant, &path).await;
+        assert_eq!(first, again, "{kind} is byte-stable");
+        assert!(first.ends_with(b"\r\n"), "{kind}: RFC 4180 line ends");
+        assert!(
+            rows(&first).len() > 1,
+            "{kind} has rows:\n{}",
+            String::from_utf8_lossy(&first)
+        );
+        let cli = std::process::Command::new(env!("CARGO_BIN_EXE_grant-tracker"))
+            .args(["export", kind, "--from", "2026-01-01", "--to", "2099-12-31"])
+            .env("DATABASE_URL", &app.database_url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            cli.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
+        assert_eq!(
+            cli.stdout, first,
+            "{kind}: the command line gives the same bytes"
+        );
+        assert_eq!(app.get(&path, &cw).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.get(&path, &board[0]).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let bom = download(
+        &app,
+        &accountant,
+        "/api/v1/exports/general-ledger.csv?bom=1",
+    )
+    .await;
+    assert!(bom.starts_with("\u{feff}Journal_ID,".as_bytes()));
+    assert_eq!(
+        app.get("/api/v1/exports/everything.csv", &accountant)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let backwards = app
+        .get(
+            "/api/v1/exports/general-ledger.csv?from=2026-12-01&to=2026-01-01",
+            &accountant,
+        )
+        .await;
+    assert_eq!(
+        backwards.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        backwards.text
+    );
+    assert_eq!(
+        app.get("/api/v1/exports/general-ledger.csv?fund_id=x", &accountant)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_ledger_exports_add_up_and_agree_with_the_books() {
+    let Team {
+        app, accountant, ..
+    } = books().await;
+    let gl = rows(&download(&app, &accountant, "/api/v1/exports/general-ledger.csv").await);
+    assert_eq!(
+        gl.len() as i64,
+        app.count("SELECT count(*) FROM postings").await
+    );
+    // Debits equal credits for every entry and fund; an unused side is blank, not 0.
+    let mut per_entry: BTreeMap<(String, String), Decimal> = BTreeMap::new();
+    for r in &gl {
+        assert!(
+            r["Amount_Debit"].is_empty() != r["Amount_Credit"].is_empty(),
+            "{r:?}"
+        );
+        *per_entry
+            .entry((r["Journal_ID"].clone(), r["Fund_ID"].clone()))
+            .or_default() += amount(&r["Amount_Debit"]) - amount(&r["Amount_Credit"]);
+    }
+    assert!(per_entry.values().all(Decimal::is_zero));
+    assert!(
+        gl.iter()
+            .any(|r| r["JE_Header_Description"].contains("한인 교회 여선교회")),
+        "Hangul intact"
+    );
+    assert!(
+        gl.iter()
+            .any(|r| r["Entry_Kind"] == "void" && !r["Reverses_Journal_ID"].is_empty())
+    );
+    assert!(
+        gl.iter()
+            .any(|r| r["Entry_Kind"] == "commitment" && r["Approved_By"].contains('@'))
+    );
+    assert!(
+        gl.iter()
+            .all(|r| r["Amount_Debit"].is_empty() || r["Amount_Debit"].contains('.'))
+    );
+
+    // The trial balance nets to zero and its cash per fund is the fund's cash.
+    let tb = rows(
+        &download(
+            &app,
+            &accountant,
+            "/api/v1/exports/trial-balance.csv?as_of=2099-12-31",
+        )
+        .await,
+    );
+    assert!(
+        tb.iter()
+            .map(|r| amount(&r["Balance"]))
+            .sum::<Decimal>()
+            .is_zero()
+    );
+    let funds = app.get("/api/v1/funds", &accountant).await.json();
+    for f in funds["items"].as_array().unwrap() {
+        let cash: Decimal = tb
+            .iter()
+            .filter(|r| {
+                r["Fund_ID"] == f["id"].as_i64().unwrap().to_string().as_str()
+                    && r["GL_Account_Number"] == "1000"
+            })
+            .map(|r| amount(&r["Balance"]))
+            .sum();
+        assert_eq!(
+            cash,
+            amount(f["cash"].as_str().unwrap()),
+            "fund {}",
+            f["name"]
+        );
+    }
+
+    // Fund activity: opening + movements = closing, and closing equals the fund's balances.
+    let fa = rows(
+        &download(
+            &app,
+            &accountant,
+            "/api/v1/exports/fund-activity.csv?from=2026-11-01",
+        )
+        .await,
+    );
+    for r in &fa {
+        assert_eq!(
+            amount(&r["Opening_Cash"]) + amount(&r["Receipts"]) - amount(&r["Disbursements"]),
+            amount(&r["Closing_Cash"]),
+            "{r:?}"
+        );
+        assert_eq!(
+            amount(&r["Opening_Committed"]) + amount(&r["Approvals"])
+                - amount(&r["Releases"])
+                - amount(&r["Disbursements"]),
+            amount(&r["Closing_Committed"]),
+            "{r:?}"
+        );
+        let f = funds["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["id"].as_i64().map(|id| id.to_string()).as_deref() == Some(r["Fund_ID"].as_str())
+            })
+            .unwrap();
+        assert_eq!(
+            amount(&r["Closing_Available"]),
+            amount(f["available"].as_str().unwrap())
+        );
+    }
+
+    // The registers: a voided payment and its reissue; decisions and votes; no family names.
+    let dr = rows(
+        &download(
+            &app,
+            &accountant,
+            "/api/v1/exports/disbursement-register.csv",
+        )
+        .await,
+    );
+    assert_eq!(dr.iter().filter(|r| r["Status"] == "voided").count(), 1);
+    assert!(
+        dr.iter()
+            .any(|r| !r["Reissue_Of"].is_empty() && r["Payee"] == "Landlord, \"Kim\" LLC")
+    );
+    let minutes = rows(&download(&app, &accountant, "/api/v1/exports/board-minutes.csv").await);
+    assert!(
+        minutes
+            .iter()
+            .any(|r| r["Outcome"] == "denied" && r["Comment"] == "소득 서류 부족")
+    );
+    for kind in [
+        "application-register",
+        "eligibility-audit",
+        "board-minutes",
+        "disbursement-register",
+    ] {
+        let text = String::from_utf8(
+            download(&app, &accountant, &format!("/api/v1/exports/{kind}.csv")).await,
+        )
+        .unwrap();
+        assert!(
+            !text.contains("Kim Minjun") && !text.contains("김민준"),
+            "{kind} names no family"
+        );
+    }
+    // A fund filter keeps the fund's postings only, still balanced.
+    let only = rows(
+        &download(
+            &app,
+            &accountant,
+            "/api/v1/exports/general-ledger.csv?fund_id=1",
+        )
+        .await,
+    );
+    assert!(!only.is_empty() && only.iter().all(|r| r["Fund_ID"] == "1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exports_taken_while_money_moves_still_balance() {
+    let Team {
+        app, accountant, ..
+    } = books().await;
+    let (app, accountant) = (Arc::new(app), Arc::new(accountant));
+    let writer = {
+        let (app, accountant) = (app.clone(), accountant.clone());
+        tokio::spawn(async move {
+            for i in 0..40 {
+                app.receipt(&accountant, 1, &format!("{}.25", 10 + i)).await;
+            }
+        })
+    };
+    for _ in 0..8 {
+        let tb = rows(&download(&app, &accountant, "/api/v1/exports/trial-balance.csv").await);
+        assert!(
+            tb.iter()
+                .map(|r| amount(&r["Balance"]))
+                .sum::<Decimal>()
+                .is_zero()
+        );
+        let gl = rows(&download(&app, &accountant, "/api/v1/exports/general-ledger.csv").await);
+        let net: Decimal = gl
+            .iter()
+            .map(|r| amount(&r["Amount_Debit"]) - amount(&r["Amount_Credit"]))
+            .sum();
+        assert!(net.is_zero());
+    }
+    writer.await.unwrap();
+}
+
+#[tokio::test]
+async fn the_accountant_downloads_from_the_export_page() {
+    let Team {
+        app,
+        accountant,
+        cw,
+        ..
+    } = books().await;
+    let b = app.browser(&accountant).await;
+    let page = app.page("/exports", Some(&b.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("General ledger") && page.text.contains("Board minutes"));
+    let file = app
+        .page(
+            "/exports/download?kind=fund-activity&from=2026-01-01&to=&as_of=&fund_id=1",
+            Some(&b.cookie),
+        )
+        .await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.text);
+    assert!(
+        file.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("fund-activity_2026-01-01_fund-1.csv")
+    );
+    let api = download(
+        &app,
+        &accountant,
+        "/api/v1/exports/fund-activity.csv?from=2026-01-01&fund_id=1",
+    )
+    .await;
+    assert_eq!(file.text.as_bytes(), api.as_slice());
+    let c = app.browser(&cw).await;
+    assert_eq!(
+        app.page("/exports", Some(&c.cookie)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
