@@ -425,3 +425,86 @@ async fn the_accountant_downloads_from_the_export_page() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The general ledger read by hledger, an independent double-entry tool, through the
+/// rules file `reports/` ships: every journal entry balances (its clearing account nets to
+/// zero) and hledger's balance of each account and fund is the trial balance's, and the
+/// cash of each fund what the API says. Needs Debian's `hledger` (`.ci/run` installs it).
+#[tokio::test]
+async fn hledger_agrees_with_the_trial_balance_and_the_fund_balances() {
+    if !std::path::Path::new("/usr/bin/hledger").exists() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install hledger");
+        eprintln!("skipped: install hledger to run the cross-check");
+        return;
+    }
+    let Team {
+        app, accountant, ..
+    } = books().await;
+    let gl = download(&app, &accountant, "/api/v1/exports/general-ledger.csv").await;
+    let dir = std::env::temp_dir().join(format!("gt-hledger-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("general-ledger.csv");
+    std::fs::write(&file, &gl).unwrap();
+    let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reports/general-ledger.hledger.rules");
+    let out = std::process::Command::new("/usr/bin/hledger")
+        .arg("-f")
+        .arg(&file)
+        .arg("--rules-file")
+        .arg(&rules)
+        .args(["bal", "--flat", "-E", "-O", "csv"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let balances: BTreeMap<String, Decimal> = csv::Reader::from_reader(out.stdout.as_slice())
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_owned(), amount(&r[1]))
+        })
+        .filter(|(account, _)| account != "total")
+        .collect();
+    let entries = app.count("SELECT count(*) FROM journal_entries").await as usize;
+    let clearing: Vec<_> = balances
+        .iter()
+        .filter(|(a, _)| a.starts_with("clearing:"))
+        .collect();
+    assert_eq!(clearing.len(), entries, "one clearing account per entry");
+    assert!(
+        clearing.iter().all(|(_, b)| b.is_zero()),
+        "every entry balances: {clearing:?}"
+    );
+    let tb = rows(&download(&app, &accountant, "/api/v1/exports/trial-balance.csv").await);
+    let ours: BTreeMap<String, Decimal> = tb
+        .iter()
+        .map(|r| {
+            (
+                format!("gl:{}:fund{}", r["GL_Account_Number"], r["Fund_ID"]),
+                amount(&r["Balance"]),
+            )
+        })
+        .collect();
+    let theirs: BTreeMap<String, Decimal> = balances
+        .into_iter()
+        .filter(|(a, _)| a.starts_with("gl:"))
+        .collect();
+    assert_eq!(theirs, ours, "hledger's balances are the trial balance");
+    let funds = app.get("/api/v1/funds", &accountant).await.json();
+    for f in funds["items"].as_array().unwrap() {
+        let cash = theirs
+            .get(&format!("gl:1000:fund{}", f["id"]))
+            .copied()
+            .unwrap_or_default();
+        assert_eq!(
+            cash,
+            amount(f["cash"].as_str().unwrap()),
+            "fund {}",
+            f["name"]
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
