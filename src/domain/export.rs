@@ -10,5 +10,9 @@ text_enum! {
         ApplicationRegister = "application-register",
         EligibilityAudit = "eligibility-audit",
         BoardMinutes = "board-minutes",
+        /// The general ledger in QuickBooks Online's journal import columns.
+        GeneralLedgerQuickbooks = "general-ledger-quickbooks",
+        /// The general ledger in Xero's manual journal import columns.
+        GeneralLedgerXero = "general-ledger-xero",
     }
 }

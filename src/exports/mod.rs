@@ -22,16 +22,29 @@ use crate::error::{AppError, AppResult};
 
 pub use crate::domain::export::ExportKind;
 
-/// The export's query: its single definition.
-pub fn sql(kind: ExportKind) -> &'static str {
+/// The export's query: its single definition. A preset of the general ledger is its own
+/// query over the general ledger's, given to it as the CTE `gl`.
+pub fn sql(kind: ExportKind) -> std::borrow::Cow<'static, str> {
+    const GENERAL_LEDGER: &str = include_str!("../../reports/general-ledger.sql");
+    let over_gl = |preset: &str| format!("WITH gl AS (\n{GENERAL_LEDGER}\n)\n{preset}").into();
     match kind {
-        ExportKind::GeneralLedger => include_str!("../../reports/general-ledger.sql"),
-        ExportKind::DisbursementRegister => include_str!("../../reports/disbursement-register.sql"),
-        ExportKind::TrialBalance => include_str!("../../reports/trial-balance.sql"),
-        ExportKind::FundActivity => include_str!("../../reports/fund-activity.sql"),
-        ExportKind::ApplicationRegister => include_str!("../../reports/application-register.sql"),
-        ExportKind::EligibilityAudit => include_str!("../../reports/eligibility-audit.sql"),
-        ExportKind::BoardMinutes => include_str!("../../reports/board-minutes.sql"),
+        ExportKind::GeneralLedger => GENERAL_LEDGER.into(),
+        ExportKind::DisbursementRegister => {
+            include_str!("../../reports/disbursement-register.sql").into()
+        }
+        ExportKind::TrialBalance => include_str!("../../reports/trial-balance.sql").into(),
+        ExportKind::FundActivity => include_str!("../../reports/fund-activity.sql").into(),
+        ExportKind::ApplicationRegister => {
+            include_str!("../../reports/application-register.sql").into()
+        }
+        ExportKind::EligibilityAudit => include_str!("../../reports/eligibility-audit.sql").into(),
+        ExportKind::BoardMinutes => include_str!("../../reports/board-minutes.sql").into(),
+        ExportKind::GeneralLedgerQuickbooks => {
+            over_gl(include_str!("../../reports/general-ledger-quickbooks.sql"))
+        }
+        ExportKind::GeneralLedgerXero => {
+            over_gl(include_str!("../../reports/general-ledger-xero.sql"))
+        }
     }
 }
 
@@ -129,7 +142,7 @@ async fn run(
             .await?;
         let statement = tx
             .prepare_typed(
-                sql(kind),
+                &sql(kind),
                 &[Type::DATE, Type::DATE, Type::INT8, Type::DATE, Type::TEXT],
             )
             .await?;

@@ -343,6 +343,38 @@ async fn the_ledger_exports_add_up_and_agree_with_the_books() {
             "{kind} names no family"
         );
     }
+    // The accounting-package presets carry the same postings, balanced per journal.
+    let qb = rows(
+        &download(
+            &app,
+            &accountant,
+            "/api/v1/exports/general-ledger-quickbooks.csv",
+        )
+        .await,
+    );
+    assert_eq!(qb.len(), gl.len());
+    let mut per_journal: BTreeMap<String, Decimal> = BTreeMap::new();
+    for r in &qb {
+        *per_journal.entry(r["Journal No"].clone()).or_default() +=
+            amount(&r["Debits"]) - amount(&r["Credits"]);
+        assert!(
+            r["Journal Date"].len() == 10 && r["Journal Date"].as_bytes()[2] == b'/',
+            "{r:?}"
+        );
+    }
+    assert!(per_journal.values().all(Decimal::is_zero));
+    let xero = rows(&download(&app, &accountant, "/api/v1/exports/general-ledger-xero.csv").await);
+    assert_eq!(xero.len(), gl.len());
+    let mut per_narration: BTreeMap<String, Decimal> = BTreeMap::new();
+    for r in &xero {
+        *per_narration.entry(r["*Narration"].clone()).or_default() += amount(&r["*Amount"]);
+    }
+    assert!(per_narration.values().all(Decimal::is_zero));
+    assert!(
+        xero.iter()
+            .any(|r| r["TrackingOption1"] == "XYZ 재단 2026 — immigration")
+    );
+
     // A fund filter keeps the fund's postings only, still balanced.
     let only = rows(
         &download(

@@ -516,3 +516,7 @@ export-fund-activity-about = one row per fund for the period: opening, receipts,
 export-application-register-about = one row per application: number, dates, program, site, caseworker, status, requested, approved, paid, eligibility, policy version.
 export-eligibility-audit-about = one row per eligibility check: application, time, user, policy version, result, each rule's outcome.
 export-board-minutes-about = one row per vote on the applications decided in the period: member, vote, outcome, amount.
+export-general-ledger-quickbooks = General ledger for QuickBooks Online
+export-general-ledger-xero = General ledger for Xero
+export-general-ledger-quickbooks-about = the general ledger in QuickBooks Online's journal-entry import columns; funds as classes.
+export-general-ledger-xero-about = the general ledger in Xero's manual-journal import columns; fund and program as tracking categories.

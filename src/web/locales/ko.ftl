@@ -516,3 +516,7 @@ export-fund-activity-about = 기간 중 기금마다 한 행: 기초, 수입, �
 export-application-register-about = 신청서마다 한 행: 번호, 날짜, 프로그램, 사무실, 담당 직원, 상태, 신청액, 승인액, 지급액, 자격, 정책 버전.
 export-eligibility-audit-about = 자격 심사마다 한 행: 신청서, 시각, 사용자, 정책 버전, 결과, 규칙별 결과.
 export-board-minutes-about = 기간 중 결정된 신청서의 투표마다 한 행: 이사, 투표, 결과, 금액.
+export-general-ledger-quickbooks = 퀵북스 온라인용 총계정원장
+export-general-ledger-xero = 제로(Xero)용 총계정원장
+export-general-ledger-quickbooks-about = 퀵북스 온라인의 분개 가져오기 형식의 총계정원장. 기금은 클래스로 들어갑니다.
+export-general-ledger-xero-about = 제로의 수동 분개 가져오기 형식의 총계정원장. 기금과 프로그램은 추적 항목으로 들어갑니다.
