@@ -540,3 +540,55 @@ async fn hledger_agrees_with_the_trial_balance_and_the_fund_balances() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A download the client abandons ends the export's query: the task stops fetching and
+/// drops its connection, instead of reading the rest of the books for nobody.
+#[tokio::test]
+async fn an_abandoned_download_ends_its_query() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let app = TestApp::spawn().await;
+    let accountant = app.user(&["accountant"]).await;
+    // 40,000 postings, booked straight into the journal by the owner.
+    exec_owner(
+        &app,
+        &format!(
+            "SET session_replication_role = replica;
+             INSERT INTO journal_entries (entry_date, kind, memo, created_by)
+             SELECT date '2026-01-01' + (g % 300), 'receipt', 'bulk ' || g, {} FROM generate_series(1, 20000) g;
+             INSERT INTO postings (entry_id, line_no, account_code, fund_id, side, amount)
+             SELECT e.id, l, CASE l WHEN 1 THEN '1000' ELSE '4000' END, 1,
+                    CASE l WHEN 1 THEN 'debit' ELSE 'credit' END, 1.25
+             FROM journal_entries e CROSS JOIN generate_series(1, 2) l;
+             SET session_replication_role = origin;",
+            accountant.id
+        ),
+    )
+    .await
+    .unwrap();
+    let running = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                   AND query LIKE '%Journal_ID%' AND pid <> pg_backend_pid()";
+    let request = axum::http::Request::builder()
+        .uri("/api/v1/exports/general-ledger.csv")
+        .header("authorization", format!("Bearer {}", accountant.token))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    assert!(first.starts_with(b"Journal_ID,"));
+    assert_eq!(
+        app.count(running).await,
+        1,
+        "the export holds its snapshot while the client reads"
+    );
+    drop(body);
+    for _ in 0..50 {
+        if app.count(running).await == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the export's query outlived its client");
+}
