@@ -43,6 +43,9 @@ pub enum Command {
     /// Recompute every balance from the postings and check the six ledger invariants;
     /// exits with status 1 on any breach.
     CheckLedger,
+    /// Load a fictional, bilingual demo data set (idempotent): users, funds, ~200
+    /// households, 300 applications in every state, payments, a void and a reissue.
+    Demo,
     /// Write an audit export as CSV: the same bytes as `GET /api/v1/exports/KIND.csv`.
     Export {
         /// general-ledger, disbursement-register, trial-balance, fund-activity,
@@ -151,6 +154,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             }
         }),
+        Command::Demo => {
+            let pool = prepare(&config).await?;
+            let mut conn = pool.get().await?;
+            let loaded = crate::demo::load(&mut conn, &config.fund_timezone)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if loaded.already {
+                println!("The demo data set is already loaded; nothing added.");
+            } else {
+                println!(
+                    "Loaded {} users, {} households, {} applications, {} payments.\n\
+                     Sign in as demo.caseworker.la@example.org, demo.board1@example.org, \
+                     demo.accountant@example.org or demo.admin@example.org with the password {}.",
+                    loaded.users,
+                    loaded.households,
+                    loaded.applications,
+                    loaded.payments,
+                    crate::demo::PASSWORD
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export {
             kind,
             from,

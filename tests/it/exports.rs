@@ -458,22 +458,26 @@ async fn the_accountant_downloads_from_the_export_page() {
     );
 }
 
+/// Whether Debian's hledger is here (`.ci/run` installs it; CI fails without it).
+fn hledger_present() -> bool {
+    if std::path::Path::new("/usr/bin/hledger").exists() {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI must install hledger");
+    eprintln!("skipped: install hledger to run the cross-check");
+    false
+}
+
 /// The general ledger read by hledger, an independent double-entry tool, through the
 /// rules file `reports/` ships: every journal entry balances (its clearing account nets to
-/// zero) and hledger's balance of each account and fund is the trial balance's, and the
-/// cash of each fund what the API says. Needs Debian's `hledger` (`.ci/run` installs it).
-#[tokio::test]
-async fn hledger_agrees_with_the_trial_balance_and_the_fund_balances() {
-    if !std::path::Path::new("/usr/bin/hledger").exists() {
-        assert!(std::env::var_os("CI").is_none(), "CI must install hledger");
-        eprintln!("skipped: install hledger to run the cross-check");
-        return;
-    }
-    let Team {
-        app, accountant, ..
-    } = books().await;
-    let gl = download(&app, &accountant, "/api/v1/exports/general-ledger.csv").await;
-    let dir = std::env::temp_dir().join(format!("gt-hledger-{}", std::process::id()));
+/// zero), hledger's balance of each account and fund is the trial balance's, and the cash
+/// of each fund is what the API says.
+async fn hledger_agrees(app: &TestApp, accountant: &TestUser) {
+    let gl = download(app, accountant, "/api/v1/exports/general-ledger.csv").await;
+    let dir = std::env::temp_dir().join(format!(
+        "gt-hledger-{}",
+        grant_tracker::auth::random_token()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("general-ledger.csv");
     std::fs::write(&file, &gl).unwrap();
@@ -487,6 +491,7 @@ async fn hledger_agrees_with_the_trial_balance_and_the_fund_balances() {
         .args(["bal", "--flat", "-E", "-O", "csv"])
         .output()
         .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
     assert!(
         out.status.success(),
         "{}",
@@ -510,7 +515,7 @@ async fn hledger_agrees_with_the_trial_balance_and_the_fund_balances() {
         clearing.iter().all(|(_, b)| b.is_zero()),
         "every entry balances: {clearing:?}"
     );
-    let tb = rows(&download(&app, &accountant, "/api/v1/exports/trial-balance.csv").await);
+    let tb = rows(&download(app, accountant, "/api/v1/exports/trial-balance.csv").await);
     let ours: BTreeMap<String, Decimal> = tb
         .iter()
         .map(|r| {
@@ -525,7 +530,7 @@ async fn hledger_agrees_with_the_trial_balance_and_the_fund_balances() {
         .filter(|(a, _)| a.starts_with("gl:"))
         .collect();
     assert_eq!(theirs, ours, "hledger's balances are the trial balance");
-    let funds = app.get("/api/v1/funds", &accountant).await.json();
+    let funds = app.get("/api/v1/funds", accountant).await.json();
     for f in funds["items"].as_array().unwrap() {
         let cash = theirs
             .get(&format!("gl:1000:fund{}", f["id"]))
@@ -538,7 +543,63 @@ async fn hledger_agrees_with_the_trial_balance_and_the_fund_balances() {
             f["name"]
         );
     }
-    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn hledger_agrees_with_the_trial_balance_and_the_fund_balances() {
+    if !hledger_present() {
+        return;
+    }
+    let Team {
+        app, accountant, ..
+    } = books().await;
+    hledger_agrees(&app, &accountant).await;
+}
+
+/// `grant-tracker demo` through the service functions: every status occurs, loading twice
+/// adds nothing, the books pass check-ledger, and hledger agrees on this realistic set.
+#[tokio::test]
+async fn the_demo_loads_once_obeys_every_rule_and_hledger_agrees() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.app_conn().await;
+    let loaded = grant_tracker::demo::load(&mut conn, "America/Los_Angeles")
+        .await
+        .unwrap();
+    assert_eq!((loaded.households, loaded.applications), (200, 300));
+    assert!(!loaded.already);
+    let again = grant_tracker::demo::load(&mut conn, "America/Los_Angeles")
+        .await
+        .unwrap();
+    assert!(again.already);
+    assert_eq!(app.count("SELECT count(*) FROM applications").await, 300);
+    assert_eq!(
+        app.count("SELECT count(DISTINCT status) FROM applications")
+            .await,
+        10,
+        "every status occurs"
+    );
+    assert!(app.count("SELECT count(*) FROM disbursement_voids").await >= 1);
+    assert!(
+        app.count("SELECT count(*) FROM disbursements WHERE reissue_of IS NOT NULL")
+            .await
+            >= 1
+    );
+    assert!(
+        app.count("SELECT count(DISTINCT site_id) FROM applications")
+            .await
+            == 3
+    );
+    assert!(
+        app.count("SELECT count(*) FROM households WHERE name_ko IS NOT NULL")
+            .await
+            == 200
+    );
+    let report = app.check_ledger().await;
+    assert!(report.clean(), "{report}");
+    if hledger_present() {
+        let accountant = app.user(&["accountant"]).await;
+        hledger_agrees(&app, &accountant).await;
+    }
 }
 
 /// A download the client abandons ends the export's query: the task stops fetching and
