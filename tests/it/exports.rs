@@ -116,7 +116,7 @@ fn amount(text: &str) -> Decimal {
     }
 }
 
-const KINDS: [&str; 7] = [
+const KINDS: [&str; 9] = [
     "general-ledger",
     "disbursement-register",
     "trial-balance",
@@ -124,6 +124,8 @@ const KINDS: [&str; 7] = [
     "application-register",
     "eligibility-audit",
     "board-minutes",
+    "general-ledger-quickbooks",
+    "general-ledger-xero",
 ];
 
 #[tokio::test]
@@ -652,4 +654,92 @@ async fn an_abandoned_download_ends_its_query() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("the export's query outlived its client");
+}
+
+/// Each export of the fixed books of `books()` against its checked-in file under
+/// `tests/golden/`. What depends on the day and the run is replaced first: today's date
+/// (`<today>`), times of day (`<time>`), and each test user's email and name (by role).
+/// After an intended change of an export, `UPDATE_GOLDEN=1 cargo test golden` rewrites them.
+#[tokio::test]
+async fn every_export_matches_its_golden_file() {
+    let Team {
+        app,
+        cw,
+        board,
+        accountant,
+    } = books().await;
+    let mut people: Vec<(i64, String)> = Vec::new();
+    let label = |u: &TestUser| {
+        u.email
+            .trim_start_matches("user")
+            .trim_end_matches("@example.org")
+            .parse::<i64>()
+            .unwrap()
+    };
+    people.push((label(&cw), "caseworker".into()));
+    people.push((label(&accountant), "accountant".into()));
+    for (i, m) in board.iter().enumerate() {
+        people.push((label(m), format!("board{}", i + 1)));
+    }
+    people.sort_by_key(|(n, _)| -n);
+    let mut conn = app.app_conn().await;
+    let today = grant_tracker::applications::today(&mut conn, "America/Los_Angeles")
+        .await
+        .unwrap();
+    let utc = chrono::Utc::now().date_naive();
+    let normalize = |text: &str| {
+        let mut out = text.to_owned();
+        for (n, role) in &people {
+            out = out.replace(&format!("user{n}@example.org"), &format!("<{role}>"));
+            out = out.replace(&format!("Test User {n}"), &format!("<{role}>"));
+        }
+        for day in [today, utc] {
+            out = out.replace(&day.to_string(), "<today>");
+            out = out.replace(&day.format("%m/%d/%Y").to_string(), "<today>");
+            out = out.replace(&day.format("%d/%m/%Y").to_string(), "<today>");
+        }
+        let mut normal = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find("<today>T") {
+            normal.push_str(&rest[..i + 8]);
+            normal.push_str("<time>");
+            rest = &rest[(i + 16).min(rest.len())..];
+        }
+        normal.push_str(rest);
+        normal
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    for kind in KINDS {
+        let query = if kind == "trial-balance" {
+            "as_of=2099-12-31"
+        } else {
+            "from=2026-01-01&to=2099-12-31"
+        };
+        let bytes = download(
+            &app,
+            &accountant,
+            &format!("/api/v1/exports/{kind}.csv?{query}"),
+        )
+        .await;
+        let text = normalize(&String::from_utf8(bytes).unwrap());
+        let file = dir.join(format!("{kind}.csv"));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&file, &text).unwrap();
+            continue;
+        }
+        let golden = std::fs::read_to_string(&file).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run UPDATE_GOLDEN=1 cargo test golden",
+                file.display()
+            )
+        });
+        assert_eq!(
+            text,
+            golden,
+            "{kind} differs from {}; if intended, UPDATE_GOLDEN=1 cargo test golden",
+            file.display()
+        );
+    }
 }
