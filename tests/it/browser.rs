@@ -364,6 +364,45 @@ async fn an_accountant_records_a_grant_into_a_restricted_fund_in_a_real_browser(
     assert_eq!(fund["restricted_program"], "immigration_fee");
     assert_eq!(fund["expires_on"], "2099-12-31");
     assert_eq!(fund["cash"], "2500.00");
+
+    // The export page: each file the form asks for is what the API and the command line give.
+    client.goto(&format!("{base}/exports")).await.unwrap();
+    assert!(text(&client).await.contains("감사용 내보내기"));
+    shots.take(&client, "exports-ko").await;
+    for kind in [
+        "general-ledger",
+        "disbursement-register",
+        "trial-balance",
+        "fund-activity",
+        "application-register",
+        "eligibility-audit",
+        "board-minutes",
+        "general-ledger-quickbooks",
+        "general-ledger-xero",
+    ] {
+        choose(&client, "kind", kind).await;
+        let got = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const form = document.querySelector('form[action=\"/exports/download\"]');
+                 const query = new URLSearchParams(new FormData(form)).toString();
+                 fetch('/exports/download?' + query).then(r => r.text().then(t =>
+                     done([r.status, r.headers.get('content-disposition'), t])));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(got[0], 200, "{kind}: {got}");
+        assert!(got[1].as_str().unwrap().contains(&format!("{kind}.csv")));
+        let api = app
+            .get(&format!("/api/v1/exports/{kind}.csv"), &accountant)
+            .await;
+        assert_eq!(
+            got[2].as_str().unwrap(),
+            api.text,
+            "{kind}: the browser's file is the API's"
+        );
+    }
     client.close().await.unwrap();
 }
 
