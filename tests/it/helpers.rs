@@ -65,7 +65,8 @@ async fn template() -> String {
                 .execute("SELECT pg_advisory_lock(727274)", &[])
                 .await
                 .unwrap();
-            // Databases of earlier runs (this run has made none yet) would otherwise pile up.
+            // Databases of earlier runs (this run has made none yet) would otherwise pile up;
+            // those of a run still going (its process alive) are left to it.
             let leftovers = client
                 .query(
                     r"SELECT datname FROM pg_database WHERE datname LIKE 'gt\_test\_%'",
@@ -75,6 +76,10 @@ async fn template() -> String {
                 .unwrap();
             for row in leftovers {
                 let stale: String = row.get(0);
+                let owner = stale.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+                if owner.is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+                    continue;
+                }
                 client
                     .batch_execute(&format!("DROP DATABASE IF EXISTS {stale} WITH (FORCE)"))
                     .await
@@ -163,7 +168,12 @@ impl TestApp {
     /// With a pool of `size` connections, for tests of real concurrency.
     pub async fn spawn_sized(size: usize) -> TestApp {
         let template = template().await;
-        let name = format!("gt_test_{}", auth::random_token()[..16].to_owned());
+        // The test process's id is in the name, so a later run drops only what dead runs left.
+        let name = format!(
+            "gt_test_{}_{}",
+            std::process::id(),
+            auth::random_token()[..12].to_lowercase()
+        );
         admin_client()
             .await
             .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
