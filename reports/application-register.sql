@@ -14,10 +14,7 @@ SELECT a.number AS "Application_Number",
        a.status AS "Status",
        a.requested_amount::text AS "Requested",
        dc.amount::text AS "Approved",
-       CASE WHEN dc.outcome = 'approved' THEN
-           (SELECT COALESCE(SUM(x.amount), 0) FROM disbursements x WHERE x.application_id = a.id
-              AND NOT EXISTS (SELECT 1 FROM disbursement_voids v WHERE v.disbursement_id = x.id))::text
-       END AS "Paid",
+       pa.paid::text AS "Paid",
        dc.fund_id::text AS "Fund_ID",
        ck.result AS "Eligibility_Result",
        ck.version::text AS "Policy_Version"
@@ -25,6 +22,7 @@ FROM applications a
 JOIN sites s ON s.id = a.site_id
 JOIN users u ON u.id = a.created_by
 LEFT JOIN decisions dc ON dc.application_id = a.id
+LEFT JOIN payables pa ON pa.application_id = a.id
 LEFT JOIN LATERAL (
     SELECT c.result, pv.version
     FROM eligibility_checks c

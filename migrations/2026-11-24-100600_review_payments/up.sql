@@ -120,15 +120,25 @@ BEGIN
 END
 $$;
 
--- Separation of duties: whoever entered the application, recorded its documents or overrode
--- its eligibility does not vote on it.
+-- Separation of duties: why `voter` may not vote on `application` (they entered it,
+-- recorded its documents, or overrode its eligibility), or NULL. The one definition of the
+-- rule: the trigger below, the service's 403 and the board's queue all ask it.
+CREATE FUNCTION review_barred(application BIGINT, voter BIGINT) RETURNS TEXT
+    LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN EXISTS (SELECT 1 FROM applications WHERE id = application AND created_by = voter)
+            THEN 'entered'
+        WHEN EXISTS (SELECT 1 FROM documents WHERE application_id = application AND verified_by = voter)
+            THEN 'documents'
+        WHEN EXISTS (SELECT 1 FROM eligibility_checks WHERE application_id = application
+                     AND kind = 'override' AND created_by = voter)
+            THEN 'override'
+    END
+$$;
+
 CREATE FUNCTION votes_separation() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM applications WHERE id = NEW.application_id AND created_by = NEW.voter_id)
-       OR EXISTS (SELECT 1 FROM documents WHERE application_id = NEW.application_id
-                  AND verified_by = NEW.voter_id)
-       OR EXISTS (SELECT 1 FROM eligibility_checks WHERE application_id = NEW.application_id
-                  AND kind = 'override' AND created_by = NEW.voter_id) THEN
+    IF review_barred(NEW.application_id, NEW.voter_id) IS NOT NULL THEN
         RAISE EXCEPTION 'user % entered or edited application % and cannot vote on it',
             NEW.voter_id, NEW.application_id
             USING ERRCODE = 'check_violation', CONSTRAINT = 'votes_separation';
@@ -139,14 +149,32 @@ $$;
 CREATE TRIGGER votes_separation BEFORE INSERT ON votes
     FOR EACH ROW EXECUTE FUNCTION votes_separation();
 
+-- What each approval owes: the approved amount, what was paid (payments not voided), what
+-- was released (withdrawn, or closed paid less), and what is left. The one definition of
+-- "paid" and "unpaid": the trigger below, the service, check-ledger and the exports read it.
+CREATE VIEW payables AS
+SELECT d.application_id, d.fund_id, d.amount AS approved, x.paid, y.released,
+       d.amount - x.paid - y.released AS unpaid
+FROM decisions d
+CROSS JOIN LATERAL (
+    SELECT COALESCE(SUM(s.amount), 0) AS paid FROM disbursements s
+    WHERE s.application_id = d.application_id
+      AND NOT EXISTS (SELECT 1 FROM disbursement_voids v WHERE v.disbursement_id = s.id)) x
+CROSS JOIN LATERAL (
+    SELECT COALESCE(SUM(p.amount), 0) AS released
+    FROM journal_entries e JOIN postings p ON p.entry_id = e.id
+    WHERE e.kind = 'release' AND e.document_type = 'application' AND e.document_id = d.application_id
+      AND p.account_code = '2100' AND p.side = 'debit') y
+WHERE d.outcome = 'approved';
+GRANT SELECT ON payables TO grant_tracker_app;
+
 -- A payment fits within what was approved and not released, is made by someone who did not
 -- vote to approve it, and comes from the fund the approval committed.
 CREATE FUNCTION disbursements_within_approval() RETURNS trigger LANGUAGE plpgsql
     SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     d decisions%ROWTYPE;
-    paid NUMERIC;
-    released NUMERIC;
+    owed payables%ROWTYPE;
 BEGIN
     -- Racing payments of one application queue here.
     SELECT * INTO d FROM decisions WHERE application_id = NEW.application_id FOR UPDATE;
@@ -163,16 +191,11 @@ BEGIN
         RAISE EXCEPTION 'user % voted to approve application % and cannot disburse it', NEW.created_by, NEW.application_id
             USING ERRCODE = 'check_violation', CONSTRAINT = 'disbursements_separation';
     END IF;
-    SELECT COALESCE(SUM(amount), 0) INTO paid FROM disbursements x
-        WHERE x.application_id = NEW.application_id
-          AND NOT EXISTS (SELECT 1 FROM disbursement_voids v WHERE v.disbursement_id = x.id);
-    SELECT COALESCE(SUM(p.amount), 0) INTO released
-        FROM journal_entries e JOIN postings p ON p.entry_id = e.id
-        WHERE e.kind = 'release' AND e.document_type = 'application'
-          AND e.document_id = NEW.application_id AND p.account_code = '2100' AND p.side = 'debit';
-    IF paid + NEW.amount > d.amount - released THEN
+    -- Read after the lock, in a statement of its own: it sees every payment committed before.
+    SELECT * INTO owed FROM payables WHERE application_id = NEW.application_id;
+    IF NEW.amount > owed.unpaid THEN
         RAISE EXCEPTION 'application %: paying % on top of % exceeds the approved % less % released',
-            NEW.application_id, NEW.amount, paid, d.amount, released
+            NEW.application_id, NEW.amount, owed.paid, owed.approved, owed.released
             USING ERRCODE = 'check_violation', CONSTRAINT = 'disbursements_within_approval';
     END IF;
     RETURN NEW;

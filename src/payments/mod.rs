@@ -202,20 +202,9 @@ pub struct Payable {
     pub fund_id: i64,
 }
 
-/// Each approval with what was paid (payments not voided) and released for it: `d` is the
-/// decision, `x.paid` and `y.released` the sums; `unpaid` is what is left to pay.
-const OWED: &str = "
-    decisions d
-    CROSS JOIN LATERAL (SELECT COALESCE(SUM(amount), 0) AS paid FROM disbursements s
-             WHERE s.application_id = d.application_id
-               AND NOT EXISTS (SELECT 1 FROM disbursement_voids v WHERE v.disbursement_id = s.id)) x
-    CROSS JOIN LATERAL (SELECT COALESCE(SUM(p.amount), 0) AS released
-             FROM journal_entries e JOIN postings p ON p.entry_id = e.id
-             WHERE e.kind = 'release' AND e.document_type = 'application' AND e.document_id = d.application_id
-               AND p.account_code = '2100' AND p.side = 'debit') y";
-
-const OWED_COLUMNS: &str =
-    "d.amount AS approved, x.paid, y.released, d.amount - x.paid - y.released AS unpaid, d.fund_id";
+/// What an approval owes, from the `payables` view (the one definition of paid, released
+/// and unpaid, which the payment trigger reads too).
+const OWED_COLUMNS: &str = "p.approved, p.paid, p.released, p.unpaid, p.fund_id";
 
 /// The money of an approved application (None before an approval).
 pub async fn payable(
@@ -223,7 +212,7 @@ pub async fn payable(
     application_id: i64,
 ) -> AppResult<Option<Payable>> {
     Ok(diesel::sql_query(format!(
-        "SELECT {OWED_COLUMNS} FROM {OWED} WHERE d.application_id = $1 AND d.outcome = 'approved'"
+        "SELECT {OWED_COLUMNS} FROM payables p WHERE p.application_id = $1"
     ))
     .bind::<BigInt, _>(application_id)
     .get_result(conn)
@@ -758,7 +747,8 @@ pub async fn ready(conn: &mut AsyncPgConnection) -> AppResult<Vec<ReadyItem>> {
     Ok(diesel::sql_query(format!(
         "SELECT a.id, a.number, h.name AS household_name, a.program, s.code AS site, {OWED_COLUMNS},
                 f.name AS fund_name, d.decided_at
-         FROM {OWED}
+         FROM payables p
+         JOIN decisions d ON d.application_id = p.application_id
          JOIN applications a ON a.id = d.application_id
          JOIN households h ON h.id = a.household_id
          JOIN sites s ON s.id = a.site_id

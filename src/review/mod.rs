@@ -188,18 +188,11 @@ pub async fn separation(
         #[diesel(sql_type = Nullable<Text>)]
         why: Option<String>,
     }
-    let why: Why = diesel::sql_query(
-        "SELECT CASE
-             WHEN EXISTS (SELECT 1 FROM applications WHERE id = $1 AND created_by = $2) THEN 'entered'
-             WHEN EXISTS (SELECT 1 FROM documents WHERE application_id = $1 AND verified_by = $2) THEN 'documents'
-             WHEN EXISTS (SELECT 1 FROM eligibility_checks WHERE application_id = $1 AND kind = 'override'
-                          AND created_by = $2) THEN 'override'
-         END AS why",
-    )
-    .bind::<BigInt, _>(application_id)
-    .bind::<BigInt, _>(user_id)
-    .get_result(conn)
-    .await?;
+    let why: Why = diesel::sql_query("SELECT review_barred($1, $2) AS why")
+        .bind::<BigInt, _>(application_id)
+        .bind::<BigInt, _>(user_id)
+        .get_result(conn)
+        .await?;
     Ok(match why.why.as_deref() {
         Some("entered") => {
             Some("you entered this application, so you cannot vote on it (separation of duties)")
@@ -654,10 +647,7 @@ pub async fn queue(conn: &mut AsyncPgConnection, user: &User) -> AppResult<Vec<Q
                 (SELECT count(*) FROM votes v WHERE v.application_id = a.id AND v.vote <> 'recuse') AS votes_cast,
                 (SELECT v.vote FROM votes v WHERE v.application_id = a.id AND v.voter_id = $1) AS my_vote,
                 EXISTS (SELECT 1 FROM review_declarations d WHERE d.application_id = a.id AND d.user_id = $1) AS declared,
-                NOT (a.created_by = $1
-                     OR EXISTS (SELECT 1 FROM documents d WHERE d.application_id = a.id AND d.verified_by = $1)
-                     OR EXISTS (SELECT 1 FROM eligibility_checks o WHERE o.application_id = a.id
-                                AND o.kind = 'override' AND o.created_by = $1)) AS may_vote
+                review_barred(a.id, $1) IS NULL AS may_vote
          FROM applications a JOIN sites s ON s.id = a.site_id
          LEFT JOIN LATERAL (SELECT result, percent_of_guideline, rules FROM eligibility_checks e
                             WHERE e.application_id = a.id AND e.kind = 'check'
