@@ -465,7 +465,8 @@ impl<'a> PagePost<'a> {
 /// What the page needs to know about its reader beyond the application: their standing in
 /// the review, the funds a vote may name, whether they may pay it, and the fund's day.
 pub struct Viewer {
-    /// `Some(conflict)` once the reader declared on this application.
+    /// `Some(conflict)` once the reader declared on this application (looked up only for a
+    /// board member while the application awaits the board, as are `separated` and `funds`).
     pub declared: Option<bool>,
     /// Why separation of duties keeps the reader from voting, if it does.
     pub separated: Option<&'static str>,
@@ -483,14 +484,27 @@ impl Viewer {
         user: &crate::users::User,
         a: &Application,
     ) -> AppResult<Viewer> {
-        let funds = crate::funds::list(conn)
-            .await?
-            .into_iter()
-            .filter(|f| f.active && f.restricted_program.is_none_or(|p| p == a.program))
-            .collect();
+        // Only a board member who may still vote needs their standing and the funds.
+        let reviewing = user.has(Role::BoardMember)
+            && matches!(a.status, Status::Eligible | Status::NeedsReview)
+            && a.decision.is_none();
+        let (declared, separated, funds) = if reviewing {
+            let funds = crate::funds::list(conn)
+                .await?
+                .into_iter()
+                .filter(|f| f.active && f.restricted_program.is_none_or(|p| p == a.program))
+                .collect();
+            (
+                crate::review::declaration(conn, a.id, user.id).await?,
+                crate::review::separation(conn, a.id, user.id).await?,
+                funds,
+            )
+        } else {
+            (None, None, Vec::new())
+        };
         Ok(Viewer {
-            declared: crate::review::declaration(conn, a.id, user.id).await?,
-            separated: crate::review::separation(conn, a.id, user.id).await?,
+            declared,
+            separated,
             funds,
             approver: a.votes.iter().any(|v| {
                 v.voter_id == user.id && v.vote == crate::domain::review::VoteChoice::Approve

@@ -293,8 +293,16 @@ async fn policy_for(
     application_id: i64,
     today: NaiveDate,
 ) -> AppResult<crate::eligibility::PolicyVersion> {
-    let checks = crate::eligibility::checks(conn, application_id).await?;
-    match checks.iter().rev().find_map(|c| c.policy_version) {
+    use crate::db::schema::{eligibility_checks, policy_versions};
+    let standing: Option<i32> = eligibility_checks::table
+        .inner_join(policy_versions::table)
+        .filter(eligibility_checks::application_id.eq(application_id))
+        .order(eligibility_checks::id.desc())
+        .select(policy_versions::version)
+        .first(conn)
+        .await
+        .optional()?;
+    match standing {
         Some(v) => crate::eligibility::version(conn, v).await,
         None => crate::eligibility::in_force(conn, today).await,
     }
@@ -331,56 +339,53 @@ pub async fn vote(
     user.require(&[Role::BoardMember])?;
     let new = input.parse()?;
     let (today, timezone) = (clock.today, clock.timezone);
-    let vote_id = conn
-        .transaction(async |conn| {
-            let row = applications::lock(conn, application_id).await?;
-            may_review(conn, user, &row).await?;
-            let already: bool = diesel::select(diesel::dsl::exists(
-                votes::table
-                    .filter(votes::application_id.eq(application_id))
-                    .filter(votes::voter_id.eq(user.id)),
-            ))
-            .get_result(conn)
-            .await?;
-            if already {
-                return Err(AppError::Conflict(
-                    "you have already voted on this application; votes are final".into(),
-                ));
-            }
-            let policy = policy_for(conn, application_id, today).await?;
-            let requested = money(row.requested_amount);
-            let amount = match new.vote {
-                VoteChoice::Approve => {
-                    let earlier =
-                        earlier_grants(conn, &row, policy.policy.caps.window_days, today, timezone)
-                            .await?;
-                    let limit = approval_limit(&policy.policy, row.program(), requested, earlier);
-                    let amount = new.amount.unwrap_or(requested);
-                    if amount.decimal() > limit.amount.decimal() {
-                        return Err(AppError::rule(
-                            "amount",
-                            Problem::new(limit.reason).arg("limit", limit.amount.display()),
-                        ));
-                    }
-                    Some(amount)
+    conn.transaction(async |conn| {
+        let row = applications::lock(conn, application_id).await?;
+        may_review(conn, user, &row).await?;
+        if votes_of(conn, application_id)
+            .await?
+            .iter()
+            .any(|v| v.voter_id == user.id)
+        {
+            return Err(AppError::Conflict(
+                "you have already voted on this application; votes are final".into(),
+            ));
+        }
+        let policy = policy_for(conn, application_id, today).await?;
+        let requested = money(row.requested_amount);
+        let amount = match new.vote {
+            VoteChoice::Approve => {
+                let earlier =
+                    earlier_grants(conn, &row, policy.policy.caps.window_days, today, timezone)
+                        .await?;
+                let limit = approval_limit(&policy.policy, row.program(), requested, earlier);
+                let amount = new.amount.unwrap_or(requested);
+                if amount.decimal() > limit.amount.decimal() {
+                    return Err(AppError::rule(
+                        "amount",
+                        Problem::new(limit.reason).arg("limit", limit.amount.display()),
+                    ));
                 }
-                _ => None,
-            };
-            if declaration(conn, application_id, user.id).await?.is_none() {
-                record_declaration(
-                    conn,
-                    application_id,
-                    user.id,
-                    new.vote == VoteChoice::Recuse,
-                )
-                .await?;
+                Some(amount)
             }
-            let vote_id = insert_vote(conn, application_id, user.id, &new, amount).await?;
-            let cast = votes_of(conn, application_id).await?;
-            let choices: Vec<VoteChoice> = cast.iter().map(|v| v.vote).collect();
-            if let Some(outcome) = decide(&policy.policy.review, requested, &choices) {
+            _ => None,
+        };
+        if declaration(conn, application_id, user.id).await?.is_none() {
+            record_declaration(
+                conn,
+                application_id,
+                user.id,
+                new.vote == VoteChoice::Recuse,
+            )
+            .await?;
+        }
+        let vote_id = insert_vote(conn, application_id, user.id, &new, amount).await?;
+        let cast = votes_of(conn, application_id).await?;
+        let choices: Vec<VoteChoice> = cast.iter().map(|v| v.vote).collect();
+        let (status, decision) = match decide(&policy.policy.review, requested, &choices) {
+            Some(outcome) => {
                 let approved = approved_amount(cast.iter().filter_map(|v| v.amount));
-                record_decision(
+                let status = record_decision(
                     conn,
                     user.id,
                     &row,
@@ -392,22 +397,21 @@ pub async fn vote(
                     today,
                 )
                 .await?;
+                (status, decision_of(conn, application_id).await?)
             }
-            Ok::<_, AppError>(vote_id)
+            None => (row.status(), None),
+        };
+        let vote = cast
+            .into_iter()
+            .find(|v| v.id == vote_id)
+            .ok_or(AppError::NotFound("vote"))?;
+        Ok(VoteResult {
+            vote,
+            decision,
+            status,
         })
-        .await?;
-    let vote = votes_of(conn, application_id)
-        .await?
-        .into_iter()
-        .find(|v| v.id == vote_id)
-        .ok_or(AppError::NotFound("vote"))?;
-    let decision = decision_of(conn, application_id).await?;
-    let status = applications::status_of(conn, application_id).await?;
-    Ok(VoteResult {
-        vote,
-        decision,
-        status,
     })
+    .await
 }
 
 async fn insert_vote(
@@ -452,7 +456,7 @@ async fn record_decision(
     deciding_vote: i64,
     policy_version: i32,
     today: NaiveDate,
-) -> AppResult<()> {
+) -> AppResult<Status> {
     let (amount, fund_id, entry_id) = match (outcome, approved) {
         (Outcome::Approved, Some(amount)) => {
             // The deciding vote's fund, else the latest approve vote that named one.
@@ -491,8 +495,7 @@ async fn record_decision(
         json!({"decision": {"outcome": outcome, "amount": amount, "fund_id": fund_id,
                             "commitment_entry_id": entry_id, "policy_version": policy_version}}),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Funds that may pay for `program` on `today` and hold at least `amount`: restricted funds
