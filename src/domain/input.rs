@@ -202,6 +202,12 @@ pub fn optional_int(
     }
 }
 
+/// A record id given as query-string text (`?fund_id=3`); `None` if absent.
+pub fn optional_id(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<i64> {
+    let value = value.map(|v| Value::String(v.to_owned()));
+    optional_int(errors, field, value.as_ref(), 1, i64::MAX)
+}
+
 pub fn required_int(
     errors: &mut FieldErrors,
     field: &str,

@@ -12,7 +12,7 @@ use super::{ExportFilter, ExportKind};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::FieldErrors;
-use crate::domain::input::{optional_date, optional_int};
+use crate::domain::input::{optional_date, optional_id};
 use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::ApiQuery;
 use crate::ledger::api::BOOKKEEPERS;
@@ -47,13 +47,7 @@ impl ExportQuery {
         let from = optional_date(&mut e, "from", self.from.as_deref());
         let to = optional_date(&mut e, "to", self.to.as_deref());
         let as_of = optional_date(&mut e, "as_of", self.as_of.as_deref());
-        let fund_id = optional_int(
-            &mut e,
-            "fund_id",
-            self.fund_id.clone().map(serde_json::Value::String).as_ref(),
-            1,
-            i64::MAX,
-        );
+        let fund_id = optional_id(&mut e, "fund_id", self.fund_id.as_deref());
         if let (Some(f), Some(t)) = (from, to) {
             if f > t {
                 e.add("to", crate::domain::Problem::new("err-date-before-from"));

@@ -10,7 +10,7 @@ use super::check::Report;
 use super::{Account, Entry, EntryFilter};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::input::{optional_date, optional_int};
+use crate::domain::input::{optional_date, optional_id};
 use crate::domain::{FieldErrors, Role};
 use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiQuery, Id, Page, Paging};
@@ -48,13 +48,7 @@ impl EntryQuery {
         let mut e = FieldErrors::new();
         let from = optional_date(&mut e, "from", self.from.as_deref());
         let to = optional_date(&mut e, "to", self.to.as_deref());
-        let fund_id = optional_int(
-            &mut e,
-            "fund_id",
-            self.fund_id.clone().map(serde_json::Value::String).as_ref(),
-            1,
-            i64::MAX,
-        );
+        let fund_id = optional_id(&mut e, "fund_id", self.fund_id.as_deref());
         if !e.is_empty() {
             return Err(AppError::bad_query(&e));
         }

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::applications::{Application, Clock};
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
-use crate::domain::input::{optional_date, optional_int};
+use crate::domain::input::{optional_date, optional_id};
 use crate::domain::review::DisbursementInput;
 use crate::domain::{FieldErrors, Role};
 use crate::error::{AppError, AppResult, ErrorResponses};
@@ -52,16 +52,7 @@ impl ListQuery {
         let mut e = FieldErrors::new();
         let from = optional_date(&mut e, "from", self.from.as_deref());
         let to = optional_date(&mut e, "to", self.to.as_deref());
-        let application_id = optional_int(
-            &mut e,
-            "application_id",
-            self.application_id
-                .clone()
-                .map(serde_json::Value::String)
-                .as_ref(),
-            1,
-            i64::MAX,
-        );
+        let application_id = optional_id(&mut e, "application_id", self.application_id.as_deref());
         if !e.is_empty() {
             return Err(AppError::bad_query(&e));
         }

@@ -286,7 +286,9 @@ async fn letter(
     user.require(&[Role::Caseworker, Role::Admin, Role::Accountant])?;
     let mut conn = state.pool.get().await?;
     let a = crate::applications::view(&mut conn, &user, id, Channel::Web).await?;
-    let household = crate::households::load(&mut conn, a.household_id).await?;
+    // The letter shows the family's name and address: a read of the household, logged.
+    let household =
+        crate::households::view(&mut conn, user.id, a.household_id, Channel::Web).await?;
     let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
     let site = crate::sites::all(&mut conn)
         .await?

@@ -217,10 +217,20 @@ async fn the_accountant_pays_from_the_ready_list_once_per_form_and_prints_the_le
     );
 
     // The letter in the family's Korean, and in English on request.
+    let household_reads = format!(
+        "SELECT count(*) FROM access_log WHERE entity_type = 'household' AND entity_id = {hid} AND user_id = {}",
+        cw.id
+    );
+    let reads_before = app.count(&household_reads).await;
     let letter = app
         .page(&format!("/applications/{id}/letter"), Some(&c.cookie))
         .await;
     assert_eq!(letter.status, StatusCode::OK);
+    assert_eq!(
+        app.count(&household_reads).await,
+        reads_before + 1,
+        "SPEC Privacy: the letter's read of the household is logged"
+    );
     assert!(
         letter.text.contains("lang=\"ko\"")
             && letter.text.contains("$400.00")
