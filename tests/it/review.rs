@@ -1286,3 +1286,100 @@ async fn check_ledger_finds_a_payment_planted_past_the_approval() {
     );
     assert!(text.contains("has no payment entry"), "{text}");
 }
+
+/// API.md: a decisive approve commits from "the restricted fund for that program that
+/// expires first and can cover it, else the general fund". An expired fund, a fund for the
+/// other program and a fund that cannot cover the amount are passed over. SPEC: an illegal
+/// transition is a 409 that names the current state; a JSON number amount is taken only if
+/// exact.
+#[tokio::test]
+async fn the_commitment_takes_the_first_expiring_restricted_fund_that_can_cover_it() {
+    let Team {
+        app,
+        cw,
+        board,
+        accountant,
+    } = team(4).await;
+    fund_general(&app, &accountant, "5000.00").await;
+    let restricted = |name: &str, program: &str, expires: &str| json!({"name": name, "restricted_program": program, "expires_on": expires});
+    let late = app
+        .fund(
+            &accountant,
+            restricted("Late", "immigration_fee", "2099-12-31"),
+        )
+        .await;
+    let early = app
+        .fund(
+            &accountant,
+            restricted("Early", "immigration_fee", "2098-06-30"),
+        )
+        .await;
+    let expired = app
+        .fund(
+            &accountant,
+            restricted("Expired", "immigration_fee", "2097-01-01"),
+        )
+        .await;
+    let other = app
+        .fund(
+            &accountant,
+            restricted("Emergency", "emergency", "2090-01-01"),
+        )
+        .await;
+    app.receipt(&accountant, late, "2000.00").await;
+    app.receipt(&accountant, early, "500.00").await;
+    app.receipt(&accountant, expired, "5000.00").await;
+    app.receipt(&accountant, other, "5000.00").await;
+    exec_owner(
+        &app,
+        &format!("UPDATE funds SET expires_on = current_date - 1 WHERE id = {expired}"),
+    )
+    .await
+    .unwrap();
+    let approve = |id: i64| {
+        let (app, board) = (&app, &board);
+        async move {
+            let mut last = Value::Null;
+            for member in &board[..3] {
+                last = ok(
+                    vote(app, member, id, json!({"vote": "approve"})).await,
+                    StatusCode::CREATED,
+                )
+                .await;
+            }
+            last["decision"]["fund_id"].as_i64().unwrap()
+        }
+    };
+    // "Early" holds only $500: "Late" pays.
+    let first = n400_for_review(&app, &cw).await;
+    assert_eq!(approve(first).await, late);
+    let decided = vote(&app, &board[3], first, json!({"vote": "deny"})).await;
+    assert_eq!(decided.status, StatusCode::CONFLICT);
+    assert!(decided.text.contains("approved"), "{}", decided.text);
+    // With $1,500, "Early" expires first and can cover it.
+    app.receipt(&accountant, early, "1000.00").await;
+    assert_eq!(approve(n400_for_review(&app, &cw).await).await, early);
+    // "Early" has $740 left, "Late" $1,240: "Late"; then neither can: the general fund.
+    assert_eq!(approve(n400_for_review(&app, &cw).await).await, late);
+    assert_eq!(approve(n400_for_review(&app, &cw).await).await, 1);
+
+    // Paying: a JSON number is taken when exact, refused with three decimals.
+    let pay = |amount: Value| json!({"application_id": first, "amount": amount, "method": "ach", "paid_on": "2026-11-20"});
+    let inexact = app
+        .post("/api/v1/disbursements", &accountant, pay(json!(760.001)))
+        .await;
+    assert_eq!(inexact.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let paid = ok(
+        app.post("/api/v1/disbursements", &accountant, pay(json!(760)))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(paid["amount"], "760.00");
+    let again = app
+        .post("/api/v1/disbursements", &accountant, pay(json!(1)))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.text.contains("that is paid"), "{}", again.text);
+    assert_clean(&app.check_ledger().await);
+}
