@@ -171,18 +171,6 @@ impl<'a> Clock<'a> {
     }
 }
 
-/// An application's status as stored now.
-pub async fn status_of(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Status> {
-    let status: String = applications::table
-        .find(id)
-        .select(applications::status)
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or(AppError::NotFound("application"))?;
-    Ok(Status::parse(&status).unwrap_or(Status::Draft))
-}
-
 /// Today in the fund's time zone.
 pub async fn today(conn: &mut AsyncPgConnection, timezone: &str) -> AppResult<NaiveDate> {
     Ok(diesel::select(

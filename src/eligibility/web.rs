@@ -222,10 +222,7 @@ async fn summary(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResu
         CheckResult::Ineligible => "eligibility-next-ineligible",
         CheckResult::NeedsReview => "eligibility-next-needs-review",
     };
-    let name = match (&household.name_ko, lang) {
-        (Some(ko), Language::Ko) => format!("{ko} ({})", household.name),
-        _ => household.name.clone(),
-    };
+    let name = household.name_in(lang);
     Ok(page(
         &family,
         &family.t("eligibility-summary-title"),

@@ -224,12 +224,3 @@ async fn open(url: &str) -> anyhow::Result<(tokio_postgres::Client, tokio::task:
         .await?;
     Ok((client, driver))
 }
-
-/// The whole export in memory, for tests and small files.
-pub async fn collect(mut export: Export) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    while let Some(chunk) = export.chunks.recv().await {
-        out.extend_from_slice(&chunk?);
-    }
-    Ok(out)
-}

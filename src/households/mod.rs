@@ -88,6 +88,16 @@ pub struct Household {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Household {
+    /// The family's name as a letter to them writes it: Hangul first for Korean readers.
+    pub fn name_in(&self, lang: Language) -> String {
+        match (&self.name_ko, lang) {
+            (Some(ko), Language::Ko) => format!("{ko} ({})", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
 /// One search hit.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HouseholdSummary {

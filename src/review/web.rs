@@ -308,10 +308,7 @@ async fn letter(
         lang,
         ..ctx.clone()
     };
-    let name = match (&household.name_ko, lang) {
-        (Some(ko), Language::Ko) => format!("{ko} ({})", household.name),
-        _ => household.name.clone(),
-    };
+    let name = household.name_in(lang);
     let program = family.label("program", a.program);
     let live: Vec<_> = a
         .disbursements

@@ -297,10 +297,7 @@ async fn an_accountant_records_a_grant_into_a_restricted_fund_in_a_real_browser(
     let accountant = app.user(&["accountant"]).await;
     let mut shots = Shots::new();
 
-    client.goto(&format!("{base}/")).await.unwrap();
-    fill(&client, "email", &accountant.email).await;
-    fill(&client, "password", PASSWORD).await;
-    submit(&client, "/login").await;
+    sign_in(&client, &base, &accountant).await;
     css(&client, "nav a[href=\"/funds\"]")
         .await
         .click()
