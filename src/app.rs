@@ -17,6 +17,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::db::schema::app_secrets;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub cookie_key: Key,
     /// Seals sensitive identifiers at rest.
     pub data_key: DataKey,
+    /// Decides "now" and "today" for every rule.
+    pub clock: Clock,
 }
 
 impl FromRef<AppState> for Key {
@@ -58,6 +61,7 @@ impl AppState {
         };
         Ok(AppState {
             pool,
+            clock: config.clock(),
             config: Arc::new(config),
             cookie_key,
             data_key,

@@ -157,7 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => {
             let pool = prepare(&config).await?;
             let mut conn = pool.get().await?;
-            let loaded = crate::demo::load(&mut conn, &config.fund_timezone)
+            let loaded = crate::demo::load(&mut conn, config.clock().read())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if loaded.already {
@@ -291,10 +291,14 @@ async fn export(
     })?;
     let filter = query.filter().map_err(|e| anyhow::anyhow!("{e}"))?;
     prepare(&config).await?;
-    let mut export =
-        crate::exports::start(&config.database_url, &config.fund_timezone, kind, filter)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut export = crate::exports::start(
+        &config.database_url,
+        config.fund_timezone.name(),
+        kind,
+        filter,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut out: Box<dyn Write> = match &output {
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::stdout().lock()),
@@ -341,14 +345,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let pool = prepare(&config).await?;
     {
         let mut conn = pool.get().await?;
-        crate::applications::today(&mut conn, &config.fund_timezone)
-            .await
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "FUND_TIMEZONE {:?} is not a time zone PostgreSQL knows",
-                    config.fund_timezone
-                )
-            })?;
+        use diesel_async::RunQueryDsl;
+        // The fund's time zone is also read by SQL (`AT TIME ZONE`): PostgreSQL must know it.
+        diesel::select(
+            diesel::dsl::sql::<diesel::sql_types::Timestamp>("now() AT TIME ZONE ")
+                .bind::<diesel::sql_types::Text, _>(config.fund_timezone.name()),
+        )
+        .get_result::<chrono::NaiveDateTime>(&mut conn)
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "FUND_TIMEZONE {:?} is not a time zone PostgreSQL knows",
+                config.fund_timezone.name()
+            )
+        })?;
         if users::count(&mut conn).await? == 0 {
             println!(
                 "No users yet. Create the first admin with:\n\n  \
@@ -371,4 +381,34 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command};
+
+    /// API.md: options such as `--bind` go before the subcommand or after it.
+    #[test]
+    fn options_are_taken_before_and_after_the_subcommand() {
+        for args in [
+            ["grant-tracker", "serve", "--bind", "127.0.0.1:9000"],
+            ["grant-tracker", "--bind", "127.0.0.1:9000", "serve"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert_eq!(cli.config.bind.to_string(), "127.0.0.1:9000");
+            assert!(matches!(cli.command, Some(Command::Serve)));
+        }
+        let cli = Cli::try_parse_from([
+            "grant-tracker",
+            "check-ledger",
+            "--database-url",
+            "postgres://x@127.0.0.1/y",
+        ])
+        .unwrap();
+        assert_eq!(cli.config.database_url, "postgres://x@127.0.0.1/y");
+        assert!(Cli::try_parse_from(["grant-tracker", "serve", "--bind", "nowhere"]).is_err());
+        assert!(Cli::try_parse_from(["grant-tracker", "--fund-timezone", "Mars/Olympus"]).is_err());
+    }
 }

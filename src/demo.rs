@@ -12,7 +12,8 @@ use chrono::Datelike;
 use diesel_async::AsyncPgConnection;
 use serde_json::{Value, json};
 
-use crate::applications::{self, Clock};
+use crate::applications;
+use crate::clock::Today;
 use crate::domain::Transition;
 use crate::domain::application::{ApplicationInput, DocumentInput, EmergencyInput, FeeLineInput};
 use crate::domain::household::{AddressInput, HouseholdInput, MemberInput};
@@ -185,20 +186,19 @@ fn money(cents: u64) -> Value {
 
 /// Loads the demo once, in one transaction (all of it or nothing); a second call finds the
 /// marker and adds nothing.
-pub async fn load(conn: &mut AsyncPgConnection, timezone: &str) -> AppResult<Loaded> {
+pub async fn load(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Loaded> {
     use diesel_async::AsyncConnection;
-    conn.transaction(async |conn| load_once(conn, timezone).await)
+    conn.transaction(async |conn| load_once(conn, clock).await)
         .await
 }
 
-async fn load_once(conn: &mut AsyncPgConnection, timezone: &str) -> AppResult<Loaded> {
+async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Loaded> {
     if crate::users::find_by_email(conn, MARKER).await.is_ok() {
         return Ok(Loaded {
             already: true,
             ..Loaded::default()
         });
     }
-    let clock = Clock::read(conn, timezone).await?;
     let mut loaded = Loaded::default();
     let admin = user(conn, MARKER, "데모 관리자 Demo Admin", &["admin"], "en").await?;
     let mut caseworkers = Vec::new();
@@ -368,7 +368,7 @@ async fn load_once(conn: &mut AsyncPgConnection, timezone: &str) -> AppResult<Lo
             members: Some(members),
         };
         let cw = &caseworkers[h % 3];
-        let household = crate::households::create(conn, cw.id, &input).await?;
+        let household = crate::households::create(conn, cw.id, clock.today, &input).await?;
         households.push((household.id, site, cw.clone()));
     }
     loaded.households = households.len();
@@ -403,7 +403,7 @@ async fn load_once(conn: &mut AsyncPgConnection, timezone: &str) -> AppResult<Lo
                 ..ApplicationInput::default()
             }
         };
-        let app = applications::create(conn, cw.id, timezone, &input).await?;
+        let app = applications::create(conn, cw.id, clock.today, &input).await?;
         loaded.applications += 1;
         // Drafts and submitted ones stop early; the rest are checked and go on.
         let stage = a % 20;
@@ -428,7 +428,7 @@ async fn load_once(conn: &mut AsyncPgConnection, timezone: &str) -> AppResult<Lo
         if stage == 1 {
             continue;
         }
-        let check = crate::eligibility::run_check(conn, cw.id, app.id, timezone).await?;
+        let check = crate::eligibility::run_check(conn, cw.id, app.id, clock).await?;
         if !matches!(
             check.result,
             crate::domain::status::CheckResult::Eligible

@@ -11,6 +11,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;

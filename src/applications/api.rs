@@ -94,7 +94,7 @@ async fn create(
 ) -> AppResult<(StatusCode, Json<Application>)> {
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
-    let created = super::create(&mut conn, user.id, &state.config.fund_timezone, &input).await?;
+    let created = super::create(&mut conn, user.id, state.clock.today(), &input).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -162,7 +162,7 @@ async fn withdraw(
     user.require(&[Role::Caseworker, Role::Admin])?;
     let mut conn = state.pool.get().await?;
     Ok(Json({
-        let clock = super::Clock::read(&mut conn, &state.config.fund_timezone).await?;
+        let clock = state.clock.read();
         super::withdraw(&mut conn, user.id, id, &clock, input.reason.as_deref()).await?
     }))
 }

@@ -6,13 +6,13 @@ pub mod web;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Date, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Channel};
+use crate::clock::Today;
 use crate::db::schema::{
     application_counters, applications, documents, fee_lines, households, sites, status_changes,
     users,
@@ -155,33 +155,6 @@ fn money(d: Decimal) -> Money {
     Money::from_decimal(d).unwrap_or_default()
 }
 
-/// The fund's day and time zone, which dated rules (windows, expiry, "not in the future") use.
-#[derive(Debug, Clone, Copy)]
-pub struct Clock<'a> {
-    pub today: NaiveDate,
-    pub timezone: &'a str,
-}
-
-impl<'a> Clock<'a> {
-    pub async fn read(conn: &mut AsyncPgConnection, timezone: &'a str) -> AppResult<Clock<'a>> {
-        Ok(Clock {
-            today: today(conn, timezone).await?,
-            timezone,
-        })
-    }
-}
-
-/// Today in the fund's time zone.
-pub async fn today(conn: &mut AsyncPgConnection, timezone: &str) -> AppResult<NaiveDate> {
-    Ok(diesel::select(
-        diesel::dsl::sql::<Date>("(now() AT TIME ZONE ")
-            .bind::<Text, _>(timezone)
-            .sql(")::date"),
-    )
-    .get_result(conn)
-    .await?)
-}
-
 /// The next number of `year`: gapless, because the counter row stays locked until the
 /// creating transaction ends, and a rollback gives the number back.
 async fn next_number(conn: &mut AsyncPgConnection, year: i32) -> AppResult<String> {
@@ -254,7 +227,7 @@ async fn price_lines(
 pub async fn create(
     conn: &mut AsyncPgConnection,
     actor: i64,
-    timezone: &str,
+    today: NaiveDate,
     input: &ApplicationInput,
 ) -> AppResult<Application> {
     let new: NewApplication = input.parse()?;
@@ -267,7 +240,6 @@ pub async fn create(
                 let site_id: Option<i64> =
                     sites::table.filter(sites::code.eq(&new.site)).select(sites::id).first(conn).await.optional()?;
                 let site_id = site_id.ok_or_else(|| AppError::invalid_field("site", Problem::new("err-site")))?;
-                let today = today(conn, timezone).await?;
                 let (requested, lines, emergency) = match &new.details {
                     ProgramDetails::ImmigrationFee(lines) => {
                         let priced = price_lines(conn, new.household_id, lines, today).await?;
@@ -433,7 +405,7 @@ pub async fn withdraw(
     conn: &mut AsyncPgConnection,
     actor: i64,
     id: i64,
-    clock: &Clock<'_>,
+    clock: &Today,
     reason: Option<&str>,
 ) -> AppResult<Application> {
     let reason = crate::domain::review::required_reason(reason)?;

@@ -116,7 +116,7 @@ struct FormData {
 async fn form_data(state: &AppState, household_id: i64, program: Program) -> AppResult<FormData> {
     let mut conn = state.pool.get().await?;
     let household = crate::households::load(&mut conn, household_id).await?;
-    let today = super::today(&mut conn, &state.config.fund_timezone).await?;
+    let today = state.clock.today();
     let fees = super::fees::schedule(&mut conn, today).await?;
     let sites = crate::sites::all(&mut conn).await?;
     Ok(FormData {
@@ -350,7 +350,7 @@ async fn create(
     let values = Values::from_pairs(pairs);
     let input = input_from(&values);
     let mut conn = state.pool.get().await?;
-    match super::create(&mut conn, user.id, &state.config.fund_timezone, &input).await {
+    match super::create(&mut conn, user.id, state.clock.today(), &input).await {
         Ok(app) => Ok(Redirect::to(&format!("/applications/{}", app.id)).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
             drop(conn);
@@ -509,7 +509,7 @@ impl Viewer {
             approver: a.votes.iter().any(|v| {
                 v.voter_id == user.id && v.vote == crate::domain::review::VoteChoice::Approve
             }),
-            today: super::today(conn, &state.config.fund_timezone).await?,
+            today: state.clock.today(),
         })
     }
 }
@@ -699,7 +699,7 @@ async fn withdraw(
     user.require(&[Role::Caseworker, Role::Admin])?;
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
-    let clock = super::Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     super::withdraw(
         &mut conn,
         user.id,

@@ -33,7 +33,7 @@ async fn run_check(
 ) -> AppResult<(StatusCode, Json<Check>)> {
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
-    let check = super::run_check(&mut conn, user.id, id, &state.config.fund_timezone).await?;
+    let check = super::run_check(&mut conn, user.id, id, state.clock.read()).await?;
     Ok((StatusCode::CREATED, Json(check)))
 }
 
@@ -49,8 +49,7 @@ async fn override_result(
 ) -> AppResult<(StatusCode, Json<Check>)> {
     user.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
-    let check =
-        super::override_result(&mut conn, user.id, id, &state.config.fund_timezone, &input).await?;
+    let check = super::override_result(&mut conn, user.id, id, state.clock.read(), &input).await?;
     Ok((StatusCode::CREATED, Json(check)))
 }
 
@@ -94,7 +93,7 @@ async fn create_version(
 ) -> AppResult<(StatusCode, Json<PolicyVersion>)> {
     user.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
-    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let today = state.clock.today();
     let created = super::create_version(&mut conn, user.id, today, &input).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

@@ -6,7 +6,8 @@
 pub mod api;
 pub mod web;
 
-pub use crate::domain::eligibility::CheckKind;
+pub use crate::clock::Today;
+use crate::domain::eligibility::CheckKind;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -592,19 +593,18 @@ pub async fn run_check(
     conn: &mut AsyncPgConnection,
     actor: i64,
     application_id: i64,
-    timezone: &str,
+    clock: Today,
 ) -> AppResult<Check> {
-    let timezone = timezone.to_owned();
     let id = conn
         .transaction(async move |conn| {
             let row = applications::lock(conn, application_id).await?;
             // Refuse early, before any work, when the status does not allow a check.
             row.status()
                 .apply(Transition::Check(CheckResult::Eligible))?;
-            let on = applications::today(conn, &timezone).await?;
+            let on = clock.today;
             let policy = in_force(conn, on).await?;
             let tables = tables(conn).await?;
-            let facts = facts(conn, &row, on, &timezone).await?;
+            let facts = facts(conn, &row, on, clock.timezone).await?;
             let evaluation: Evaluation = evaluate(&facts, &policy.policy, &tables);
             let rules: Vec<RuleView> = evaluation
                 .rules
@@ -664,7 +664,7 @@ pub async fn override_result(
     conn: &mut AsyncPgConnection,
     actor: i64,
     application_id: i64,
-    timezone: &str,
+    clock: Today,
     input: &OverrideInput,
 ) -> AppResult<Check> {
     let mut e = FieldErrors::new();
@@ -685,7 +685,6 @@ pub async fn override_result(
     let (Some(result), Some(reason)) = (result, reason) else {
         return Err(e.into());
     };
-    let timezone = timezone.to_owned();
     let id = conn
         .transaction(async move |conn| {
             let row = applications::lock(conn, application_id).await?;
@@ -697,7 +696,7 @@ pub async fn override_result(
                 .first(conn)
                 .await
                 .optional()?;
-            let on = applications::today(conn, &timezone).await?;
+            let on = clock.today;
             let id: i64 = diesel::insert_into(eligibility_checks::table)
                 .values((
                     eligibility_checks::application_id.eq(application_id),

@@ -168,7 +168,7 @@ async fn run(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<R
     let user = ctx.require_user()?.clone();
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
-    super::run_check(&mut conn, user.id, id, &state.config.fund_timezone).await?;
+    super::run_check(&mut conn, user.id, id, state.clock.read()).await?;
     Ok(Redirect::to(&format!("/applications/{id}#eligibility")))
 }
 
@@ -186,8 +186,7 @@ async fn override_result(
         reason: values.opt("reason"),
     };
     let mut conn = state.pool.get().await?;
-    let outcome =
-        super::override_result(&mut conn, user.id, id, &state.config.fund_timezone, &input).await;
+    let outcome = super::override_result(&mut conn, user.id, id, state.clock.read(), &input).await;
     let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(
         &mut conn,
@@ -306,7 +305,7 @@ async fn policy_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Marku
     ctx.require_user()?.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
     let versions = super::versions(&mut conn).await?;
-    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let today = state.clock.today();
     let mut values = Values::default();
     if let Some(latest) = versions.first() {
         values.set("policy", policy_json(&latest.policy));
@@ -327,7 +326,7 @@ async fn create_version(
     user.require(&[Role::Admin])?;
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
-    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let today = state.clock.today();
     let policy = values.opt("policy").map(|text| serde_json::from_str(&text));
     let outcome = match policy {
         Some(Err(e)) => Err(AppError::from(FieldErrors::single(

@@ -75,7 +75,7 @@ pub async fn download(
     let name = filter.file_name(kind);
     let export = super::start(
         &state.config.database_url,
-        &state.config.fund_timezone,
+        state.clock.timezone().name(),
         kind,
         filter,
     )

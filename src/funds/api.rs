@@ -48,7 +48,7 @@ async fn create(
 ) -> AppResult<(StatusCode, Json<Fund>)> {
     user.require(BOOKKEEPERS)?;
     let mut conn = state.pool.get().await?;
-    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let today = state.clock.today();
     let fund = super::create(&mut conn, user.id, today, &input).await?;
     Ok((StatusCode::CREATED, Json(fund)))
 }
@@ -78,7 +78,7 @@ async fn update(
 ) -> AppResult<Json<Fund>> {
     user.require(BOOKKEEPERS)?;
     let mut conn = state.pool.get().await?;
-    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let today = state.clock.today();
     Ok(Json(
         super::update(&mut conn, user.id, id, today, &input).await?,
     ))
@@ -118,7 +118,7 @@ async fn record_receipt(
 ) -> AppResult<Reply> {
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
-    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let today = state.clock.today();
     super::record_receipt_once(&mut conn, user.id, &key, id, today, &input).await
 }
 
@@ -152,6 +152,6 @@ async fn reverse_receipt(
 ) -> AppResult<Reply> {
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
-    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let today = state.clock.today();
     super::reverse_receipt_once(&mut conn, user.id, &key, id, today, &input).await
 }

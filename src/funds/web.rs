@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use diesel_async::AsyncPgConnection;
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
@@ -152,15 +151,11 @@ fn funds_view(
     }
 }
 
-async fn today(state: &AppState, conn: &mut AsyncPgConnection) -> AppResult<NaiveDate> {
-    crate::applications::today(conn, &state.config.fund_timezone).await
-}
-
 async fn funds_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     ctx.require_user()?;
     let mut conn = state.pool.get().await?;
     let funds = super::list(&mut conn).await?;
-    let today = today(&state, &mut conn).await?;
+    let today = state.clock.today();
     Ok(page(
         &ctx,
         &ctx.t("funds-title"),
@@ -190,7 +185,7 @@ async fn create_fund(
     user.require(BOOKKEEPERS)?;
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
-    let today = today(&state, &mut conn).await?;
+    let today = state.clock.today();
     match super::create(&mut conn, user.id, today, &fund_input(&values)).await {
         Ok(fund) => Ok(Redirect::to(&format!("/funds/{}", fund.id)).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
@@ -404,7 +399,7 @@ async fn render_fund(
 ) -> AppResult<Response> {
     let mut conn = state.pool.get().await?;
     let fund = super::get(&mut conn, id).await?;
-    let today = today(state, &mut conn).await?;
+    let today = state.clock.today();
     let may_read_books = keeps_books(ctx);
     let ledger = if may_read_books {
         let paging = Paging::parse(Some(&LEDGER_PAGE.to_string()), cursor)?;
@@ -471,7 +466,7 @@ async fn update_fund(
     user.require(BOOKKEEPERS)?;
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
-    let today = today(&state, &mut conn).await?;
+    let today = state.clock.today();
     match super::update(&mut conn, user.id, id, today, &fund_input(&values)).await {
         Ok(_) => Ok(Redirect::to(&format!("/funds/{id}")).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
@@ -512,7 +507,7 @@ async fn record_receipt(
     };
     let key = form_key(&values)?;
     let mut conn = state.pool.get().await?;
-    let today = today(&state, &mut conn).await?;
+    let today = state.clock.today();
     let booked = super::record_receipt_once(&mut conn, user.id, &key, id, today, &input).await;
     drop(conn);
     match booked {
@@ -546,7 +541,7 @@ async fn reverse_receipt(
     let key = form_key(&values)?;
     let mut conn = state.pool.get().await?;
     let fund_id = super::receipt(&mut conn, id).await?.fund_id;
-    let today = today(&state, &mut conn).await?;
+    let today = state.clock.today();
     let booked = super::reverse_receipt_once(&mut conn, user.id, &key, id, today, &input).await;
     drop(conn);
     match booked {

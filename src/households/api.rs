@@ -65,7 +65,7 @@ async fn create(
     let mut conn = state.pool.get().await?;
     Ok((
         StatusCode::CREATED,
-        Json(super::create(&mut conn, user.id, &input).await?),
+        Json(super::create(&mut conn, user.id, state.clock.today(), &input).await?),
     ))
 }
 
@@ -97,5 +97,7 @@ async fn update(
 ) -> AppResult<Json<Household>> {
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(super::update(&mut conn, user.id, id, &input).await?))
+    Ok(Json(
+        super::update(&mut conn, user.id, id, state.clock.today(), &input).await?,
+    ))
 }

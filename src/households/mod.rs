@@ -3,7 +3,7 @@
 pub mod api;
 pub mod web;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
@@ -153,11 +153,6 @@ fn snapshot(h: &Household) -> Value {
     })
 }
 
-fn this_year() -> i32 {
-    use chrono::Datelike;
-    Utc::now().year()
-}
-
 async fn insert_members(
     conn: &mut AsyncPgConnection,
     household_id: i64,
@@ -187,9 +182,10 @@ async fn insert_members(
 pub async fn create(
     conn: &mut AsyncPgConnection,
     actor: i64,
+    today: NaiveDate,
     input: &HouseholdInput,
 ) -> AppResult<Household> {
-    let new: NewHousehold = input.parse_new(this_year())?;
+    let new: NewHousehold = input.parse_new(today.year())?;
     if let Some(i) = new.members.iter().position(|m| m.id.is_some()) {
         return Err(AppError::invalid_field(
             &format!("members[{i}].id"),
@@ -236,6 +232,7 @@ pub async fn update(
     conn: &mut AsyncPgConnection,
     actor: i64,
     id: i64,
+    today: NaiveDate,
     input: &HouseholdInput,
 ) -> AppResult<Household> {
     conn.transaction(async move |conn| {
@@ -248,7 +245,7 @@ pub async fn update(
             .optional()?
             .ok_or(AppError::NotFound("household"))?;
         let before = load(conn, id).await?;
-        let changes: HouseholdChanges = input.parse_changes(this_year(), before.size)?;
+        let changes: HouseholdChanges = input.parse_changes(today.year(), before.size)?;
         apply_changes(conn, actor, &before, &changes).await?;
         let after = load(conn, id).await?;
         let diff = audit::diff(&snapshot(&before), &snapshot(&after));

@@ -264,7 +264,14 @@ async fn create(
     user.require(&[Role::Caseworker])?;
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
-    match super::create(&mut conn, user.id, &input_from(&values)).await {
+    match super::create(
+        &mut conn,
+        user.id,
+        state.clock.today(),
+        &input_from(&values),
+    )
+    .await
+    {
         Ok(h) => Ok(Redirect::to(&format!("/households/{}", h.id)).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
             let errors = renumber_rows(fields, "members", &filled_member_rows(&values));
@@ -308,7 +315,15 @@ async fn update(
     user.require(&[Role::Caseworker])?;
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
-    match super::update(&mut conn, user.id, id, &input_from(&values)).await {
+    match super::update(
+        &mut conn,
+        user.id,
+        id,
+        state.clock.today(),
+        &input_from(&values),
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
         Err(AppError::Invalid { fields, .. }) => {
             let errors = renumber_rows(fields, "members", &filled_member_rows(&values));

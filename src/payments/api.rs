@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::{ClearInput, Disbursement, ListFilter, ReadyItem, ReasonInput, ReceiptNumberInput};
 use crate::app::AppState;
-use crate::applications::{Application, Clock};
+use crate::applications::Application;
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::domain::input::{optional_date, optional_id};
@@ -96,7 +96,7 @@ async fn disburse(
 ) -> AppResult<Reply> {
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     super::disburse_once(&mut conn, user.id, &key, &clock, &input).await
 }
 
@@ -145,7 +145,7 @@ async fn void(
 ) -> AppResult<Reply> {
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     super::void_once(&mut conn, user.id, &key, id, &clock, &input).await
 }
 
@@ -161,7 +161,7 @@ async fn clear(
 ) -> AppResult<Json<Disbursement>> {
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     Ok(Json(
         super::clear(&mut conn, user.id, id, &clock, &input).await?,
     ))
@@ -180,7 +180,7 @@ async fn close(
 ) -> AppResult<Json<Application>> {
     user.require(&[Role::Accountant, Role::Caseworker, Role::Admin])?;
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     super::close(&mut conn, user.id, id, &clock, &input).await?;
     Ok(Json(
         crate::applications::view(&mut conn, &user, id, Channel::Api).await?,

@@ -16,8 +16,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::applications::{self, ApplicationRow, Clock};
+use crate::applications::{self, ApplicationRow};
 use crate::audit;
+use crate::clock::Today;
 use crate::db::schema::{
     disbursement_clearings, disbursement_voids, disbursements, fee_lines, votes,
 };
@@ -225,7 +226,7 @@ pub async fn payable(
 pub async fn disburse(
     conn: &mut AsyncPgConnection,
     actor: i64,
-    clock: &Clock<'_>,
+    clock: &Today,
     input: &DisbursementInput,
 ) -> AppResult<Disbursement> {
     let new = input.parse(clock.today)?;
@@ -368,7 +369,7 @@ pub async fn disburse_once(
     conn: &mut AsyncPgConnection,
     actor: i64,
     key: &IdempotencyKey,
-    clock: &Clock<'_>,
+    clock: &Today,
     input: &DisbursementInput,
 ) -> AppResult<Reply> {
     let hash = fingerprint("POST", "/api/v1/disbursements", input);
@@ -399,7 +400,7 @@ pub async fn void(
     conn: &mut AsyncPgConnection,
     actor: i64,
     id: i64,
-    clock: &Clock<'_>,
+    clock: &Today,
     input: &ReasonInput,
 ) -> AppResult<Disbursement> {
     let reason = required_reason(input.reason.as_deref())?;
@@ -476,7 +477,7 @@ pub async fn void_once(
     actor: i64,
     key: &IdempotencyKey,
     id: i64,
-    clock: &Clock<'_>,
+    clock: &Today,
     input: &ReasonInput,
 ) -> AppResult<Reply> {
     let hash = fingerprint("POST", &format!("/api/v1/disbursements/{id}/void"), input);
@@ -503,7 +504,7 @@ pub async fn clear(
     conn: &mut AsyncPgConnection,
     actor: i64,
     id: i64,
-    clock: &Clock<'_>,
+    clock: &Today,
     input: &ClearInput,
 ) -> AppResult<Disbursement> {
     let before = get(conn, id).await?;
@@ -597,7 +598,7 @@ pub async fn close(
     conn: &mut AsyncPgConnection,
     actor: i64,
     id: i64,
-    clock: &Clock<'_>,
+    clock: &Today,
     input: &ReasonInput,
 ) -> AppResult<()> {
     conn.transaction(async |conn| {

@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use super::{ClearInput, Disbursement, ReasonInput, ReceiptNumberInput};
 use crate::app::AppState;
+use crate::applications::Application;
 use crate::applications::web::{PageForms, PagePost, Slot, Viewer};
-use crate::applications::{Application, Clock};
 use crate::auth::CurrentUser;
 use crate::domain::review::{DHS_PAYEE, DisbursementInput, PayMethod, PaymentState};
 use crate::domain::{FieldErrors, Program, Role, Status};
@@ -265,7 +265,7 @@ async fn pay(
     };
     let key = form_key(&values)?;
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     let outcome = super::disburse_once(&mut conn, user.id, &key, &clock, &input).await;
     let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(&mut conn, outcome, "#payments", Slot::Payment, values)
@@ -282,7 +282,7 @@ async fn void(
     let values = Values::from_pairs(pairs);
     let key = form_key(&values)?;
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     let input = ReasonInput {
         reason: values.opt("reason"),
     };
@@ -302,7 +302,7 @@ async fn clear(
     user.require(&[Role::Accountant])?;
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     let d = super::clear(
         &mut conn,
         user.id,
@@ -329,7 +329,7 @@ async fn close(
     user.require(&[Role::Accountant, Role::Caseworker, Role::Admin])?;
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     let input = ReasonInput {
         reason: values.opt("reason"),
     };
@@ -381,7 +381,7 @@ async fn payments_page(
         },
     )
     .await?;
-    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let today = state.clock.today();
     Ok(page(
         &ctx,
         &ctx.t("payments-title"),

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::QueueItem;
 use crate::app::AppState;
-use crate::applications::{Application, Clock};
+use crate::applications::Application;
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
@@ -44,7 +44,7 @@ async fn vote(
 ) -> AppResult<Reply> {
     user.require(&[Role::BoardMember])?;
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     super::vote_once(&mut conn, &user, &key, id, &clock, &input).await
 }
 
@@ -76,7 +76,7 @@ async fn declare(
         )
     })?;
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     super::declare(&mut conn, &user, id, &clock, conflict, input.comment).await?;
     let application = crate::applications::view(&mut conn, &user, id, Channel::Api).await?;
     Ok((StatusCode::CREATED, Json(application)))

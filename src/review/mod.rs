@@ -17,8 +17,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::applications::{self, ApplicationRow, Clock};
+use crate::applications::{self, ApplicationRow};
 use crate::audit;
+use crate::clock::Today;
 use crate::db::schema::{decisions, funds, review_declarations, votes};
 use crate::domain::ledger::{DocumentType, EntryKind, commitment_lines};
 use crate::domain::review::{
@@ -236,7 +237,7 @@ pub async fn declare(
     conn: &mut AsyncPgConnection,
     user: &User,
     application_id: i64,
-    clock: &Clock<'_>,
+    clock: &Today,
     conflict: bool,
     comment: Option<String>,
 ) -> AppResult<()> {
@@ -333,7 +334,7 @@ pub async fn vote(
     conn: &mut AsyncPgConnection,
     user: &User,
     application_id: i64,
-    clock: &Clock<'_>,
+    clock: &Today,
     input: &VoteInput,
 ) -> AppResult<VoteResult> {
     user.require(&[Role::BoardMember])?;
@@ -581,7 +582,7 @@ pub async fn vote_once(
     user: &User,
     key: &IdempotencyKey,
     application_id: i64,
-    clock: &Clock<'_>,
+    clock: &Today,
     input: &VoteInput,
 ) -> AppResult<Reply> {
     let hash = fingerprint(

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::app::AppState;
+use crate::applications::Application;
 use crate::applications::web::{PageForms, PagePost, Slot, Viewer};
-use crate::applications::{Application, Clock};
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::domain::review::{Outcome, VoteChoice, VoteInput};
@@ -185,7 +185,7 @@ async fn declare(
     WebForm(form): WebForm<DeclarationForm>,
 ) -> AppResult<Redirect> {
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     super::declare(&mut conn, &user, id, &clock, form.conflict == "true", None).await?;
     Ok(Redirect::to(&format!("/applications/{id}#review")))
 }
@@ -213,7 +213,7 @@ async fn vote(
     };
     let key = form_key(&values)?;
     let mut conn = state.pool.get().await?;
-    let clock = Clock::read(&mut conn, &state.config.fund_timezone).await?;
+    let clock = state.clock.read();
     let outcome = super::vote_once(&mut conn, &user, &key, id, &clock, &input).await;
     let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(&mut conn, outcome, "#review", Slot::Vote, values)
@@ -289,7 +289,7 @@ async fn letter(
     // The letter shows the family's name and address: a read of the household, logged.
     let household =
         crate::households::view(&mut conn, user.id, a.household_id, Channel::Web).await?;
-    let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+    let today = state.clock.today();
     let site = crate::sites::all(&mut conn)
         .await?
         .into_iter()

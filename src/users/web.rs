@@ -183,7 +183,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
         0
     };
     let funds = if user.has(Role::Accountant) {
-        let today = crate::applications::today(&mut conn, &state.config.fund_timezone).await?;
+        let today = state.clock.today();
         Some((crate::funds::list(&mut conn).await?, today))
     } else {
         None

@@ -187,17 +187,46 @@ fn form_urlencoded_encode(text: &str) -> String {
 /// Only local paths are followed after sign-in or a language switch.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
+        Some(path) if is_local_path(path) => path.to_owned(),
         _ => "/".to_owned(),
     }
+}
+
+/// A path on this site: one leading `/`, then visible ASCII only. Browsers drop tabs and
+/// line breaks from a `Location`, so `/\t/evil.example` would be `//evil.example`, another
+/// site; a backslash reads as a slash to some; control characters cannot be a header.
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::Problem;
+
+    #[test]
+    fn next_is_only_ever_a_path_on_this_site() {
+        for kept in ["/", "/applications/7", "/households?q=kim&limit=5"] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        for refused in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\0",
+            "/\u{7f}",
+            "/ /evil",
+            "/김",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(refused)), "/", "{refused:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 
     #[test]
     fn problems_move_back_to_their_form_row() {

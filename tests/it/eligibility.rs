@@ -133,11 +133,7 @@ async fn a_new_policy_version_changes_future_checks_only() {
 
     let mut policy = app.get("/api/v1/policy-versions/1", &admin).await.json()["policy"].clone();
     policy["immigration_fee"]["income_limit_percent"] = json!(100);
-    let today =
-        grant_tracker::applications::today(&mut *app.app_conn().await, "America/Los_Angeles")
-            .await
-            .unwrap()
-            .to_string();
+    let today = app.today().to_string();
     let body = json!({"effective_from": today, "note": "tighter income limit", "policy": policy});
     let denied = app.post("/api/v1/policy-versions", &cw, body.clone()).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
@@ -401,6 +397,8 @@ async fn the_override_form_needs_a_reason_and_says_so_beside_the_field() {
 /// through the service, so the owner writes it with the triggers off.
 async fn plant_grant(app: &TestApp, by: &TestUser, id: i64, status: &str, days_ago: i32) {
     let by = by.id;
+    // Dated by the service's clock, never by the database's.
+    let (today, now) = (app.today(), app.state.clock.now().to_rfc3339());
     exec_owner(
         app,
         &format!(
@@ -410,7 +408,7 @@ async fn plant_grant(app: &TestApp, by: &TestUser, id: i64, status: &str, days_a
              v AS (INSERT INTO votes (application_id, voter_id, vote, amount)
                    SELECT id, {by}, 'approve', requested_amount FROM a RETURNING id),
              e AS (INSERT INTO journal_entries (entry_date, kind, memo, document_type, document_id, program, created_by)
-                   SELECT current_date, 'commitment', 'planted grant', 'application', id, program, {by} FROM a
+                   SELECT '{today}', 'commitment', 'planted grant', 'application', id, program, {by} FROM a
                    RETURNING id),
              p AS (INSERT INTO postings (entry_id, line_no, account_code, fund_id, side, amount)
                    SELECT e.id, 1, CASE a.program WHEN 'emergency' THEN '5200' ELSE '5100' END, 1, 'debit',
@@ -419,7 +417,7 @@ async fn plant_grant(app: &TestApp, by: &TestUser, id: i64, status: &str, days_a
                    RETURNING 1)
              INSERT INTO decisions (application_id, outcome, amount, fund_id, commitment_entry_id,
                                     policy_version, deciding_vote_id, decided_at)
-             SELECT a.id, 'approved', a.requested_amount, 1, e.id, 1, v.id, now() - interval '{days_ago} days'
+             SELECT a.id, 'approved', a.requested_amount, 1, e.id, 1, v.id, '{now}'::timestamptz - interval '{days_ago} days'
              FROM a, e, v;
              SET session_replication_role = origin;"
         ),

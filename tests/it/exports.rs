@@ -13,9 +13,10 @@ use crate::helpers::*;
 use crate::review::{Team, approved_emergency, fund_general, n400_for_review, team, vote};
 
 /// Books with every kind of entry: receipts, approvals, payments, a void and a reissue, a
-/// release, a denial, and a restricted fund.
+/// release, a denial, and a restricted fund; kept on 2026-11-25 by the service's clock.
 async fn books() -> Team {
     let t = team(4).await;
+    t.app.set_clock(BOOKS_DAY);
     let Team {
         app,
         cw,
@@ -80,6 +81,9 @@ async fn books() -> Team {
     }
     t
 }
+
+/// The business day of `books()`, whatever day the tests run.
+const BOOKS_DAY: &str = "2026-11-25T10:00:00-08:00";
 
 async fn download(app: &TestApp, user: &TestUser, path: &str) -> Vec<u8> {
     let r = app.get(path, user).await;
@@ -402,10 +406,7 @@ async fn exports_taken_while_money_moves_still_balance() {
     let writer = {
         let (app, accountant) = (app.clone(), accountant.clone());
         tokio::spawn(async move {
-            let mut conn = app.app_conn().await;
-            let today = grant_tracker::applications::today(&mut conn, "America/Los_Angeles")
-                .await
-                .unwrap();
+            let today = app.today();
             for i in 0..40 {
                 let body = json!({"amount": format!("{}.25", 10 + i), "received_on": today.to_string(),
                                   "source": "donation", "donor": "동네 교회"});
@@ -582,12 +583,12 @@ async fn hledger_agrees_with_the_trial_balance_and_the_fund_balances() {
 async fn the_demo_loads_once_obeys_every_rule_and_hledger_agrees() {
     let app = TestApp::spawn().await;
     let mut conn = app.app_conn().await;
-    let loaded = grant_tracker::demo::load(&mut conn, "America/Los_Angeles")
+    let loaded = grant_tracker::demo::load(&mut conn, app.state.clock.read())
         .await
         .unwrap();
     assert_eq!((loaded.households, loaded.applications), (200, 300));
     assert!(!loaded.already);
-    let again = grant_tracker::demo::load(&mut conn, "America/Los_Angeles")
+    let again = grant_tracker::demo::load(&mut conn, app.state.clock.read())
         .await
         .unwrap();
     assert!(again.already);
@@ -675,8 +676,8 @@ async fn an_abandoned_download_ends_its_query() {
 }
 
 /// Each export of the fixed books of `books()` against its checked-in file under
-/// `tests/golden/`. What depends on the day and the run is replaced first: today's date
-/// (`<today>`), times of day (`<time>`), and each test user's email and name (by role).
+/// `tests/golden/`. What depends on the day and the run is replaced first: the date rows
+/// were recorded on (`<today>`), times of day (`<time>`), and each test user's email and name (by role).
 /// After an intended change of an export, `UPDATE_GOLDEN=1 cargo test golden` rewrites them.
 #[tokio::test]
 async fn every_export_matches_its_golden_file() {
@@ -700,18 +701,22 @@ async fn every_export_matches_its_golden_file() {
         people.push((label(m), format!("board{}", i + 1)));
     }
     people.sort_by_key(|(n, _)| -n);
-    let mut conn = app.app_conn().await;
-    let today = grant_tracker::applications::today(&mut conn, "America/Los_Angeles")
-        .await
-        .unwrap();
-    let utc = chrono::Utc::now().date_naive();
+    // Business dates follow the service's clock, pinned by `books()`; the instants a row was
+    // recorded at are PostgreSQL's `now()`, the machine's time, in the fund's zone or UTC.
+    let recorded = chrono::Utc::now();
+    let (local, utc) = (
+        recorded
+            .with_timezone(&chrono_tz::America::Los_Angeles)
+            .date_naive(),
+        recorded.date_naive(),
+    );
     let normalize = |text: &str| {
         let mut out = text.to_owned();
         for (n, role) in &people {
             out = out.replace(&format!("user{n}@example.org"), &format!("<{role}>"));
             out = out.replace(&format!("Test User {n}"), &format!("<{role}>"));
         }
-        for day in [today, utc] {
+        for day in [local, utc] {
             out = out.replace(&day.to_string(), "<today>");
             out = out.replace(&day.format("%m/%d/%Y").to_string(), "<today>");
             out = out.replace(&day.format("%d/%m/%Y").to_string(), "<today>");

@@ -190,6 +190,17 @@ impl TestApp {
         }
     }
 
+    /// Today by the service's clock (the fund's time zone).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.state.clock.today()
+    }
+
+    /// Moves the service's clock so that it reads `at` (RFC 3339) now.
+    pub fn set_clock(&self, at: &str) {
+        let at = chrono::DateTime::parse_from_rfc3339(at).expect("an RFC 3339 time");
+        self.state.clock.set(at.to_utc());
+    }
+
     /// A user with `roles` and an API token.
     pub async fn user(&self, roles: &[&str]) -> TestUser {
         let n = NEXT_USER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -391,7 +402,13 @@ pub fn config_for(database_url: &str) -> Config {
         token_ttl_hours: 1,
         session_ttl_hours: 1,
         cookie_secure: false,
-        fund_timezone: "America/Los_Angeles".into(),
+        fund_timezone: chrono_tz::America::Los_Angeles,
+        // `TEST_CLOCK=2026-12-31T23:30:00-08:00 cargo test` runs the suite on another day.
+        test_clock: std::env::var("TEST_CLOCK").ok().map(|t| {
+            chrono::DateTime::parse_from_rfc3339(&t)
+                .expect("TEST_CLOCK is an RFC 3339 time")
+                .to_utc()
+        }),
         data_key: None,
     }
 }

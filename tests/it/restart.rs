@@ -168,7 +168,8 @@ async fn service_survives_a_postgresql_restart() {
     let log = std::fs::File::create(cluster.dir.join("service.log")).unwrap();
     let mut service = ChildGuard(
         Command::new(env!("CARGO_BIN_EXE_grant-tracker"))
-            .arg("serve")
+            // The option after the subcommand, as the README writes it.
+            .args(["serve", "--bind", &bind])
             .env(
                 "DATABASE_URL",
                 format!(
@@ -176,7 +177,6 @@ async fn service_survives_a_postgresql_restart() {
                     cluster.port
                 ),
             )
-            .env("BIND", &bind)
             .env("DB_POOL_SIZE", "2")
             .env("RUST_LOG", "warn")
             .stdout(log.try_clone().unwrap())

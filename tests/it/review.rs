@@ -506,7 +506,8 @@ async fn the_full_journey_through_the_api_pays_voids_reissues_and_records_the_us
         .fund(
             &accountant,
             json!({"name": "XYZ Foundation 2026 — immigration fees",
-        "restricted_program": "immigration_fee", "expires_on": "2026-12-31"}),
+        "restricted_program": "immigration_fee",
+        "expires_on": format!("{}-12-31", chrono::Datelike::year(&app.today()))}),
         )
         .await;
     app.receipt(&accountant, foundation, "2000.00").await;
@@ -1332,7 +1333,10 @@ async fn the_commitment_takes_the_first_expiring_restricted_fund_that_can_cover_
     app.receipt(&accountant, other, "5000.00").await;
     exec_owner(
         &app,
-        &format!("UPDATE funds SET expires_on = current_date - 1 WHERE id = {expired}"),
+        &format!(
+            "UPDATE funds SET expires_on = '{}' WHERE id = {expired}",
+            app.today().pred_opt().unwrap()
+        ),
     )
     .await
     .unwrap();
