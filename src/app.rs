@@ -33,6 +33,8 @@ pub struct AppState {
     pub cookie_key: Key,
     /// Seals sensitive identifiers at rest.
     pub data_key: DataKey,
+    /// How exports open a connection of their own: as the service's role.
+    pub request_database_url: String,
     /// Decides "now" and "today" for every rule.
     pub clock: Clock,
 }
@@ -62,6 +64,7 @@ impl AppState {
         Ok(AppState {
             pool,
             clock: config.clock(),
+            request_database_url: config.request_database_url()?,
             config: Arc::new(config),
             cookie_key,
             data_key,

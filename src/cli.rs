@@ -138,7 +138,7 @@ async fn prepare(config: &Config) -> anyhow::Result<db::DbPool> {
     if !applied.is_empty() {
         tracing::info!(?applied, "applied migrations");
     }
-    db::pool(&config.database_url, config.db_pool_size)
+    db::pool(&config.request_database_url()?, config.db_pool_size)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -292,7 +292,7 @@ async fn export(
     let filter = query.filter().map_err(|e| anyhow::anyhow!("{e}"))?;
     prepare(&config).await?;
     let mut export = crate::exports::start(
-        &config.database_url,
+        &config.request_database_url()?,
         config.fund_timezone.name(),
         kind,
         filter,

@@ -15,6 +15,12 @@ pub struct Config {
     )]
     pub database_url: String,
 
+    /// How the service logs in for requests: as the role `grant_tracker_app`. By default
+    /// DATABASE_URL with that user and no password (enough under trust or peer auth);
+    /// set this when the server wants a password.
+    #[arg(long, global = true, env = "APP_DATABASE_URL", hide_env_values = true)]
+    pub app_database_url: Option<String>,
+
     /// Address the HTTP server listens on.
     #[arg(
         long = "bind",
@@ -56,6 +62,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// The URL requests, exports and commands connect with: never the owner's.
+    pub fn request_database_url(&self) -> anyhow::Result<String> {
+        match &self.app_database_url {
+            Some(url) => Ok(url.clone()),
+            None => crate::db::app_url(&self.database_url),
+        }
+    }
+
     /// The service's one clock: the machine's time in the fund's time zone, unless
     /// `TEST_CLOCK` moved it.
     pub fn clock(&self) -> Clock {

@@ -24,6 +24,12 @@ pub enum AppError {
     MissingRole(Vec<Role>),
     #[error("{0}")]
     Forbidden(String),
+    /// Separation of duties keeps this user out (403), for the reason the problem names.
+    #[error("{}", i18n::problem(Language::En, .0))]
+    Barred(Problem),
+    /// Sign-in is throttled (429) for this many more seconds.
+    #[error("too many failed sign-ins; try again in {} minutes", .retry_after.div_ceil(60))]
+    TooManyAttempts { retry_after: u64 },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -88,7 +94,10 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::MissingRole(_) | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::MissingRole(_) | AppError::Forbidden(_) | AppError::Barred(_) => {
+                StatusCode::FORBIDDEN
+            }
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::IllegalTransition(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -104,6 +113,8 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::MissingRole(_) => "missing_role",
             AppError::Forbidden(_) => "forbidden",
+            AppError::Barred(_) => "separation_of_duties",
+            AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::NotFound(_) => "not_found",
             AppError::IllegalTransition(_) => "illegal_transition",
             AppError::Conflict(_) => "conflict",
@@ -111,6 +122,18 @@ impl AppError {
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::Unavailable => "database_unavailable",
             AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// What the web page says in the reader's language, when there is more to say than the
+    /// status's own text.
+    pub fn problem(&self) -> Option<Problem> {
+        match self {
+            AppError::Barred(p) => Some(p.clone()),
+            AppError::TooManyAttempts { retry_after } => {
+                Some(Problem::new("err-too-many-attempts").arg("minutes", retry_after.div_ceil(60)))
+            }
+            _ => None,
         }
     }
 
@@ -159,6 +182,34 @@ pub struct ErrorReport {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Said in the reader's language on the page.
+    pub problem: Option<Problem>,
+    /// Seconds, for `Retry-After`.
+    pub retry_after: Option<u64>,
+}
+
+impl ErrorReport {
+    pub fn of(error: &AppError) -> ErrorReport {
+        ErrorReport {
+            status: error.status(),
+            code: error.code(),
+            message: error.to_string(),
+            problem: error.problem(),
+            retry_after: match error {
+                AppError::TooManyAttempts { retry_after } => Some(*retry_after),
+                _ => None,
+            },
+        }
+    }
+
+    /// Headers the status needs (`Retry-After` on a 429).
+    pub fn headers(&self, response: &mut Response) {
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+    }
 }
 
 impl IntoResponse for AppError {
@@ -174,12 +225,9 @@ impl IntoResponse for AppError {
                 fields: self.field_messages(Language::En),
             },
         };
-        let report = ErrorReport {
-            status,
-            code: self.code(),
-            message: self.to_string(),
-        };
+        let report = ErrorReport::of(&self);
         let mut response = (status, Json(body)).into_response();
+        report.headers(&mut response);
         response.extensions_mut().insert(report);
         response
     }

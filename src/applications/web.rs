@@ -469,7 +469,7 @@ pub struct Viewer {
     /// board member while the application awaits the board, as are `separated` and `funds`).
     pub declared: Option<bool>,
     /// Why separation of duties keeps the reader from voting, if it does.
-    pub separated: Option<&'static str>,
+    pub separated: Option<crate::domain::Problem>,
     /// Funds an approve vote may name for this application's program.
     pub funds: Vec<crate::funds::Fund>,
     /// The reader voted to approve, so cannot pay.

@@ -1,22 +1,20 @@
 //! The database: creating it when missing, embedded migrations, and the connection pool.
 //!
-//! Migrations run as the `DATABASE_URL` user, who owns the schema. Pooled connections
-//! then `SET ROLE grant_tracker_app`, a role that holds no UPDATE, DELETE or TRUNCATE on
-//! the append-only tables, so history is protected by privileges as well as triggers.
+//! Migrations run as the `DATABASE_URL` user, who owns the schema. Everything else logs in
+//! as `grant_tracker_app`: not a superuser, owner of nothing, member of no stronger role,
+//! with no UPDATE, DELETE or TRUNCATE on the append-only tables. So history is protected
+//! by privileges as well as triggers, and no SQL a request runs can `RESET ROLE` into
+//! more or switch triggers off.
 
 pub mod schema;
 
 use std::time::Duration;
 
 use anyhow::Context;
-use diesel::ConnectionError;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
-use diesel_async::{
-    AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, SimpleAsyncConnection,
-};
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use futures_util::FutureExt;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -83,22 +81,19 @@ pub fn known_migrations() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `owner_url` with the service's role as its user and no password.
+pub fn app_url(owner_url: &str) -> anyhow::Result<String> {
+    let mut url = url::Url::parse(owner_url).context("DATABASE_URL is not a PostgreSQL URL")?;
+    url.set_username(APP_ROLE)
+        .and_then(|()| url.set_password(None))
+        .map_err(|()| anyhow::anyhow!("DATABASE_URL has no user part to replace"))?;
+    Ok(url.into())
+}
+
 /// The pool every request draws from. It never panics when PostgreSQL goes away: a
 /// checkout fails (and the caller answers 503) until the server is back.
 pub fn pool(url: &str, size: usize) -> anyhow::Result<DbPool> {
-    let mut config = ManagerConfig::<AsyncPgConnection>::default();
-    config.custom_setup = Box::new(|url| {
-        let url = url.to_owned();
-        async move {
-            let mut conn = AsyncPgConnection::establish(&url).await?;
-            conn.batch_execute(&format!("SET ROLE {APP_ROLE}"))
-                .await
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
-            Ok(conn)
-        }
-        .boxed()
-    });
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
     Pool::builder(manager)
         .max_size(size)
         .runtime(deadpool::Runtime::Tokio1)

@@ -21,6 +21,7 @@ diesel::table! {
         language -> Text,
         active -> Bool,
         created_at -> Timestamptz,
+        site_id -> Nullable<Int8>,
     }
 }
 
@@ -31,6 +32,16 @@ diesel::table! {
         token_hash -> Bytea,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        email_index -> Bytea,
+        client -> Nullable<Text>,
     }
 }
 
@@ -289,6 +300,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(users -> sites (site_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(household_members -> households (household_id));
 diesel::joinable!(applications -> households (household_id));
@@ -354,6 +366,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     disbursements,
     disbursement_voids,
     disbursement_clearings,
+    sign_in_failures,
 );
 
 diesel::table! {

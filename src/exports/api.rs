@@ -74,7 +74,7 @@ pub async fn download(
 ) -> AppResult<Response> {
     let name = filter.file_name(kind);
     let export = super::start(
-        &state.config.database_url,
+        &state.request_database_url,
         state.clock.timezone().name(),
         kind,
         filter,

@@ -17,7 +17,6 @@ use chrono::NaiveDate;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::types::Type;
 
-use crate::db::APP_ROLE;
 use crate::error::{AppError, AppResult};
 
 pub use crate::domain::export::ExportKind;
@@ -219,8 +218,5 @@ async fn open(url: &str) -> anyhow::Result<(tokio_postgres::Client, tokio::task:
     let driver = tokio::spawn(async move {
         let _ = connection.await;
     });
-    client
-        .batch_execute(&format!("SET ROLE {APP_ROLE}"))
-        .await?;
     Ok((client, driver))
 }

@@ -178,12 +178,13 @@ pub async fn declaration(
 }
 
 /// Why `user_id` may not vote on the application, if they entered it, recorded its
-/// documents, or overrode its eligibility (the same rule the database enforces).
+/// documents, overrode its eligibility, or created or changed the household (the same
+/// rule the database enforces), as a message key.
 pub async fn separation(
     conn: &mut AsyncPgConnection,
     application_id: i64,
     user_id: i64,
-) -> AppResult<Option<&'static str>> {
+) -> AppResult<Option<Problem>> {
     #[derive(QueryableByName)]
     struct Why {
         #[diesel(sql_type = Nullable<Text>)]
@@ -194,18 +195,19 @@ pub async fn separation(
         .bind::<BigInt, _>(user_id)
         .get_result(conn)
         .await?;
-    Ok(match why.why.as_deref() {
-        Some("entered") => {
-            Some("you entered this application, so you cannot vote on it (separation of duties)")
+    let key = match why.why.as_deref() {
+        None => return Ok(None),
+        Some("entered") => "err-barred-entered",
+        Some("documents") => "err-barred-documents",
+        Some("override") => "err-barred-override",
+        Some("household") => "err-barred-household",
+        Some(other) => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "review_barred() gave an unknown reason {other:?}"
+            )));
         }
-        Some("documents") => Some(
-            "you recorded documents on this application, so you cannot vote on it (separation of duties)",
-        ),
-        Some("override") => Some(
-            "you overrode this application's eligibility, so you cannot vote on it (separation of duties)",
-        ),
-        _ => None,
-    })
+    };
+    Ok(Some(Problem::new(key)))
 }
 
 fn reviewable(row: &ApplicationRow) -> AppResult<()> {
@@ -226,7 +228,7 @@ async fn may_review(
     user.require(&[Role::BoardMember])?;
     reviewable(row)?;
     if let Some(why) = separation(conn, row.id, user.id).await? {
-        return Err(AppError::Forbidden(why.into()));
+        return Err(AppError::Barred(why));
     }
     Ok(())
 }

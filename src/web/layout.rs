@@ -186,6 +186,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
 pub fn error_page(ctx: &Ctx, report: &ErrorReport) -> Markup {
     let (title_key, text_key) = match report.status.as_u16() {
         403 => ("error-forbidden-title", "error-forbidden-text"),
+        429 => ("error-throttled-title", "error-throttled-text"),
         404 => ("error-not-found-title", "error-not-found-text"),
         409 => ("error-conflict-title", "error-conflict-text"),
         413 => ("error-too-large-title", "error-too-large-text"),
@@ -199,7 +200,11 @@ pub fn error_page(ctx: &Ctx, report: &ErrorReport) -> Markup {
         html! {
             div class="error-box" role="alert" {
                 p { (ctx.t(text_key)) }
-                @if report.status.is_client_error() { p class="hint" { (report.message) } }
+                @if let Some(problem) = &report.problem {
+                    p class="hint" { (crate::web::i18n::problem(ctx.lang, problem)) }
+                } @else if report.status.is_client_error() {
+                    p class="hint" { (report.message) }
+                }
             }
             p { a href="/" { (ctx.t("back-home")) } }
         },

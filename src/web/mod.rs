@@ -157,7 +157,9 @@ pub fn error_page(ctx: &Ctx, report: &ErrorReport) -> Response {
         return Redirect::to(&format!("/login?next={}", form::url_encode(&ctx.path)))
             .into_response();
     }
-    (report.status, layout::error_page(ctx, report)).into_response()
+    let mut response = (report.status, layout::error_page(ctx, report)).into_response();
+    report.headers(&mut response);
+    response
 }
 
 /// For errors raised before a handler runs (a refused CSRF token): a page unless it is the API.
@@ -165,11 +167,7 @@ pub fn error_response(parts: &mut Parts, error: AppError) -> Response {
     if is_api(parts.uri.path()) {
         return error.into_response();
     }
-    let report = ErrorReport {
-        status: error.status(),
-        code: error.code(),
-        message: error.to_string(),
-    };
+    let report = ErrorReport::of(&error);
     let user = parts.extensions.get::<CurrentUser>().cloned();
     let lang = language_from(parts, user.as_ref());
     let ctx = Ctx {

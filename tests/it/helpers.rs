@@ -180,7 +180,8 @@ impl TestApp {
             .await
             .unwrap();
         let database_url = format!("{}/{name}", server_url());
-        let pool = db::pool(&database_url, size).unwrap();
+        // Requests log in as the service's role, as in production.
+        let pool = db::pool(&db::app_url(&database_url).unwrap(), size).unwrap();
         let config = config_for(&database_url);
         let state = AppState::new(pool, config).await.unwrap();
         TestApp {
@@ -397,6 +398,7 @@ impl TestApp {
 pub fn config_for(database_url: &str) -> Config {
     Config {
         database_url: database_url.to_owned(),
+        app_database_url: None,
         bind: "127.0.0.1:0".parse().unwrap(),
         db_pool_size: 4,
         token_ttl_hours: 1,

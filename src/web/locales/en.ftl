@@ -520,3 +520,13 @@ export-general-ledger-quickbooks = General ledger for QuickBooks Online
 export-general-ledger-xero = General ledger for Xero
 export-general-ledger-quickbooks-about = the general ledger in QuickBooks Online's journal-entry import columns; funds as classes.
 export-general-ledger-xero-about = the general ledger in Xero's manual-journal import columns; fund and program as tracking categories.
+
+# Separation of duties (review_barred in the database gives the reason)
+err-barred-entered = You entered this application, so you cannot vote on it (separation of duties).
+err-barred-documents = You recorded documents on this application, so you cannot vote on it (separation of duties).
+err-barred-override = You overrode this application's eligibility, so you cannot vote on it (separation of duties).
+err-barred-household = You created or changed this family's record (members or income), so you cannot vote on its applications (separation of duties).
+# Sign-in throttling
+err-too-many-attempts = Too many failed sign-ins. Try again in { $minutes } minutes.
+error-throttled-title = Please wait
+error-throttled-text = Sign-in is paused after repeated failures, to protect the account.

@@ -520,3 +520,13 @@ export-general-ledger-quickbooks = 퀵북스 온라인용 총계정원장
 export-general-ledger-xero = 제로(Xero)용 총계정원장
 export-general-ledger-quickbooks-about = 퀵북스 온라인의 분개 가져오기 형식의 총계정원장. 기금은 클래스로 들어갑니다.
 export-general-ledger-xero-about = 제로의 수동 분개 가져오기 형식의 총계정원장. 기금과 프로그램은 추적 항목으로 들어갑니다.
+
+# Separation of duties (review_barred in the database gives the reason)
+err-barred-entered = 이 신청서를 직접 입력하셨으므로 투표할 수 없습니다 (직무 분리).
+err-barred-documents = 이 신청서의 서류를 기록하셨으므로 투표할 수 없습니다 (직무 분리).
+err-barred-override = 이 신청서의 자격 결과를 변경하셨으므로 투표할 수 없습니다 (직무 분리).
+err-barred-household = 이 가정의 기록(가족 구성원 또는 소득)을 만들거나 수정하셨으므로 이 가정의 신청서에 투표할 수 없습니다 (직무 분리).
+# Sign-in throttling
+err-too-many-attempts = 로그인 실패가 너무 많습니다. { $minutes }분 후에 다시 시도하세요.
+error-throttled-title = 잠시 기다려 주세요
+error-throttled-text = 계정을 보호하기 위해 로그인 실패가 반복되면 잠시 로그인이 중지됩니다.
