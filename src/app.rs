@@ -127,6 +127,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::middleware::authenticate,
         ))
+        .layer(from_fn(auth::middleware::refuse_cross_origin))
         // Pages hold personal and immigration data: nothing is cached (shared computers at
         // the sites) unless a handler says so, as the static assets do; scripts, styles and
         // form targets are this origin only.

@@ -372,9 +372,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, "serving grant-tracker on http://{bind}");
     println!("grant-tracker is listening on http://{bind}");
-    axum::serve(listener, app::router(state))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    // The peer's address is known to handlers (sign-in throttling per client).
+    axum::serve(
+        listener,
+        app::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(())
 }
 

@@ -42,6 +42,16 @@ pub struct Config {
     #[arg(long, global = true, env = "SESSION_TTL_HOURS", default_value_t = 12)]
     pub session_ttl_hours: i64,
 
+    /// Behind a reverse proxy: take the client's address (for sign-in throttling) from the
+    /// last `X-Forwarded-For` entry the proxy added, not from the connection.
+    #[arg(
+        long,
+        global = true,
+        env = "TRUST_FORWARDED_FOR",
+        default_value_t = false
+    )]
+    pub trust_forwarded_for: bool,
+
     /// Mark the session cookie `Secure` (set true behind HTTPS).
     #[arg(long, global = true, env = "COOKIE_SECURE", default_value_t = false)]
     pub cookie_secure: bool,

@@ -272,6 +272,11 @@ impl From<DieselError> for AppError {
                         fields: FieldErrors::single("amount", Problem::new("err-ledger-refused")),
                     },
                     DatabaseErrorKind::ClosedConnection => AppError::Unavailable,
+                    // NUMERIC(14,2) overflowed: a sum (a fund's cash, say) would pass what the
+                    // books hold. Each amount was checked alone; together they are too large.
+                    _ if info.message().contains("numeric field overflow") => {
+                        AppError::rule("amount", Problem::new("err-money-too-large-for-books"))
+                    }
                     DatabaseErrorKind::SerializationFailure => {
                         AppError::Conflict("the record changed at the same time; try again".into())
                     }

@@ -81,9 +81,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WebForm<T> {
         let bytes = to_bytes(request.into_body(), BODY_LIMIT)
             .await
             .map_err(|_| AppError::PayloadTooLarge)?;
+        refuse_nul(&bytes, "the form")?;
         serde_html_form::from_bytes(&bytes)
             .map(WebForm)
             .map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))
+    }
+}
+
+/// PostgreSQL cannot store or compare text with a NUL character: a 400 naming the
+/// parameter, before any query runs.
+fn refuse_nul(encoded: &[u8], what: &str) -> Result<(), AppError> {
+    let pairs: Vec<(String, String)> = serde_html_form::from_bytes(encoded)
+        .map_err(|e| AppError::BadRequest(format!("{what} could not be read: {e}")))?;
+    match pairs
+        .iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        Some((name, _)) => Err(AppError::BadRequest(format!(
+            "{what} is not valid: {name} contains a NUL character"
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -129,7 +146,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        serde_html_form::from_str(parts.uri.query().unwrap_or(""))
+        let query = parts.uri.query().unwrap_or("");
+        refuse_nul(query.as_bytes(), "the query string")?;
+        serde_html_form::from_str(query)
             .map(ApiQuery)
             .map_err(|e| AppError::BadRequest(format!("the query string is not valid: {e}")))
     }

@@ -1,3 +1,6 @@
+ALTER TABLE access_log DROP CONSTRAINT access_log_names_what, DROP COLUMN entity_ids;
+DELETE FROM access_log WHERE entity_id IS NULL;
+ALTER TABLE access_log ALTER COLUMN entity_id SET NOT NULL;
 ALTER TABLE users DROP COLUMN site_id;
 ALTER TABLE api_tokens DROP COLUMN revoked_at;
 DROP TABLE sign_in_failures;

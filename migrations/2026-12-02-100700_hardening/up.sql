@@ -57,3 +57,9 @@ ALTER TABLE api_tokens ADD COLUMN revoked_at TIMESTAMPTZ;
 
 -- The site a user works at (optional; caseworkers mostly have one).
 ALTER TABLE users ADD COLUMN site_id BIGINT REFERENCES sites (id);
+
+-- A list or search response that shows family names is one access row naming every id
+-- it showed (SPEC "Privacy"); a single read keeps naming its one id.
+ALTER TABLE access_log ALTER COLUMN entity_id DROP NOT NULL,
+    ADD COLUMN entity_ids BIGINT[],
+    ADD CONSTRAINT access_log_names_what CHECK ((entity_id IS NULL) <> (entity_ids IS NULL));

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::{Application, ApplicationListItem, Document, ListFilter};
 use crate::app::AppState;
-use crate::audit::Channel;
+use crate::audit::{self, Channel};
 use crate::auth::CurrentUser;
 use crate::domain::application::{ApplicationInput, DocumentInput};
 use crate::domain::{Program, Role, Status, Transition};
@@ -80,7 +80,17 @@ async fn list(
     let filter = query.filter()?;
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(super::list(&mut conn, &user, &filter, paging).await?))
+    let page = super::list(&mut conn, &user, &filter, paging).await?;
+    let named = page.items.iter().filter(|a| a.household_name.is_some());
+    audit::record_list_access(
+        &mut conn,
+        user.id,
+        "application",
+        named.map(|a| a.id),
+        Channel::Api,
+    )
+    .await?;
+    Ok(Json(page))
 }
 
 /// Create an application in `draft` (caseworker). A fee line without `amount` takes the

@@ -615,7 +615,11 @@ pub async fn load(
         checks: crate::eligibility::checks(conn, id).await?,
         votes: crate::review::votes_of(conn, id).await?,
         decision: crate::review::decision_of(conn, id).await?,
-        disbursements: crate::payments::of_application(conn, id).await?,
+        disbursements: crate::payments::of_application(conn, id)
+            .await?
+            .into_iter()
+            .map(|d| if with_names { d } else { d.without_names() })
+            .collect(),
         payable: crate::payments::payable(conn, id).await?,
         created_by: row.created_by,
         created_at: row.created_at,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{Application, ApplicationListItem};
 use crate::app::AppState;
-use crate::audit::Channel;
+use crate::audit::{self, Channel};
 use crate::domain::application::{
     ApplicationInput, DocumentInput, EmergencyInput, FeeLineInput, MAX_FEE_LINES,
 };
@@ -72,6 +72,18 @@ async fn list(
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
     let page_rows = super::list(&mut conn, &user, &filter, paging).await?;
+    let named = page_rows
+        .items
+        .iter()
+        .filter(|a| a.household_name.is_some());
+    audit::record_list_access(
+        &mut conn,
+        user.id,
+        "application",
+        named.map(|a| a.id),
+        Channel::Web,
+    )
+    .await?;
     let statuses: Vec<(String, String)> = Status::ALL
         .iter()
         .map(|s| (s.as_str().to_owned(), ctx.label("status", s)))

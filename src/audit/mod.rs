@@ -55,6 +55,40 @@ pub enum Channel {
     Web,
 }
 
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Channel::Api => "api",
+            Channel::Web => "web",
+        }
+    }
+}
+
+/// Logs that `user_id` was shown a list or search result that names families: one row for
+/// the response, naming every id it showed (none is written for an empty one).
+pub async fn record_list_access(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    entity_type: &str,
+    ids: impl IntoIterator<Item = i64>,
+    channel: Channel,
+) -> AppResult<()> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(access_log::table)
+        .values((
+            access_log::user_id.eq(user_id),
+            access_log::entity_type.eq(entity_type),
+            access_log::entity_ids.eq(ids),
+            access_log::channel.eq(channel.as_str()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Logs that `user_id` read a record.
 pub async fn record_access(
     conn: &mut AsyncPgConnection,
@@ -63,10 +97,7 @@ pub async fn record_access(
     entity_id: i64,
     channel: Channel,
 ) -> AppResult<()> {
-    let channel = match channel {
-        Channel::Api => "api",
-        Channel::Web => "web",
-    };
+    let channel = channel.as_str();
     diesel::insert_into(access_log::table)
         .values((
             access_log::user_id.eq(user_id),

@@ -9,7 +9,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
+use crate::auth::middleware::ClientAddress;
+use crate::auth::{Attempt, CurrentUser};
 use crate::domain::input::required_text;
 use crate::domain::{FieldErrors, Language, Problem, Role};
 use crate::error::{AppResult, ErrorResponses};
@@ -62,6 +63,7 @@ impl From<&User> for Me {
     responses((status = 201, body = TokenResponse), ErrorResponses))]
 async fn create_token(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> AppResult<(StatusCode, Json<TokenResponse>)> {
     let mut e = FieldErrors::new();
@@ -75,8 +77,13 @@ async fn create_token(
     let mut conn = state.pool.get().await?;
     let user = crate::auth::sign_in(
         &mut conn,
-        &email.unwrap_or_default(),
-        credentials.password.as_deref().unwrap_or(""),
+        &state.data_key,
+        Attempt {
+            email: &email.unwrap_or_default(),
+            password: credentials.password.as_deref().unwrap_or(""),
+            client,
+            now: state.clock.now(),
+        },
     )
     .await?;
     let ttl = Duration::hours(state.config.token_ttl_hours);

@@ -2,9 +2,11 @@
 //! checks the CSRF token on every unsafe request a browser session makes.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequestParts, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::SignedCookieJar;
@@ -74,6 +76,39 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
     }
 }
 
+/// The client's address, for sign-in throttling: the connection's peer, or behind a
+/// trusted proxy (`TRUST_FORWARDED_FOR`) the last `X-Forwarded-For` entry.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub Option<String>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded = || {
+            let value = parts.headers.get("x-forwarded-for")?.to_str().ok()?;
+            let last = value.rsplit(',').next()?.trim();
+            last.parse::<std::net::IpAddr>()
+                .ok()
+                .map(|ip| ip.to_string())
+        };
+        let peer = || {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_string())
+        };
+        Ok(ClientAddress(if state.config.trust_forwarded_for {
+            forwarded().or_else(peer)
+        } else {
+            peer()
+        }))
+    }
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -85,6 +120,41 @@ fn is_form(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// Refuses unsafe requests that another site's page sent (SPEC "Sign-in": the sign-in
+/// form included, so no one is signed in to an account of the attacker's choosing): the
+/// browser's `Origin` must name this request's `Host`; without an `Origin`, a
+/// `Sec-Fetch-Site` of another site is refused too. Programs that send neither pass.
+pub async fn refuse_cross_origin(request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && from_another_site(&parts.headers) {
+        let refused = AppError::Forbidden(
+            "a request from another site's page was refused (its Origin is not this site)".into(),
+        );
+        return crate::web::error_response(&mut parts, refused);
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn from_another_site(headers: &HeaderMap) -> bool {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    match text(header::ORIGIN) {
+        Some(origin) => {
+            let origin_host = origin.split_once("://").map(|(_, host)| host);
+            !matches!((origin_host, text(header::HOST)),
+                (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+        }
+        None => matches!(
+            text(HeaderName::from_static("sec-fetch-site")),
+            Some("cross-site" | "same-site")
+        ),
+    }
 }
 
 /// Resolves the user; refuses unknown tokens (401) and session requests without the

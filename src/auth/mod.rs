@@ -13,8 +13,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::audit;
-use crate::db::schema::{api_tokens, sessions, users};
+use crate::db::schema::{api_tokens, sessions, sign_in_failures, users};
 use crate::error::{AppError, AppResult};
+use crate::sealed::DataKey;
 use crate::users::{User, UserRow};
 
 pub use middleware::{AuthVia, CurrentUser};
@@ -34,43 +35,143 @@ fn digest(token: &str) -> Vec<u8> {
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| crate::users::hash_password(&random_token()).unwrap_or_default());
 
-/// Checks an email and password. Success and failure both leave an audit row.
-pub async fn sign_in(conn: &mut AsyncPgConnection, email: &str, password: &str) -> AppResult<User> {
-    let found = crate::users::find_for_sign_in(conn, email).await?;
-    let password = password.to_owned();
+/// SPEC "Sign-in": failures counted over this window...
+pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+/// ...refuse an email after this many...
+pub const FAILURES_PER_EMAIL: i64 = 5;
+/// ...and a client address after this many.
+pub const FAILURES_PER_CLIENT: i64 = 30;
+
+/// One sign-in attempt, as it arrived.
+pub struct Attempt<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    /// The client's address, when known.
+    pub client: Option<String>,
+    /// The service's clock.
+    pub now: DateTime<Utc>,
+}
+
+/// Checks an email and password, unless too many attempts failed lately for that email
+/// or from that address (then 429, whatever the password). Success and failure both
+/// leave an audit row; a failure keeps the typed email only if it is a known user's (a
+/// password typed into the email box is never kept). Attempts for one email queue on a
+/// lock, so racing guesses cannot all slip under the limit.
+pub async fn sign_in(
+    conn: &mut AsyncPgConnection,
+    key: &DataKey,
+    attempt: Attempt<'_>,
+) -> AppResult<User> {
+    let email_index = key.index("sign-in-email", &attempt.email.trim().to_lowercase());
+    let found = crate::users::find_for_sign_in(conn, attempt.email).await?;
     let hash = found
         .as_ref()
         .map_or_else(|| DUMMY_HASH.clone(), |(_, h)| h.clone());
-    let ok = tokio::task::spawn_blocking(move || crate::users::verify_password(&password, &hash))
+    let password = attempt.password.to_owned();
+    // A failure is committed (counted and audited) before it is answered.
+    let outcome = conn
+        .transaction(async move |conn| {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(727275, hashtext(encode($1, 'hex')))")
+                .bind::<diesel::sql_types::Bytea, _>(&email_index)
+                .execute(conn)
+                .await?;
+            if let Some(retry_after) =
+                throttled(conn, &email_index, attempt.client.as_deref(), attempt.now).await?
+            {
+                return Ok::<_, AppError>(Err(AppError::TooManyAttempts { retry_after }));
+            }
+            let ok = tokio::task::spawn_blocking(move || {
+                crate::users::verify_password(&password, &hash)
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+            match found {
+                Some((user, _)) if ok => {
+                    // A success forgives the email's earlier failures.
+                    diesel::delete(
+                        sign_in_failures::table
+                            .filter(sign_in_failures::email_index.eq(&email_index)),
+                    )
+                    .execute(conn)
+                    .await?;
+                    audit::record(
+                        conn,
+                        Some(user.id),
+                        "sign_in",
+                        "user",
+                        Some(user.id),
+                        json!({}),
+                    )
+                    .await?;
+                    Ok(Ok(user))
+                }
+                found => {
+                    diesel::delete(
+                        sign_in_failures::table
+                            .filter(sign_in_failures::at.lt(attempt.now - THROTTLE_WINDOW)),
+                    )
+                    .execute(conn)
+                    .await?;
+                    diesel::insert_into(sign_in_failures::table)
+                        .values((
+                            sign_in_failures::at.eq(attempt.now),
+                            sign_in_failures::email_index.eq(&email_index),
+                            sign_in_failures::client.eq(&attempt.client),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    let known = found.as_ref().map(|(u, _)| u);
+                    audit::record(
+                        conn,
+                        None,
+                        "sign_in_failed",
+                        "user",
+                        known.map(|u| u.id),
+                        json!({"email": known.map(|u| &u.email), "client": attempt.client}),
+                    )
+                    .await?;
+                    Ok(Err(AppError::Unauthorized("wrong email or password")))
+                }
+            }
+        })
+        .await?;
+    outcome
+}
+
+/// Seconds until this email and address may try again, if either reached its limit.
+async fn throttled(
+    conn: &mut AsyncPgConnection,
+    email_index: &[u8],
+    client: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<u64>> {
+    let since = now - THROTTLE_WINDOW;
+    // The failure that filled the limit: when it leaves the window, one more try is allowed.
+    let by_email: Option<DateTime<Utc>> = sign_in_failures::table
+        .filter(sign_in_failures::email_index.eq(email_index))
+        .filter(sign_in_failures::at.gt(since))
+        .order(sign_in_failures::at.desc())
+        .offset(FAILURES_PER_EMAIL - 1)
+        .select(sign_in_failures::at)
+        .first(conn)
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    match found {
-        Some((user, _)) if ok => {
-            audit::record(
-                conn,
-                Some(user.id),
-                "sign_in",
-                "user",
-                Some(user.id),
-                json!({}),
-            )
-            .await?;
-            Ok(user)
-        }
-        found => {
-            let email: String = email.trim().chars().take(200).collect();
-            audit::record(
-                conn,
-                None,
-                "sign_in_failed",
-                "user",
-                found.map(|(u, _)| u.id),
-                json!({"email": email}),
-            )
-            .await?;
-            Err(AppError::Unauthorized("wrong email or password"))
-        }
-    }
+        .optional()?;
+    let by_client: Option<DateTime<Utc>> = match client {
+        Some(client) => sign_in_failures::table
+            .filter(sign_in_failures::client.eq(client))
+            .filter(sign_in_failures::at.gt(since))
+            .order(sign_in_failures::at.desc())
+            .offset(FAILURES_PER_CLIENT - 1)
+            .select(sign_in_failures::at)
+            .first(conn)
+            .await
+            .optional()?,
+        None => None,
+    };
+    Ok(by_email.max(by_client).map(|at| {
+        let seconds = (at + THROTTLE_WINDOW - now).num_seconds();
+        u64::try_from(seconds).unwrap_or(0).max(1)
+    }))
 }
 
 /// Issues an API token for `user`, valid for `ttl`.

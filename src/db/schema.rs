@@ -81,8 +81,9 @@ diesel::table! {
         at -> Timestamptz,
         user_id -> Int8,
         entity_type -> Text,
-        entity_id -> Int8,
+        entity_id -> Nullable<Int8>,
         channel -> Text,
+        entity_ids -> Nullable<Array<Int8>>,
     }
 }
 

@@ -16,3 +16,44 @@ text_enum! {
         GeneralLedgerXero = "general-ledger-xero",
     }
 }
+
+/// A cell as a spreadsheet may safely open it (SPEC "Privacy"): text that starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return would run as a formula, so it gets a
+/// leading `'`. Numbers (`-400.00`) are left as they are.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<rust_decimal::Decimal>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_are_defused_and_numbers_left_alone() {
+        for (cell, safe) in [
+            (
+                "=HYPERLINK(\"http://x\",\"click\")",
+                "'=HYPERLINK(\"http://x\",\"click\")",
+            ),
+            ("+1+1", "'+1+1"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("=cmd|'/C calc'!A0", "'=cmd|'/C calc'!A0"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-", "'-"),
+            ("-400.00", "-400.00"),
+            ("760.00", "760.00"),
+            ("", ""),
+            ("김민준 = 가족", "김민준 = 가족"),
+            ("Landlord, \"Kim\" LLC", "Landlord, \"Kim\" LLC"),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), safe, "{cell:?}");
+        }
+    }
+}

@@ -252,6 +252,10 @@ pub fn required_money(
     optional_money(errors, field, value)
 }
 
+/// The dates the books can hold (document numbers carry the year, from 2000).
+pub const FIRST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+pub const LAST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
+
 /// A date written `YYYY-MM-DD`; `None` if absent (no error) or wrong (error recorded).
 pub fn optional_date(
     errors: &mut FieldErrors,
@@ -260,10 +264,22 @@ pub fn optional_date(
 ) -> Option<chrono::NaiveDate> {
     match value.map(str::trim) {
         None | Some("") => None,
-        Some(text) => text
-            .parse::<chrono::NaiveDate>()
-            .map_err(|_| errors.add(field, Problem::new("err-date")))
-            .ok(),
+        Some(text) => match text.parse::<chrono::NaiveDate>() {
+            Ok(date) if (FIRST_DATE..=LAST_DATE).contains(&date) => Some(date),
+            Ok(_) => {
+                errors.add(
+                    field,
+                    Problem::new("err-date-range")
+                        .arg("first", FIRST_DATE)
+                        .arg("last", LAST_DATE),
+                );
+                None
+            }
+            Err(_) => {
+                errors.add(field, Problem::new("err-date"));
+                None
+            }
+        },
     }
 }
 

@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::types::Type;
 
+use crate::domain::export::spreadsheet_safe;
 use crate::error::{AppError, AppResult};
 
 pub use crate::domain::export::ExportKind;
@@ -178,7 +179,8 @@ async fn run(
     loop {
         let rows = tx.query_portal(&portal, BATCH).await?;
         pending.extend(records(rows.iter().map(|row| {
-            (0..width).map(move |i| row.get::<_, Option<&str>>(i).unwrap_or(""))
+            // A NULL is an empty cell; text is defused for spreadsheets (numbers are not).
+            (0..width).map(move |i| spreadsheet_safe(row.get::<_, Option<&str>>(i).unwrap_or("")))
         }))?);
         let done = rows.len() < BATCH as usize;
         if pending.len() >= CHUNK || done {
@@ -198,16 +200,20 @@ async fn run(
 }
 
 /// Rows as RFC 4180 CSV (CRLF line ends, quoting by the `csv` crate).
-fn records<'a, R, F>(rows: R) -> csv::Result<Vec<u8>>
+fn records<R, F, C>(rows: R) -> csv::Result<Vec<u8>>
 where
     R: IntoIterator<Item = F>,
-    F: IntoIterator<Item = &'a str>,
+    F: IntoIterator<Item = C>,
+    C: AsRef<str>,
 {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     for row in rows {
-        writer.write_record(row)?;
+        for cell in row {
+            writer.write_field(cell.as_ref())?;
+        }
+        writer.write_record(None::<&[u8]>)?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())
 }

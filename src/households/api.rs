@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::{Household, HouseholdSummary};
 use crate::app::AppState;
-use crate::audit::Channel;
+use crate::audit::{self, Channel};
 use crate::auth::CurrentUser;
 use crate::domain::Role;
 use crate::domain::household::HouseholdInput;
@@ -48,9 +48,10 @@ async fn search(
     user.require(READERS)?;
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(
-        super::search(&mut conn, query.q.as_deref().unwrap_or(""), paging).await?,
-    ))
+    let results = super::search(&mut conn, query.q.as_deref().unwrap_or(""), paging).await?;
+    let shown = results.items.iter().map(|h| h.id);
+    audit::record_list_access(&mut conn, user.id, "household", shown, Channel::Api).await?;
+    Ok(Json(results))
 }
 
 /// Create a household with its members (caseworker).

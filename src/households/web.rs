@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::Household;
 use crate::app::AppState;
-use crate::audit::Channel;
+use crate::audit::{self, Channel};
 use crate::domain::household::{AddressInput, HouseholdInput, MemberInput};
 use crate::domain::{FieldErrors, Relationship, Role, US_STATES};
 use crate::error::{AppError, AppResult};
@@ -60,6 +60,15 @@ async fn search(
     let paging = Paging::parse(None, query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
     let results = super::search(&mut conn, &q, paging).await?;
+    let shown = results.items.iter().map(|h| h.id);
+    audit::record_list_access(
+        &mut conn,
+        ctx.require_user()?.id,
+        "household",
+        shown,
+        Channel::Web,
+    )
+    .await?;
     Ok(page(
         &ctx,
         &ctx.t("households-title"),

@@ -55,8 +55,10 @@ pub struct Disbursement {
     #[diesel(sql_type = Numeric, deserialize_as = Decimal)]
     #[schema(value_type = String, example = "760.00")]
     pub amount: MoneyCol,
-    #[diesel(sql_type = Text)]
-    pub payee: String,
+    /// `null` for a board member who has not declared on the application: a payee may be
+    /// the family itself (SPEC "Privacy").
+    #[diesel(sql_type = Nullable<Text>)]
+    pub payee: Option<String>,
     #[diesel(sql_type = Text)]
     #[schema(value_type = PayMethod)]
     pub method: String,
@@ -93,6 +95,18 @@ pub struct Disbursement {
     pub created_by_name: String,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+}
+
+impl Disbursement {
+    /// What a board member who has not declared may see: no payee, no memo (either may
+    /// name the family).
+    pub fn without_names(self) -> Disbursement {
+        Disbursement {
+            payee: None,
+            memo: None,
+            ..self
+        }
+    }
 }
 
 /// A money column read from NUMERIC and shown with two decimals.

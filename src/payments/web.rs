@@ -64,7 +64,7 @@ fn payments_table(
                         td { (d.number) br; a class="hint" href={ "/applications/" (d.application_id) } { (d.application_number) }
                              @if let Some(of) = d.reissue_of { br; span class="hint" { (ctx.tr("payment-reissue-of", &[("id", of.to_string())])) } } }
                         td class="date" { (d.paid_on) }
-                        td { (d.payee) }
+                        td { (d.payee.clone().unwrap_or_else(|| ctx.t("payee-hidden"))) }
                         td { (ctx.label("method", d.method())) @if let Some(r) = &d.reference { " #" (r) } }
                         td class="money" { (d.amount.0.display()) }
                         td { (state_label(ctx, d)) }
@@ -176,7 +176,12 @@ fn payment_form(
         .map(|d| {
             (
                 d.id.to_string(),
-                format!("{} — {} ({})", d.number, d.amount.0.display(), d.payee),
+                format!(
+                    "{} — {} ({})",
+                    d.number,
+                    d.amount.0.display(),
+                    d.payee.as_deref().unwrap_or("—")
+                ),
             )
         })
         .collect();
@@ -372,6 +377,15 @@ async fn payments_page(
     user.require(crate::ledger::api::BOOKKEEPERS)?;
     let mut conn = state.pool.get().await?;
     let ready = super::ready(&mut conn).await?;
+    let named = ready.iter().map(|r| r.id);
+    crate::audit::record_list_access(
+        &mut conn,
+        user.id,
+        "application",
+        named,
+        crate::audit::Channel::Web,
+    )
+    .await?;
     let recent = super::list(
         &mut conn,
         &super::ListFilter::default(),
@@ -379,6 +393,16 @@ async fn payments_page(
             limit: 50,
             after: None,
         },
+    )
+    .await?;
+    // A payee may be the family itself.
+    let shown = recent.items.iter().map(|d| d.id);
+    crate::audit::record_list_access(
+        &mut conn,
+        user.id,
+        "disbursement",
+        shown,
+        crate::audit::Channel::Web,
     )
     .await?;
     let today = state.clock.today();

@@ -345,7 +345,7 @@ async fn letter(
                         @if !live.is_empty() {
                             table {
                                 thead { tr { th { (family.t("payment-paid-on")) } th { (family.t("payment-payee")) } th class="money" { (family.t("field-amount")) } } }
-                                tbody { @for d in &live { tr { td { (d.paid_on) } td { (d.payee) } td class="money" { (d.amount.0.display()) } } } }
+                                tbody { @for d in &live { tr { td { (d.paid_on) } td { (d.payee.as_deref().unwrap_or("—")) } td class="money" { (d.amount.0.display()) } } } }
                             }
                         }
                     }

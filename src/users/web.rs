@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::NewUserInput;
 use crate::app::AppState;
-use crate::auth::middleware::SESSION_COOKIE;
+use crate::auth::middleware::{ClientAddress, SESSION_COOKIE};
 use crate::auth::{AuthVia, CurrentUser};
 use crate::domain::{FieldErrors, Language, Problem, Role};
 use crate::error::{AppError, AppResult};
@@ -36,7 +36,8 @@ struct NextQuery {
     next: Option<String>,
 }
 
-fn login_form(ctx: &Ctx, values: &Values, errors: &FieldErrors, failed: bool) -> Markup {
+/// The sign-in page; `failed` says why the last attempt did not sign in.
+fn login_form(ctx: &Ctx, values: &Values, errors: &FieldErrors, failed: Option<Problem>) -> Markup {
     let form = Form {
         ctx,
         values,
@@ -46,7 +47,9 @@ fn login_form(ctx: &Ctx, values: &Values, errors: &FieldErrors, failed: bool) ->
         ctx,
         &ctx.t("sign-in"),
         html! {
-            @if failed { div class="error-box" role="alert" { p { (ctx.t("sign-in-failed")) } } }
+            @if let Some(problem) = &failed {
+                div class="error-box" role="alert" { p { (crate::web::i18n::problem(ctx.lang, problem)) } }
+            }
             form method="post" action="/login" {
                 input type="hidden" name="next" value=(values.get("next"));
                 (form.input("email", &ctx.t("field-email"), "email", None, true))
@@ -63,12 +66,13 @@ async fn login_page(ctx: Ctx, ApiQuery(query): ApiQuery<NextQuery>) -> Response 
     }
     let mut values = Values::default();
     values.set("next", safe_next(query.next.as_deref()));
-    login_form(&ctx, &values, &FieldErrors::new(), false).into_response()
+    login_form(&ctx, &values, &FieldErrors::new(), None).into_response()
 }
 
 async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
+    ClientAddress(client): ClientAddress,
     jar: SignedCookieJar,
     WebForm(pairs): WebForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
@@ -80,23 +84,35 @@ async fn login(
         }
     }
     if !errors.is_empty() {
-        return Ok(login_form(&ctx, &values, &errors, false).into_response());
+        return Ok(login_form(&ctx, &values, &errors, None).into_response());
     }
     let mut conn = state.pool.get().await?;
-    let user =
-        match crate::auth::sign_in(&mut conn, values.get("email"), values.get("password")).await {
-            Ok(user) => user,
-            Err(AppError::Unauthorized(_)) => {
-                let mut kept = values.clone();
-                kept.set("password", "");
-                return Ok((
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    login_form(&ctx, &kept, &errors, true),
-                )
-                    .into_response());
-            }
-            Err(e) => return Err(e),
-        };
+    let attempt = crate::auth::Attempt {
+        email: values.get("email"),
+        password: values.get("password"),
+        client,
+        now: state.clock.now(),
+    };
+    let user = match crate::auth::sign_in(&mut conn, &state.data_key, attempt).await {
+        Ok(user) => user,
+        Err(e @ (AppError::Unauthorized(_) | AppError::TooManyAttempts { .. })) => {
+            let mut kept = values.clone();
+            kept.set("password", "");
+            let report = crate::error::ErrorReport::of(&e);
+            let problem = report
+                .problem
+                .clone()
+                .unwrap_or(Problem::new("sign-in-failed"));
+            let mut response = (
+                report.status,
+                login_form(&ctx, &kept, &errors, Some(problem)),
+            )
+                .into_response();
+            report.headers(&mut response);
+            return Ok(response);
+        }
+        Err(e) => return Err(e),
+    };
     let ttl = chrono::Duration::hours(state.config.session_ttl_hours);
     let token = crate::auth::start_session(&mut conn, &user, ttl).await?;
     let cookie = Cookie::build((SESSION_COOKIE, token))
@@ -166,6 +182,15 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
             limit: 10,
             after: None,
         },
+    )
+    .await?;
+    let named = recent.items.iter().filter(|a| a.household_name.is_some());
+    crate::audit::record_list_access(
+        &mut conn,
+        user.id,
+        "application",
+        named.map(|a| a.id),
+        crate::audit::Channel::Web,
     )
     .await?;
     let to_review = if user.has(Role::BoardMember) {

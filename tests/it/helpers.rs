@@ -404,6 +404,7 @@ pub fn config_for(database_url: &str) -> Config {
         token_ttl_hours: 1,
         session_ttl_hours: 1,
         cookie_secure: false,
+        trust_forwarded_for: false,
         fund_timezone: chrono_tz::America::Los_Angeles,
         // `TEST_CLOCK=2026-12-31T23:30:00-08:00 cargo test` runs the suite on another day.
         test_clock: std::env::var("TEST_CLOCK").ok().map(|t| {

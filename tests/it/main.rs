@@ -13,6 +13,7 @@ mod browser;
 mod eligibility;
 mod exports;
 mod funds_ui;
+mod hardening;
 mod ledger;
 mod restart;
 mod review;

@@ -530,3 +530,6 @@ err-barred-household = You created or changed this family's record (members or i
 err-too-many-attempts = Too many failed sign-ins. Try again in { $minutes } minutes.
 error-throttled-title = Please wait
 error-throttled-text = Sign-in is paused after repeated failures, to protect the account.
+payee-hidden = (shown after you declare no conflict)
+err-date-range = Enter a date from { $first } to { $last }.
+err-money-too-large-for-books = The amount is too large for the books: a fund's total would pass $999,999,999,999.99.

@@ -530,3 +530,6 @@ err-barred-household = 이 가정의 기록(가족 구성원 또는 소득)을 �
 err-too-many-attempts = 로그인 실패가 너무 많습니다. { $minutes }분 후에 다시 시도하세요.
 error-throttled-title = 잠시 기다려 주세요
 error-throttled-text = 계정을 보호하기 위해 로그인 실패가 반복되면 잠시 로그인이 중지됩니다.
+payee-hidden = (이해충돌 없음을 신고하면 표시됩니다)
+err-date-range = { $first }부터 { $last } 사이의 날짜를 입력하세요.
+err-money-too-large-for-books = 금액이 너무 커서 장부에 기록할 수 없습니다: 기금 합계가 $999,999,999,999.99를 넘게 됩니다.
