@@ -91,6 +91,13 @@ async fn kept_secret(
 }
 
 pub fn router(state: AppState) -> Router {
+    // Behind HTTPS (COOKIE_SECURE), browsers are told to come back over HTTPS only.
+    let hsts = state.config.cookie_secure.then(|| {
+        default_header(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        )
+    });
     let (api, document) = OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(auth::api::router())
         .merge(users::api::router())
@@ -138,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(default_header(header::REFERRER_POLICY, "same-origin"))
         .layer(default_header(header::CACHE_CONTROL, "no-store"))
+        .layer(tower::util::option_layer(hsts))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()

@@ -40,6 +40,9 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The deployment's posture in plain words (the connection requests use, where the data
+    /// key lives, cookies, backups); exits with status 1 when something needs fixing.
+    Doctor,
     /// Recompute every balance from the postings and check the six ledger invariants;
     /// exits with status 1 on any breach.
     CheckLedger,
@@ -154,6 +157,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             }
         }),
+        Command::Doctor => {
+            let findings = crate::doctor::examine(&config).await;
+            for f in &findings {
+                println!("{} {}", if f.fix { "FIX" } else { "ok " }, f.text);
+            }
+            Ok(if findings.iter().any(|f| f.fix) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Demo => {
             let pool = prepare(&config).await?;
             let mut conn = pool.get().await?;
@@ -369,6 +383,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let bind = config.bind;
     let state = AppState::new(pool, config).await?;
+    // What `grant-tracker doctor` would say needs fixing, once, at start.
+    for finding in crate::doctor::examine(&state.config).await {
+        if finding.fix {
+            tracing::warn!("{}", finding.text);
+        }
+    }
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, "serving grant-tracker on http://{bind}");
     println!("grant-tracker is listening on http://{bind}");

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod doctor;
 pub mod domain;
 pub mod eligibility;
 pub mod error;

@@ -68,74 +68,71 @@ pub async fn sign_in(
         .as_ref()
         .map_or_else(|| DUMMY_HASH.clone(), |(_, h)| h.clone());
     let password = attempt.password.to_owned();
-    // A failure is committed (counted and audited) before it is answered.
-    let outcome = conn
-        .transaction(async move |conn| {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(727275, hashtext(encode($1, 'hex')))")
-                .bind::<diesel::sql_types::Bytea, _>(&email_index)
+    // A failure is committed (counted and audited) before it is answered: the transaction
+    // succeeds with the sign-in's own result inside.
+    conn.transaction(async move |conn| {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(727275, hashtext(encode($1, 'hex')))")
+            .bind::<diesel::sql_types::Bytea, _>(&email_index)
+            .execute(conn)
+            .await?;
+        if let Some(retry_after) =
+            throttled(conn, &email_index, attempt.client.as_deref(), attempt.now).await?
+        {
+            return Ok::<_, AppError>(Err(AppError::TooManyAttempts { retry_after }));
+        }
+        let ok =
+            tokio::task::spawn_blocking(move || crate::users::verify_password(&password, &hash))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+        match found {
+            Some((user, _)) if ok => {
+                // A success forgives the email's earlier failures.
+                diesel::delete(
+                    sign_in_failures::table.filter(sign_in_failures::email_index.eq(&email_index)),
+                )
                 .execute(conn)
                 .await?;
-            if let Some(retry_after) =
-                throttled(conn, &email_index, attempt.client.as_deref(), attempt.now).await?
-            {
-                return Ok::<_, AppError>(Err(AppError::TooManyAttempts { retry_after }));
+                audit::record(
+                    conn,
+                    Some(user.id),
+                    "sign_in",
+                    "user",
+                    Some(user.id),
+                    json!({}),
+                )
+                .await?;
+                Ok(Ok(user))
             }
-            let ok = tokio::task::spawn_blocking(move || {
-                crate::users::verify_password(&password, &hash)
-            })
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-            match found {
-                Some((user, _)) if ok => {
-                    // A success forgives the email's earlier failures.
-                    diesel::delete(
-                        sign_in_failures::table
-                            .filter(sign_in_failures::email_index.eq(&email_index)),
-                    )
+            found => {
+                diesel::delete(
+                    sign_in_failures::table
+                        .filter(sign_in_failures::at.lt(attempt.now - THROTTLE_WINDOW)),
+                )
+                .execute(conn)
+                .await?;
+                diesel::insert_into(sign_in_failures::table)
+                    .values((
+                        sign_in_failures::at.eq(attempt.now),
+                        sign_in_failures::email_index.eq(&email_index),
+                        sign_in_failures::client.eq(&attempt.client),
+                    ))
                     .execute(conn)
                     .await?;
-                    audit::record(
-                        conn,
-                        Some(user.id),
-                        "sign_in",
-                        "user",
-                        Some(user.id),
-                        json!({}),
-                    )
-                    .await?;
-                    Ok(Ok(user))
-                }
-                found => {
-                    diesel::delete(
-                        sign_in_failures::table
-                            .filter(sign_in_failures::at.lt(attempt.now - THROTTLE_WINDOW)),
-                    )
-                    .execute(conn)
-                    .await?;
-                    diesel::insert_into(sign_in_failures::table)
-                        .values((
-                            sign_in_failures::at.eq(attempt.now),
-                            sign_in_failures::email_index.eq(&email_index),
-                            sign_in_failures::client.eq(&attempt.client),
-                        ))
-                        .execute(conn)
-                        .await?;
-                    let known = found.as_ref().map(|(u, _)| u);
-                    audit::record(
-                        conn,
-                        None,
-                        "sign_in_failed",
-                        "user",
-                        known.map(|u| u.id),
-                        json!({"email": known.map(|u| &u.email), "client": attempt.client}),
-                    )
-                    .await?;
-                    Ok(Err(AppError::Unauthorized("wrong email or password")))
-                }
+                let known = found.as_ref().map(|(u, _)| u);
+                audit::record(
+                    conn,
+                    None,
+                    "sign_in_failed",
+                    "user",
+                    known.map(|u| u.id),
+                    json!({"email": known.map(|u| &u.email), "client": attempt.client}),
+                )
+                .await?;
+                Ok(Err(AppError::Unauthorized("wrong email or password")))
             }
-        })
-        .await?;
-    outcome
+        }
+    })
+    .await?
 }
 
 /// Seconds until this email and address may try again, if either reached its limit.

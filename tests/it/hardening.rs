@@ -636,3 +636,136 @@ async fn bad_input_that_made_500s_is_refused_by_name() {
     assert_eq!(app.count("SELECT count(*) FROM receipts").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM journal_entries").await, 1);
 }
+
+/// Point 11: requests run as a login role that is not a superuser, owns nothing, cannot
+/// `RESET ROLE` into more, cannot switch triggers off, and cannot change history.
+#[tokio::test]
+async fn requests_run_as_a_role_that_cannot_leave_it_or_change_history() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    app.household(&cw).await;
+    let mut conn = app.app_conn().await;
+    conn.batch_execute("RESET ROLE").await.unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Who {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        superuser: bool,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        owned: i64,
+    }
+    let who: Who = diesel_async::RunQueryDsl::get_result(
+        diesel::sql_query(
+            "SELECT current_user::text AS name, rolsuper AS superuser,
+                    (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid) AS owned
+             FROM pg_roles r WHERE rolname = current_user",
+        ),
+        &mut *conn,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (who.name.as_str(), who.superuser, who.owned),
+        ("grant_tracker_app", false, 0)
+    );
+    for refused in [
+        "SET session_replication_role = replica",
+        "SET ROLE postgres",
+        "UPDATE audit_log SET action = 'erased'",
+        "DELETE FROM audit_log",
+        "DELETE FROM access_log",
+        "UPDATE status_changes SET reason = 'x'",
+        "TRUNCATE audit_log",
+        "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+    ] {
+        let e = conn.batch_execute(refused).await.unwrap_err();
+        assert!(
+            e.to_string().contains("permission denied")
+                || e.to_string().contains("must be owner")
+                || e.to_string().contains("append-only"),
+            "{refused}: {e}"
+        );
+    }
+    assert!(app.count("SELECT count(*) FROM audit_log").await > 0);
+}
+
+/// Point 12: `doctor` names what needs fixing and exits 1; with the key apart from the
+/// data and Secure cookies it is content. HSTS comes with COOKIE_SECURE.
+#[tokio::test]
+async fn doctor_reports_the_posture_and_secure_cookies_bring_hsts() {
+    let app = TestApp::spawn().await;
+    let doctor = |secure: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_grant-tracker"));
+        command
+            .args(["doctor"])
+            .env("DATABASE_URL", &app.database_url)
+            .env_remove("TEST_CLOCK")
+            .env_remove("DATA_KEY")
+            .env_remove("APP_DATABASE_URL")
+            .env("COOKIE_SECURE", if secure { "true" } else { "false" })
+            .env("RUST_LOG", "error");
+        if secure {
+            command.env("DATA_KEY", "11".repeat(32));
+        }
+        command.output().unwrap()
+    };
+    let worried = doctor(false);
+    let said = String::from_utf8_lossy(&worried.stdout);
+    assert_eq!(worried.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("FIX Session cookies are sent without Secure"),
+        "{said}"
+    );
+    assert!(
+        said.contains("FIX The key that seals USCIS receipt numbers is kept in the database"),
+        "{said}"
+    );
+    assert!(
+        said.contains("ok  Requests run as grant_tracker_app"),
+        "{said}"
+    );
+    assert!(said.contains("Last backup: unknown"), "{said}");
+    let content = doctor(true);
+    let said = String::from_utf8_lossy(&content.stdout);
+    assert_eq!(content.status.code(), Some(0), "{said}");
+    assert!(!said.contains("FIX"), "{said}");
+
+    let plain = app.page("/login", None).await;
+    assert!(
+        !plain
+            .headers
+            .contains_key(header::STRICT_TRANSPORT_SECURITY)
+    );
+    let mut config = (*app.state.config).clone();
+    config.cookie_secure = true;
+    let secure = grant_tracker::app::router(grant_tracker::app::AppState {
+        config: std::sync::Arc::new(config),
+        ..app.state.clone()
+    });
+    let cw = app.user(&["caseworker"]).await;
+    let response = tower::ServiceExt::oneshot(
+        secure,
+        Request::builder()
+            .method(Method::POST)
+            .uri("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "email={}&password={PASSWORD}",
+                cw.email
+            )))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        response.headers()[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000; includeSubDomains"
+    );
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+}
