@@ -10,16 +10,16 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auth::middleware::ClientAddress;
-use crate::auth::{Attempt, CurrentUser};
+use crate::auth::{Attempt, AuthVia, CurrentUser};
 use crate::domain::input::required_text;
 use crate::domain::{FieldErrors, Language, Problem, Role};
-use crate::error::{AppResult, ErrorResponses};
+use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::ApiJson;
 use crate::users::User;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create_token))
+        .routes(routes!(create_token, revoke_token))
         .routes(routes!(me, update_me))
 }
 
@@ -96,6 +96,20 @@ async fn create_token(
             user: Me::from(&user),
         }),
     ))
+}
+
+/// Revoke the bearer token this request presents (its holder): it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth",
+    responses((status = 204, description = "revoked"), ErrorResponses))]
+async fn revoke_token(State(state): State<AppState>, user: CurrentUser) -> AppResult<StatusCode> {
+    let AuthVia::Token { id } = user.via else {
+        return Err(AppError::BadRequest(
+            "this request presents no bearer token: a browser signs out at /logout".into(),
+        ));
+    };
+    let mut conn = state.pool.get().await?;
+    crate::auth::revoke_token(&mut conn, &user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who is signed in.

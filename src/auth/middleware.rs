@@ -22,8 +22,14 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub enum AuthVia {
-    Token,
-    Session { token: String, csrf: String },
+    /// A bearer token, by its id.
+    Token {
+        id: i64,
+    },
+    Session {
+        token: String,
+        csrf: String,
+    },
 }
 
 /// The signed-in user of this request.
@@ -38,7 +44,7 @@ impl CurrentUser {
     pub fn csrf(&self) -> Option<&str> {
         match &self.via {
             AuthVia::Session { csrf, .. } => Some(csrf),
-            AuthVia::Token => None,
+            AuthVia::Token { .. } => None,
         }
     }
 }
@@ -172,12 +178,12 @@ async fn resolve(state: &AppState, parts: &mut Parts, body: Body) -> Result<Body
     let current =
         if let Some(token) = bearer(&parts.headers) {
             let mut conn = state.pool.get().await?;
-            let user = crate::auth::user_for_token(&mut conn, token).await?.ok_or(
-                AppError::Unauthorized("the token is unknown or has expired"),
+            let (user, id) = crate::auth::user_for_token(&mut conn, token).await?.ok_or(
+                AppError::Unauthorized("the token is unknown, expired or revoked"),
             )?;
             Some(CurrentUser {
                 user,
-                via: AuthVia::Token,
+                via: AuthVia::Token { id },
             })
         } else {
             let jar = SignedCookieJar::from_headers(&parts.headers, state.cookie_key.clone());

@@ -208,19 +208,49 @@ pub async fn issue_token(
     Ok((token, expires_at))
 }
 
-/// The user a bearer token belongs to, if it is known, unexpired and the user active.
-pub async fn user_for_token(conn: &mut AsyncPgConnection, token: &str) -> AppResult<Option<User>> {
+/// The user a bearer token belongs to, and the token's id, if it is known, unexpired, not
+/// revoked and the user active.
+pub async fn user_for_token(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+) -> AppResult<Option<(User, i64)>> {
     // One query per request: the token and its user together.
-    let row: Option<UserRow> = api_tokens::table
+    let row: Option<(UserRow, i64)> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(digest(token)))
         .filter(api_tokens::expires_at.gt(Utc::now()))
+        .filter(api_tokens::revoked_at.is_null())
         .filter(users::active.eq(true))
-        .select(UserRow::as_select())
+        .select((UserRow::as_select(), api_tokens::id))
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(User::from))
+    Ok(row.map(|(user, id)| (User::from(user), id)))
+}
+
+/// The holder revokes the token they presented: it stops working at once.
+pub async fn revoke_token(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    token_id: i64,
+) -> AppResult<()> {
+    conn.transaction(async move |conn| {
+        diesel::update(api_tokens::table.find(token_id))
+            .set(api_tokens::revoked_at.eq(Utc::now()))
+            .execute(conn)
+            .await?;
+        audit::record(
+            conn,
+            Some(user.id),
+            "revoke",
+            "api_token",
+            Some(token_id),
+            json!({}),
+        )
+        .await?;
+        Ok::<_, AppError>(())
+    })
+    .await
 }
 
 /// A new browser session: returns the cookie's secret.

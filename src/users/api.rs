@@ -7,17 +7,20 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::account::UserChanges;
 use super::{NewUserInput, User};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
 use crate::error::{AppResult, ErrorResponses};
-use crate::extract::{ApiJson, Page};
+use crate::extract::{ApiJson, Id, Page};
 use crate::sites::{self, Site};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
+        .routes(routes!(update))
+        .routes(routes!(revoke_tokens))
         .routes(routes!(list_sites))
 }
 
@@ -35,6 +38,39 @@ async fn create(
         StatusCode::CREATED,
         Json(super::create(&mut conn, Some(user.id), &input).await?),
     ))
+}
+
+/// Change a user's name, roles, language, site or `active` (admin). `active: false` ends
+/// the user's sessions and tokens at once.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserChanges,
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = User), ErrorResponses))]
+async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+    ApiJson(changes): ApiJson<UserChanges>,
+) -> AppResult<Json<User>> {
+    user.require(&[Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    Ok(Json(
+        super::account::update(&mut conn, &user, id, &changes).await?,
+    ))
+}
+
+/// Revoke every API token of a user (admin): each stops working at once.
+#[utoipa::path(post, path = "/api/v1/users/{id}/revoke-tokens", tag = "users",
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 204, description = "revoked"), ErrorResponses))]
+async fn revoke_tokens(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+) -> AppResult<StatusCode> {
+    user.require(&[Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    super::account::revoke_tokens(&mut conn, user.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every user (admin).

@@ -1,5 +1,7 @@
 //! Users: who they are, the roles they hold, their language, and their password hash.
 
+pub mod account;
+pub mod account_web;
 pub mod api;
 pub mod web;
 
@@ -29,6 +31,7 @@ pub(crate) struct UserRow {
     language: String,
     active: bool,
     created_at: DateTime<Utc>,
+    site_id: Option<i64>,
 }
 
 /// A user as the rest of the service sees them (never with the password hash).
@@ -41,6 +44,8 @@ pub struct User {
     pub language: Language,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// The site the user works at, if one was set.
+    pub site_id: Option<i64>,
 }
 
 impl From<UserRow> for User {
@@ -53,6 +58,7 @@ impl From<UserRow> for User {
             language: Language::parse(&row.language).unwrap_or_default(),
             active: row.active,
             created_at: row.created_at,
+            site_id: row.site_id,
         }
     }
 }

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/language", post(language))
         .route("/admin/users", get(users_page).post(create_user))
         .route("/admin/audit", get(audit_page))
+        .merge(super::account_web::router())
 }
 
 #[derive(Debug, Deserialize)]
@@ -279,13 +280,14 @@ fn users_view(
         html! {
             @if let Some(email) = created { div class="notice" role="status" { (ctx.tr("user-created", &[("email", email.to_owned())])) } }
             table {
-                thead { tr { th { (ctx.t("field-name")) } th { (ctx.t("field-email")) } th { (ctx.t("field-roles")) } th { (ctx.t("field-language")) } } }
+                thead { tr { th { (ctx.t("field-name")) } th { (ctx.t("field-email")) } th { (ctx.t("field-roles")) } th { (ctx.t("field-language")) } th { (ctx.t("user-active")) } } }
                 tbody {
                     @for u in users {
                         tr {
-                            td { (u.name) } td { (u.email) }
+                            td { a href={ "/admin/users/" (u.id) } { (u.name) } } td { (u.email) }
                             td { (u.roles.iter().map(|r| ctx.label("role", r)).collect::<Vec<_>>().join(", ")) }
                             td { (u.language.as_str()) }
+                            td { @if u.active { (ctx.t("yes")) } @else { span class="status closed" { (ctx.t("user-inactive-short")) } } }
                         }
                     }
                 }

@@ -769,3 +769,209 @@ async fn doctor_reports_the_posture_and_secure_cookies_bring_hsts() {
         "{cookie}"
     );
 }
+
+/// Point 11, accounts: a holder revokes their token; an admin edits a user, revokes all
+/// their tokens, and deactivates them, whose open session and tokens stop at once.
+#[tokio::test]
+async fn tokens_are_revoked_and_a_deactivated_user_is_out_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(&["admin"]).await;
+    let cw = app.user(&["caseworker"]).await;
+    let me = |token: String| {
+        let app = &app;
+        async move {
+            app.api(Method::GET, "/api/v1/me", Some(&token), None)
+                .await
+                .status
+        }
+    };
+    let issue = |email: String| {
+        let app = &app;
+        async move {
+            token_request(app, &email, PASSWORD, None).await.json()["token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    // The holder revokes the token presented; another of theirs keeps working.
+    let (first, second) = (issue(cw.email.clone()).await, issue(cw.email.clone()).await);
+    let revoked = app
+        .api(Method::DELETE, "/api/v1/auth/token", Some(&first), None)
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(me(first.clone()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(second.clone()).await, StatusCode::OK);
+    // An admin revokes all of them.
+    let patch_path = format!("/api/v1/users/{}", cw.id);
+    let by_cw = app
+        .post(
+            &format!("/api/v1/users/{}/revoke-tokens", cw.id),
+            &cw,
+            json!({}),
+        )
+        .await;
+    assert_eq!(by_cw.status, StatusCode::FORBIDDEN);
+    let all = app
+        .post(
+            &format!("/api/v1/users/{}/revoke-tokens", cw.id),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(all.status, StatusCode::NO_CONTENT);
+    assert_eq!(me(second).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(cw.token.clone()).await, StatusCode::UNAUTHORIZED);
+
+    // Edits: roles, language, site; bad values name their field.
+    let edited = app
+        .api(
+            Method::PATCH,
+            &patch_path,
+            Some(&admin.token),
+            Some(json!({"roles": ["caseworker", "board_member"], "language": "ko", "site": "CHI", "name": "김 사회복지사"})),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    let user = edited.json();
+    assert_eq!(user["roles"], json!(["caseworker", "board_member"]));
+    assert_eq!(
+        (user["language"].as_str(), user["name"].as_str()),
+        (Some("ko"), Some("김 사회복지사"))
+    );
+    assert!(user["site_id"].as_i64().is_some());
+    for (body, field) in [
+        (json!({"roles": []}), "roles"),
+        (json!({"roles": ["janitor"]}), "roles"),
+        (json!({"language": "fr"}), "language"),
+        (json!({"site": "XYZ"}), "site"),
+        (json!({"name": ""}), "name"),
+    ] {
+        let bad = app
+            .api(
+                Method::PATCH,
+                &patch_path,
+                Some(&admin.token),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            bad.text
+        );
+        assert!(
+            bad.json()["error"]["fields"][field].is_string(),
+            "{body}: {}",
+            bad.text
+        );
+    }
+    let unknown = app
+        .api(
+            Method::PATCH,
+            &patch_path,
+            Some(&admin.token),
+            Some(json!({"password": "x"})),
+        )
+        .await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.text
+    );
+    let myself = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", admin.id),
+            Some(&admin.token),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(myself.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Deactivation: the open browser session and a fresh token stop on their next request.
+    let browser = app.browser(&cw).await;
+    let token = issue(cw.email.clone()).await;
+    assert_eq!(
+        app.page("/", Some(&browser.cookie)).await.status,
+        StatusCode::OK
+    );
+    let off = app
+        .api(
+            Method::PATCH,
+            &patch_path,
+            Some(&admin.token),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.text);
+    assert_eq!(off.json()["active"], false);
+    assert_eq!(me(token).await, StatusCode::UNAUTHORIZED);
+    let page = app.page("/", Some(&browser.cookie)).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page.location().starts_with("/login"));
+    assert_eq!(
+        token_request(&app, &cw.email, PASSWORD, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM sessions WHERE user_id = {}",
+            cw.id
+        ))
+        .await,
+        0
+    );
+
+    // The admin's page does the same: reactivate, then revoke tokens.
+    let admin_browser = app.browser(&admin).await;
+    let page = app
+        .page(
+            &format!("/admin/users/{}", cw.id),
+            Some(&admin_browser.cookie),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("revoke-tokens"), "{}", page.text);
+    let saved = app
+        .form(
+            &format!("/admin/users/{}", cw.id),
+            Some(&admin_browser.cookie),
+            &format!(
+                "csrf_token={}&name=Kim&roles=caseworker&language=en&site=LA&active_shown=1&active=1",
+                admin_browser.csrf
+            ),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    assert_eq!(
+        token_request(&app, &cw.email, PASSWORD, None).await.status,
+        StatusCode::CREATED
+    );
+    let revoked = app
+        .form(
+            &format!("/admin/users/{}/revoke-tokens", cw.id),
+            Some(&admin_browser.cookie),
+            &format!("csrf_token={}", admin_browser.csrf),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert!(
+        revoked.text.contains("1 token(s) revoked"),
+        "{}",
+        revoked.text
+    );
+    let refused = app
+        .form(
+            &format!("/admin/users/{}", cw.id),
+            Some(&admin_browser.cookie),
+            &format!(
+                "csrf_token={}&name=Kim&language=en&active_shown=1&active=1",
+                admin_browser.csrf
+            ),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
