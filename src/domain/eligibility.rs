@@ -29,6 +29,7 @@ text_enum! {
 }
 
 text_enum! {
+    #[schema = "RuleOutcome"]
     pub enum Outcome {
         Pass = "pass",
         Fail = "fail",

@@ -28,6 +28,7 @@ text_enum! {
 }
 
 text_enum! {
+    #[schema = "DecisionOutcome"]
     pub enum Outcome {
         Approved = "approved",
         Denied = "denied",

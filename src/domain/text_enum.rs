@@ -3,7 +3,15 @@
 //! `Display` and its OpenAPI schema, so a value can never be spelled two ways.
 
 macro_rules! text_enum {
+    // `#[schema = "Name"]` first: the OpenAPI component's name, where two vocabularies
+    // share a Rust name in different modules (the document would merge them otherwise).
+    (#[schema = $schema:literal] $(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        text_enum!(@define $schema; $(#[$meta])* $vis enum $name { $($(#[$vmeta])* $variant = $text),+ });
+    };
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        text_enum!(@define stringify!($name); $(#[$meta])* $vis enum $name { $($(#[$vmeta])* $variant = $text),+ });
+    };
+    (@define $schema:expr; $(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         $vis enum $name { $($(#[$vmeta])* $variant),+ }
@@ -36,7 +44,11 @@ macro_rules! text_enum {
             }
         }
 
-        impl utoipa::ToSchema for $name {}
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($schema)
+            }
+        }
 
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
