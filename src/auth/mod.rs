@@ -142,32 +142,33 @@ async fn throttled(
     client: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<Option<u64>> {
-    let since = now - THROTTLE_WINDOW;
-    // The failure that filled the limit: when it leaves the window, one more try is allowed.
-    let by_email: Option<DateTime<Utc>> = sign_in_failures::table
-        .filter(sign_in_failures::email_index.eq(email_index))
-        .filter(sign_in_failures::at.gt(since))
-        .order(sign_in_failures::at.desc())
-        .offset(FAILURES_PER_EMAIL - 1)
-        .select(sign_in_failures::at)
-        .first(conn)
-        .await
-        .optional()?;
-    let by_client: Option<DateTime<Utc>> = match client {
-        Some(client) => sign_in_failures::table
-            .filter(sign_in_failures::client.eq(client))
-            .filter(sign_in_failures::at.gt(since))
-            .order(sign_in_failures::at.desc())
-            .offset(FAILURES_PER_CLIENT - 1)
-            .select(sign_in_failures::at)
-            .first(conn)
-            .await
-            .optional()?,
-        None => None,
-    };
-    Ok(by_email.max(by_client).map(|at| {
-        let seconds = (at + THROTTLE_WINDOW - now).num_seconds();
-        u64::try_from(seconds).unwrap_or(0).max(1)
+    use diesel::sql_types::{BigInt, Bytea, Nullable, Text, Timestamptz};
+    #[derive(QueryableByName)]
+    struct Filled {
+        #[diesel(sql_type = Nullable<Timestamptz>)]
+        at: Option<DateTime<Utc>>,
+    }
+    // For the email and for the address, the failure that filled the limit: when it leaves
+    // the window, one more try is allowed. One round trip for both.
+    let filled: Filled = diesel::sql_query(
+        "SELECT GREATEST(
+            (SELECT at FROM sign_in_failures WHERE email_index = $1 AND at > $3
+             ORDER BY at DESC OFFSET $4 - 1 LIMIT 1),
+            (SELECT at FROM sign_in_failures WHERE client = $2 AND at > $3
+             ORDER BY at DESC OFFSET $5 - 1 LIMIT 1)) AS at",
+    )
+    .bind::<Bytea, _>(email_index)
+    .bind::<Nullable<Text>, _>(client)
+    .bind::<Timestamptz, _>(now - THROTTLE_WINDOW)
+    .bind::<BigInt, _>(FAILURES_PER_EMAIL)
+    .bind::<BigInt, _>(FAILURES_PER_CLIENT)
+    .get_result(conn)
+    .await?;
+    Ok(filled.at.map(|at| {
+        (at + THROTTLE_WINDOW - now)
+            .num_seconds()
+            .max(1)
+            .unsigned_abs()
     }))
 }
 

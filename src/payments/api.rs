@@ -76,18 +76,9 @@ async fn list(
     let filter = query.filter()?;
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
-    let page = super::list(&mut conn, &filter, paging).await?;
-    // A payee may be the family itself.
-    let shown = page.items.iter().map(|d| d.id);
-    crate::audit::record_list_access(
-        &mut conn,
-        user.id,
-        "disbursement",
-        shown,
-        crate::audit::Channel::Api,
-    )
-    .await?;
-    Ok(Json(page))
+    Ok(Json(
+        super::list(&mut conn, user.id, Channel::Api, &filter, paging).await?,
+    ))
 }
 
 /// Pay an approved application (accountant): up to its unpaid approved amount, from the
@@ -121,19 +112,7 @@ async fn ready(
     user.require(BOOKKEEPERS)?;
     let mut conn = state.pool.get().await?;
     Ok(Json(Page {
-        items: {
-            let ready = super::ready(&mut conn).await?;
-            let named = ready.iter().map(|r| r.id);
-            crate::audit::record_list_access(
-                &mut conn,
-                user.id,
-                "application",
-                named,
-                crate::audit::Channel::Api,
-            )
-            .await?;
-            ready
-        },
+        items: super::ready_for(&mut conn, user.id, Channel::Api).await?,
         next_cursor: None,
     }))
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::applications::{self, ApplicationRow};
-use crate::audit;
+use crate::audit::{self, Channel};
 use crate::clock::Today;
 use crate::db::schema::{
     disbursement_clearings, disbursement_voids, disbursements, fee_lines, votes,
@@ -178,8 +178,12 @@ pub struct ListFilter {
 }
 
 /// Payments by date paid, newest first.
+/// Payments as `reader` is shown them: the one access row the response needs (a payee may be
+/// the family itself) is written with it.
 pub async fn list(
     conn: &mut AsyncPgConnection,
+    reader: i64,
+    channel: Channel,
     filter: &ListFilter,
     paging: Paging,
 ) -> AppResult<Page<Disbursement>> {
@@ -195,7 +199,16 @@ pub async fn list(
     .bind::<BigInt, _>(paging.limit + 1)
     .load(conn)
     .await?;
-    Ok(Page::from_rows(rows, paging.limit, |d| d.id))
+    let page = Page::from_rows(rows, paging.limit, |d| d.id);
+    audit::record_list_access(
+        conn,
+        reader,
+        "disbursement",
+        page.items.iter().map(|d| d.id),
+        channel,
+    )
+    .await?;
+    Ok(page)
 }
 
 /// An approval's money: approved, paid (not voided), released, and what is left to pay.
@@ -755,6 +768,18 @@ pub struct ReadyItem {
     pub fund_name: String,
     #[diesel(sql_type = Timestamptz)]
     pub decided_at: DateTime<Utc>,
+}
+
+/// The ready list as `reader` is shown it, with its access row (it names the families).
+pub async fn ready_for(
+    conn: &mut AsyncPgConnection,
+    reader: i64,
+    channel: Channel,
+) -> AppResult<Vec<ReadyItem>> {
+    let ready = ready(conn).await?;
+    let named = ready.iter().map(|r| r.id);
+    audit::record_list_access(conn, reader, "application", named, channel).await?;
+    Ok(ready)
 }
 
 /// Approved applications with an unpaid amount, the oldest decision first.

@@ -13,6 +13,7 @@ use super::{ClearInput, Disbursement, ReasonInput, ReceiptNumberInput};
 use crate::app::AppState;
 use crate::applications::Application;
 use crate::applications::web::{PageForms, PagePost, Slot, Viewer};
+use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::domain::review::{DHS_PAYEE, DisbursementInput, PayMethod, PaymentState};
 use crate::domain::{FieldErrors, Program, Role, Status};
@@ -376,33 +377,16 @@ async fn payments_page(
 ) -> AppResult<Markup> {
     user.require(crate::ledger::api::BOOKKEEPERS)?;
     let mut conn = state.pool.get().await?;
-    let ready = super::ready(&mut conn).await?;
-    let named = ready.iter().map(|r| r.id);
-    crate::audit::record_list_access(
-        &mut conn,
-        user.id,
-        "application",
-        named,
-        crate::audit::Channel::Web,
-    )
-    .await?;
+    let ready = super::ready_for(&mut conn, user.id, Channel::Web).await?;
     let recent = super::list(
         &mut conn,
+        user.id,
+        Channel::Web,
         &super::ListFilter::default(),
         Paging {
             limit: 50,
             after: None,
         },
-    )
-    .await?;
-    // A payee may be the family itself.
-    let shown = recent.items.iter().map(|d| d.id);
-    crate::audit::record_list_access(
-        &mut conn,
-        user.id,
-        "disbursement",
-        shown,
-        crate::audit::Channel::Web,
     )
     .await?;
     let today = state.clock.today();

@@ -52,24 +52,10 @@ impl UserChanges {
             }
             None => None,
         };
-        let roles = self.roles.as_ref().map(|texts| {
-            let mut roles = Vec::new();
-            for text in texts {
-                match Role::parse(text.trim()) {
-                    Some(role) if !roles.contains(&role) => roles.push(role),
-                    Some(_) => {}
-                    None => e.add(
-                        "roles",
-                        Problem::new("err-choice")
-                            .arg("allowed", "caseworker, board_member, accountant, admin"),
-                    ),
-                }
-            }
-            if roles.is_empty() {
-                e.add("roles", Problem::new("err-roles-required"));
-            }
-            roles
-        });
+        let roles = self
+            .roles
+            .as_ref()
+            .map(|texts| super::parse_roles(&mut e, texts));
         let language = self.language.as_deref().and_then(|text| {
             Language::parse(text.trim()).or_else(|| {
                 e.add(

@@ -142,15 +142,7 @@ async fn save(
 ) -> AppResult<Response> {
     let admin = ctx.require_user()?.clone();
     admin.require(&[Role::Admin])?;
-    let roles: Vec<String> = pairs
-        .iter()
-        .filter(|(k, _)| k == "roles")
-        .map(|(_, v)| v.clone())
-        .collect();
-    let mut values = Values::from_pairs(pairs);
-    for role in &roles {
-        values.set(format!("roles:{role}"), "1");
-    }
+    let (roles, values) = super::web::checked_roles(pairs);
     let changes = UserChanges {
         name: Some(values.get("name").to_owned()),
         roles: Some(roles),

@@ -118,21 +118,7 @@ impl NewUserInput {
                 ok
             });
         let name = required_text(&mut e, "name", self.name.as_deref(), SHORT_TEXT);
-        let mut roles = Vec::new();
-        for text in self.roles.as_deref().unwrap_or_default() {
-            match Role::parse(text.trim()) {
-                Some(role) if !roles.contains(&role) => roles.push(role),
-                Some(_) => {}
-                None => e.add(
-                    "roles",
-                    Problem::new("err-choice")
-                        .arg("allowed", "caseworker, board_member, accountant, admin"),
-                ),
-            }
-        }
-        if roles.is_empty() {
-            e.add("roles", Problem::new("err-roles-required"));
-        }
+        let roles = parse_roles(&mut e, self.roles.as_deref().unwrap_or_default());
         let password = self.password.clone().unwrap_or_default();
         if password.chars().count() < MIN_PASSWORD_CHARS {
             e.add(
@@ -158,6 +144,27 @@ impl NewUserInput {
             language: language.unwrap_or_default(),
         })
     }
+}
+
+/// At least one known role, each once; problems go to the field `roles`. Creating a user
+/// and an admin's edit parse roles alike.
+pub(crate) fn parse_roles(e: &mut FieldErrors, texts: &[String]) -> Vec<Role> {
+    let mut roles = Vec::new();
+    for text in texts {
+        match Role::parse(text.trim()) {
+            Some(role) if !roles.contains(&role) => roles.push(role),
+            Some(_) => {}
+            None => e.add(
+                "roles",
+                Problem::new("err-choice")
+                    .arg("allowed", "caseworker, board_member, accountant, admin"),
+            ),
+        }
+    }
+    if roles.is_empty() {
+        e.add("roles", Problem::new("err-roles-required"));
+    }
+    roles
 }
 
 /// Hashes a password with argon2id and a random salt.

@@ -254,6 +254,21 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     Ok(page(&ctx, &ctx.t("home-title"), body))
 }
 
+/// The roles an HTML form checked (`roles=…` repeated), and the form's values with each
+/// checked role marked `roles:<role>` so the form shows them again.
+pub(crate) fn checked_roles(pairs: Vec<(String, String)>) -> (Vec<String>, Values) {
+    let roles: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let mut values = Values::from_pairs(pairs);
+    for role in &roles {
+        values.set(format!("roles:{role}"), "1");
+    }
+    (roles, values)
+}
+
 fn role_options(ctx: &Ctx) -> Vec<(String, String)> {
     Role::ALL
         .iter()
@@ -333,15 +348,7 @@ async fn create_user(
 ) -> AppResult<Markup> {
     let admin = ctx.require_user()?.clone();
     admin.require(&[Role::Admin])?;
-    let roles: Vec<String> = pairs
-        .iter()
-        .filter(|(k, _)| k == "roles")
-        .map(|(_, v)| v.clone())
-        .collect();
-    let mut values = Values::from_pairs(pairs);
-    for role in &roles {
-        values.set(format!("roles:{role}"), "1");
-    }
+    let (roles, mut values) = checked_roles(pairs);
     let input = NewUserInput {
         email: values.opt("email"),
         name: values.opt("name"),

@@ -701,22 +701,34 @@ async fn every_export_matches_its_golden_file() {
         people.push((label(m), format!("board{}", i + 1)));
     }
     people.sort_by_key(|(n, _)| -n);
-    // Business dates follow the service's clock, pinned by `books()`; the instants a row was
-    // recorded at are PostgreSQL's `now()`, the machine's time, in the fund's zone or UTC.
-    let recorded = chrono::Utc::now();
-    let (local, utc) = (
-        recorded
-            .with_timezone(&chrono_tz::America::Los_Angeles)
-            .date_naive(),
-        recorded.date_naive(),
-    );
+    // Business dates follow the service's clock, pinned by `books()`; the instants rows were
+    // recorded at are PostgreSQL's `now()`. Their days, in the fund's zone and in UTC, are
+    // read from the rows themselves (a run across midnight has two), never from a clock.
+    let recorded_days: Vec<chrono::NaiveDate> = {
+        let (client, connection) =
+            tokio_postgres::connect(&app.database_url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+        tokio::spawn(connection);
+        client
+            .query(
+                "SELECT DISTINCT (at AT TIME ZONE zone)::date FROM audit_log,
+                        unnest(ARRAY['America/Los_Angeles', 'UTC']) AS zone",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    };
     let normalize = |text: &str| {
         let mut out = text.to_owned();
         for (n, role) in &people {
             out = out.replace(&format!("user{n}@example.org"), &format!("<{role}>"));
             out = out.replace(&format!("Test User {n}"), &format!("<{role}>"));
         }
-        for day in [local, utc] {
+        for day in &recorded_days {
             out = out.replace(&day.to_string(), "<today>");
             out = out.replace(&day.format("%m/%d/%Y").to_string(), "<today>");
             out = out.replace(&day.format("%d/%m/%Y").to_string(), "<today>");

@@ -107,6 +107,13 @@ async fn whoever_changed_the_household_cannot_vote_on_its_applications() {
     // A member who never touched the family decides it.
     let decided = vote(&app, &board[0], id, json!({"vote": "approve"})).await;
     assert_eq!(decided.status, StatusCode::CREATED, "{}", decided.text);
+
+    // Creating the family's record bars as much as changing it.
+    let created = app.household(&both).await["id"].as_i64().unwrap();
+    let theirs = eligible_emergency(&app, &cw, created, "300.00").await;
+    let barred = vote(&app, &both, theirs, json!({"vote": "approve"})).await;
+    assert_eq!(barred.status, StatusCode::FORBIDDEN, "{}", barred.text);
+    assert_eq!(barred.json()["error"]["code"], "separation_of_duties");
 }
 
 /// Point 4: `next` after sign-in or a language switch is only ever a path on this site,
