@@ -513,7 +513,7 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
         let paid = crate::payments::disburse(conn, payer.id, &clock, &pay).await?;
         loaded.payments += 1;
         if stage == 8 {
-            let reason = crate::payments::ReasonInput {
+            let reason = crate::payments::CloseInput {
                 reason: Some("The landlord accepted half / 집주인이 절반만 받기로 함".into()),
             };
             crate::payments::close(conn, payer.id, app.id, &clock, &reason).await?;
@@ -535,7 +535,7 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
                 cw.id,
                 app.id,
                 &clock,
-                &crate::payments::ReasonInput::default(),
+                &crate::payments::CloseInput::default(),
             )
             .await?;
         }

@@ -143,19 +143,42 @@ impl<S: Send + Sync> FromRequestParts<S> for Ids {
     }
 }
 
-/// A query string; a malformed one is a 400.
+/// A query string of the API; a malformed one is a 400. A parameter sent blank is a 400
+/// too (the document says to leave it out), so `?to=` is never taken for "no end date".
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or("");
-        refuse_nul(query.as_bytes(), "the query string")?;
-        serde_html_form::from_str(query)
-            .map(ApiQuery)
-            .map_err(|e| AppError::BadRequest(format!("the query string is not valid: {e}")))
+        read_query(parts.uri.query().unwrap_or(""), true).map(ApiQuery)
     }
+}
+
+/// The query string of a page: its GET forms send every field, and an empty one means "any".
+pub struct WebQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for WebQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        read_query(parts.uri.query().unwrap_or(""), false).map(WebQuery)
+    }
+}
+
+fn read_query<T: DeserializeOwned>(query: &str, refuse_blank: bool) -> Result<T, AppError> {
+    let invalid = |e: &dyn std::fmt::Display| {
+        AppError::BadRequest(format!("the query string is not valid: {e}"))
+    };
+    refuse_nul(query.as_bytes(), "the query string")?;
+    if refuse_blank && !query.is_empty() {
+        let pairs: Vec<(String, String)> =
+            serde_html_form::from_str(query).map_err(|e| invalid(&e))?;
+        if let Some((name, _)) = pairs.iter().find(|(_, v)| v.trim().is_empty()) {
+            return Err(invalid(&format!("{name} is blank; leave it out instead")));
+        }
+    }
+    serde_html_form::from_str(query).map_err(|e| invalid(&e))
 }
 
 /// `?limit=` (default 50, at most 500) and `?cursor=` (opaque; here the last id seen).
@@ -186,12 +209,18 @@ impl Paging {
                 }
             },
         };
-        let after = match cursor.map(str::trim).filter(|s| !s.is_empty()) {
+        // A cursor is what `next_cursor` gave: digits only, as the document says.
+        let after = match cursor.filter(|s| !s.is_empty()) {
             None => None,
-            Some(text) => text.parse::<i64>().ok().or_else(|| {
-                e.add("cursor", Problem::new("err-cursor"));
-                None
-            }),
+            Some(text) => text
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| text.parse::<i64>().ok())
+                .flatten()
+                .or_else(|| {
+                    e.add("cursor", Problem::new("err-cursor"));
+                    None
+                }),
         };
         if e.is_empty() {
             Ok(Paging { limit, after })

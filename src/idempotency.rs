@@ -30,16 +30,33 @@ pub const MAX_KEY: usize = 200;
 pub struct IdempotencyKey(pub Option<String>);
 
 impl IdempotencyKey {
+    /// 1 to 200 printable ASCII characters (a UUID is the usual choice).
     pub fn parse(text: &str) -> Result<IdempotencyKey, AppError> {
-        let length = text.chars().count();
-        if length == 0 || length > MAX_KEY {
-            return Err(AppError::BadRequest(format!(
-                "the Idempotency-Key header must be 1 to {MAX_KEY} characters"
-            )));
+        let printable = text.bytes().all(|b| (b' '..=b'~').contains(&b));
+        if text.is_empty() || text.len() > MAX_KEY || !printable {
+            return Err(Self::invalid());
         }
         Ok(IdempotencyKey(Some(text.to_owned())))
     }
+
+    fn invalid() -> AppError {
+        AppError::BadRequest(format!(
+            "the Idempotency-Key header must be 1 to {MAX_KEY} printable ASCII characters"
+        ))
+    }
 }
+
+/// The header as the OpenAPI document states it, for the operations that take it. HTTP
+/// drops spaces at either end of a header, so the key neither begins nor ends with one.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("Idempotency-Key"), parameter_in = Header)]
+pub struct KeyHeader(
+    /// Up to 200 printable ASCII characters. A retry with the same key and body returns the
+    /// first answer (with `Idempotent-Replayed: true`) and books nothing more; the same key
+    /// with another body is 409.
+    #[param(pattern = r"^[!-~]([ -~]{0,198}[!-~])?$")]
+    pub Option<String>,
+);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     type Rejection = AppError;
@@ -48,9 +65,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         match parts.headers.get(HEADER) {
             None => Ok(IdempotencyKey(None)),
             Some(value) => {
-                let text = std::str::from_utf8(value.as_bytes()).map_err(|_| {
-                    AppError::BadRequest("the Idempotency-Key header is not UTF-8 text".into())
-                })?;
+                let text = std::str::from_utf8(value.as_bytes()).map_err(|_| Self::invalid())?;
                 IdempotencyKey::parse(text)
             }
         }
@@ -223,9 +238,13 @@ mod tests {
     }
 
     #[test]
-    fn keys_are_one_to_two_hundred_characters() {
+    fn keys_are_one_to_two_hundred_printable_ascii_characters() {
         assert!(IdempotencyKey::parse("").is_err());
         assert!(IdempotencyKey::parse(&"k".repeat(201)).is_err());
-        assert!(IdempotencyKey::parse(&"키".repeat(200)).is_ok());
+        assert!(IdempotencyKey::parse(&"k".repeat(200)).is_ok());
+        assert!(IdempotencyKey::parse("0b6f8c0e-6d1c-4b8e-9b1a-3f2d5e7c9a10").is_ok());
+        // HTTP carries only ASCII reliably; the document says so.
+        assert!(IdempotencyKey::parse("키").is_err());
+        assert!(IdempotencyKey::parse("a\tb").is_err());
     }
 }

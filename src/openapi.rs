@@ -14,8 +14,14 @@ use utoipa::{Modify, OpenApi};
             decimal string with two places (\"760.00\"); lists are `{items, next_cursor}`; \
             errors are `{error: {code, message, fields}}`."
     ),
-    // The error body is named by `ErrorResponses`, which does not register it itself.
-    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
+    // The error body is named by `ErrorResponses`, and the query parameters' schemas by
+    // `IntoParams`; neither registers what it names.
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::ErrorDetail,
+        crate::domain::schema::Cursor,
+        crate::domain::schema::QueryText,
+    )),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
     tags(

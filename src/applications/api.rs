@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::audit::{self, Channel};
 use crate::auth::CurrentUser;
 use crate::domain::application::{ApplicationInput, DocumentInput};
+use crate::domain::review::ReasonInput;
 use crate::domain::{Program, Role, Status, Transition};
 use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiJson, ApiQuery, Id, Page, Paging};
@@ -33,13 +34,15 @@ pub struct ListQuery {
     #[param(value_type = Option<Program>)]
     pub program: Option<String>,
     /// A site code: `LA`, `CHI`, `NYC`.
+    #[param(value_type = Option<crate::domain::schema::QueryText>)]
     pub site: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub household_id: Option<String>,
     /// Rows per page: 1 to 500, 50 unless given.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::domain::schema::Cursor>)]
     pub cursor: Option<String>,
 }
 
@@ -63,7 +66,10 @@ impl ListQuery {
                 .transpose()?,
             site: nonempty(&self.site),
             household_id: nonempty(&self.household_id)
-                .map(|s| s.parse::<i64>().map_err(|_| bad("household_id")))
+                .map(|s| match s.parse::<i64>() {
+                    Ok(id) if id >= 1 => Ok(id),
+                    _ => Err(bad("household_id")),
+                })
                 .transpose()?,
         })
     }
@@ -109,7 +115,7 @@ async fn create(
 }
 
 /// An application with its lines, documents and history. The read is logged.
-#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Application), ErrorResponses))]
 async fn show(
     State(state): State<AppState>,
@@ -121,7 +127,7 @@ async fn show(
 }
 
 /// Record a document the caseworker has seen (caseworker).
-#[utoipa::path(post, path = "/api/v1/applications/{id}/documents", tag = "applications", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/applications/{id}/documents", tag = "applications", params(("id" = i64, Path, minimum = 1)),
     request_body = DocumentInput,
     responses((status = 201, body = Document), ErrorResponses))]
 async fn add_document(
@@ -139,7 +145,7 @@ async fn add_document(
 }
 
 /// Submit a draft (caseworker); 409 from any other status.
-#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Application), ErrorResponses))]
 async fn submit(
     State(state): State<AppState>,
@@ -153,14 +159,8 @@ async fn submit(
     ))
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-pub struct ReasonInput {
-    #[schema(required = true)]
-    pub reason: Option<String>,
-}
-
 /// Withdraw an application before any money moved (caseworker, admin), with a reason.
-#[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "applications", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "applications", params(("id" = i64, Path, minimum = 1)),
     request_body = ReasonInput,
     responses((status = 200, body = Application), ErrorResponses))]
 async fn withdraw(

@@ -18,7 +18,7 @@ use crate::domain::{
     DocumentKind, EmergencyCategory, FieldErrors, Filing, Program, Role, Status, Transition,
 };
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiQuery, Id, Paging, WebForm};
+use crate::extract::{Id, Paging, WebForm, WebQuery};
 use crate::households::MemberRow;
 use crate::web::Ctx;
 use crate::web::form::{Form, Values, renumber_rows};
@@ -65,7 +65,7 @@ pub fn list_table(ctx: &Ctx, items: &[ApplicationListItem]) -> Markup {
 async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiQuery(query): ApiQuery<super::api::ListQuery>,
+    WebQuery(query): WebQuery<super::api::ListQuery>,
 ) -> AppResult<Markup> {
     let user = ctx.require_user()?.clone();
     let filter = query.filter()?;
@@ -328,7 +328,7 @@ fn title_for(ctx: &Ctx, program: Program) -> String {
 async fn new_form(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiQuery(query): ApiQuery<NewQuery>,
+    WebQuery(query): WebQuery<NewQuery>,
 ) -> AppResult<Markup> {
     ctx.require_user()?.require(&[Role::Caseworker])?;
     let household_id = query

@@ -9,7 +9,8 @@ use utoipa_axum::routes;
 use super::{AuditEntry, AuditFilter};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::Role;
+use crate::domain::input::optional_id;
+use crate::domain::{FieldErrors, Role};
 use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiQuery, Page, Paging};
 
@@ -21,13 +22,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct AuditQuery {
     /// e.g. `household`, `application`, `user`, `session`.
+    #[param(value_type = Option<crate::domain::schema::QueryText>)]
     entity_type: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     entity_id: Option<String>,
     /// Rows per page: 1 to 500, 50 unless given.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::domain::schema::Cursor>)]
     cursor: Option<String>,
 }
 
@@ -41,13 +44,11 @@ async fn list(
 ) -> AppResult<Json<Page<AuditEntry>>> {
     user.require(&[Role::Admin])?;
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
-    let entity_id = match query.entity_id.as_deref().filter(|s| !s.is_empty()) {
-        Some(text) => Some(
-            text.parse::<i64>()
-                .map_err(|_| AppError::BadRequest("entity_id must be a number".into()))?,
-        ),
-        None => None,
-    };
+    let mut e = FieldErrors::new();
+    let entity_id = optional_id(&mut e, "entity_id", query.entity_id.as_deref());
+    if !e.is_empty() {
+        return Err(AppError::bad_query(&e));
+    }
     let filter = AuditFilter {
         entity_type: query.entity_type.filter(|s| !s.is_empty()),
         entity_id,

@@ -25,7 +25,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct Credentials {
+    #[schema(value_type = crate::domain::schema::Text, required = true)]
     email: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     password: Option<String>,
 }
 

@@ -10,12 +10,12 @@ use super::vocab::{DocumentKind, EmergencyCategory, Filing, Program};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ApplicationInput {
-    #[schema(value_type = Option<i64>, required = true)]
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub household_id: Option<Value>,
     /// The site's code: `LA`, `CHI` or `NYC`.
-    #[schema(required = true, example = "LA")]
+    #[schema(value_type = String, required = true, example = "LA", pattern = r"^\s*[A-Za-z]{1,10}\s*$")]
     pub site: Option<String>,
-    #[schema(value_type = Option<crate::domain::Program>, required = true)]
+    #[schema(value_type = crate::domain::Program, required = true)]
     pub program: Option<String>,
     pub lines: Option<Vec<FeeLineInput>>,
     pub emergency: Option<EmergencyInput>,
@@ -23,7 +23,7 @@ pub struct ApplicationInput {
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct FeeLineInput {
-    #[schema(required = true, example = "N-400")]
+    #[schema(value_type = String, required = true, example = "N-400")]
     pub form: Option<String>,
     /// The eligibility category where the fee differs by it (`c33` for DACA); usually absent.
     pub category: Option<String>,
@@ -33,19 +33,20 @@ pub struct FeeLineInput {
     #[schema(value_type = Option<i64>)]
     pub beneficiary: Option<Value>,
     /// Leave out to take the fee from the USCIS schedule.
-    #[schema(value_type = Option<String>, example = "760.00")]
+    #[schema(value_type = Option<super::Money>)]
     pub amount: Option<Value>,
     /// Required when `amount` differs from the schedule (e.g. the N-400 reduced fee).
+    #[schema(value_type = Option<super::schema::OptionalText>)]
     pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct EmergencyInput {
-    #[schema(value_type = Option<crate::domain::EmergencyCategory>, required = true)]
+    #[schema(value_type = crate::domain::EmergencyCategory, required = true)]
     pub category: Option<String>,
-    #[schema(value_type = Option<String>, required = true, example = "1200.00")]
+    #[schema(value_type = super::Money, required = true, example = "1200.00")]
     pub amount: Option<Value>,
-    #[schema(required = true)]
+    #[schema(value_type = super::schema::LongText, required = true)]
     pub story: Option<String>,
 }
 
@@ -259,8 +260,9 @@ pub fn price_fee_line(line: &FeeLineRequest, schedule_fee: Money) -> Result<Mone
 /// A document a caseworker saw.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct DocumentInput {
-    #[schema(value_type = Option<crate::domain::DocumentKind>, required = true)]
+    #[schema(value_type = crate::domain::DocumentKind, required = true)]
     pub kind: Option<String>,
+    #[schema(value_type = Option<super::schema::Note>)]
     pub note: Option<String>,
 }
 

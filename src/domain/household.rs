@@ -11,42 +11,70 @@ use super::vocab::{Language, Relationship, is_us_state};
 /// that all problems are reported together, and so a PATCH can reuse it.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct HouseholdInput {
-    #[schema(required = true, example = "Kim Minjun")]
+    #[schema(value_type = super::schema::Text, required = true, example = "Kim Minjun")]
     pub name: Option<String>,
-    #[schema(example = "김민준")]
+    #[schema(value_type = Option<super::schema::OptionalText>, example = "김민준")]
     pub name_ko: Option<String>,
+    /// 7 to 15 digits, with spaces, `+`, `-`, `(`, `)`, `.` or `x` between them.
+    #[schema(max_length = 40, pattern = r"^[0-9 +\-().x]*$")]
     pub phone: Option<String>,
-    #[schema(value_type = Option<crate::domain::Language>, required = true)]
+    #[schema(value_type = crate::domain::Language, required = true)]
     pub preferred_language: Option<String>,
-    #[schema(required = true)]
+    #[schema(value_type = AddressInput, required = true)]
     pub address: Option<AddressInput>,
     /// A number, or its text as a form sends it.
-    #[schema(value_type = Option<i32>, required = true, minimum = 1, maximum = 30)]
+    #[schema(value_type = i32, required = true, minimum = 1, maximum = 30)]
     pub size: Option<Value>,
-    #[schema(value_type = Option<String>, required = true, example = "48000.00")]
+    #[schema(value_type = super::Money, required = true, example = "48000.00")]
     pub annual_income: Option<Value>,
-    #[schema(required = true)]
+    /// At most 30, and no more than `size`; none if left out or null.
+    #[schema(value_type = Option<Vec<MemberInput>>, max_items = 30)]
     pub members: Option<Vec<MemberInput>>,
 }
 
+/// The OpenAPI body of `PATCH /api/v1/households/{id}`, which reads a [`HouseholdInput`].
+pub struct HouseholdPatch;
+
+impl utoipa::PartialSchema for HouseholdPatch {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::schema::changes_to(
+            <HouseholdInput as utoipa::PartialSchema>::schema(),
+            "Any of the fields of a new household; one left out or null stays as it is, \
+             except that null clears `name_ko` and `phone`. `members` replaces the list: \
+             a member with an `id` is changed, one without is added, one not listed is removed.",
+        )
+    }
+}
+
+impl utoipa::ToSchema for HouseholdPatch {}
+
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct AddressInput {
+    #[schema(value_type = super::schema::Text, required = true)]
     pub line1: Option<String>,
+    #[schema(value_type = Option<super::schema::OptionalText>)]
     pub line2: Option<String>,
+    #[schema(value_type = super::schema::Text, required = true, max_length = 100)]
     pub city: Option<String>,
-    #[schema(example = "CA")]
+    /// A U.S. state or territory's two-letter code.
+    #[schema(value_type = String, required = true, example = "CA", pattern = r"^\s*[A-Za-z]{2}\s*$")]
     pub state: Option<String>,
+    #[schema(value_type = String, required = true, example = "90006",
+        pattern = r"^\s*[0-9]{5}(-[0-9]{4})?\s*$")]
     pub postal_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct MemberInput {
     /// Present when changing a member who already exists.
-    pub id: Option<i64>,
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub id: Option<Value>,
+    #[schema(value_type = super::schema::Text, required = true)]
     pub name: Option<String>,
-    #[schema(value_type = Option<crate::domain::Relationship>, required = true)]
+    #[schema(value_type = crate::domain::Relationship, required = true)]
     pub relationship: Option<String>,
-    #[schema(value_type = Option<i32>)]
+    /// From 1900 to this year.
+    #[schema(value_type = Option<i32>, minimum = 1900)]
     pub birth_year: Option<Value>,
 }
 
@@ -160,6 +188,7 @@ fn parse_members(errors: &mut FieldErrors, inputs: &[MemberInput], this_year: i3
         .enumerate()
         .filter_map(|(i, m)| {
             let field = |name: &str| format!("members[{i}].{name}");
+            let id = optional_int(errors, &field("id"), m.id.as_ref(), 1, i64::MAX);
             let name = required_text(errors, &field("name"), m.name.as_deref(), SHORT_TEXT);
             let relationship = required_choice(
                 errors,
@@ -177,7 +206,7 @@ fn parse_members(errors: &mut FieldErrors, inputs: &[MemberInput], this_year: i3
                 this_year.into(),
             );
             Some(Member {
-                id: m.id,
+                id,
                 name: name?,
                 relationship: relationship?,
                 birth_year: birth_year.map(|y| y as i32),

@@ -170,6 +170,19 @@ fn is_blank(value: Option<&Value>) -> bool {
     }
 }
 
+/// A whole number however it is written: `4`, `"4"`, and `4.0` or `4e0` too (JSON has one
+/// kind of number, and JSON Schema counts `4.0` as an integer).
+fn whole_number(text: &str) -> Option<i64> {
+    use rust_decimal::prelude::ToPrimitive;
+    text.parse::<i64>().ok().or_else(|| {
+        let d = text
+            .parse::<rust_decimal::Decimal>()
+            .or_else(|_| rust_decimal::Decimal::from_scientific(text))
+            .ok()?;
+        d.fract().is_zero().then(|| d.to_i64()).flatten()
+    })
+}
+
 /// A whole number within `min..=max`; `None` if absent (no error) or wrong (error recorded).
 pub fn optional_int(
     errors: &mut FieldErrors,
@@ -181,9 +194,7 @@ pub fn optional_int(
     if is_blank(value) {
         return None;
     }
-    let parsed = value
-        .and_then(scalar_text)
-        .and_then(|t| t.parse::<i64>().ok());
+    let parsed = value.and_then(scalar_text).and_then(|t| whole_number(&t));
     match parsed {
         Some(n) if (min..=max).contains(&n) => Some(n),
         Some(_) => {
@@ -231,11 +242,20 @@ pub fn optional_money(
     if is_blank(value) {
         return None;
     }
-    let Some(text) = value.and_then(scalar_text) else {
-        errors.add(field, Problem::new("err-money-format"));
-        return None;
+    // API.md: money is a decimal string. A JSON number would pass through a binary float
+    // in many clients before it got here, so it is refused rather than guessed at.
+    let text = match value {
+        Some(Value::String(text)) => text,
+        Some(Value::Number(_)) => {
+            errors.add(field, Problem::new("err-money-text"));
+            return None;
+        }
+        _ => {
+            errors.add(field, Problem::new("err-money-format"));
+            return None;
+        }
     };
-    Money::parse(&text)
+    Money::parse(text)
         .map_err(|e| errors.add(field, Problem::new(e.key())))
         .ok()
 }
@@ -281,6 +301,19 @@ pub fn optional_date(
             }
         },
     }
+}
+
+/// A date that only narrows a list (`?from=`), so any calendar date will do: one outside
+/// the books' years simply matches nothing, or everything.
+pub fn filter_date(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+) -> Option<chrono::NaiveDate> {
+    let text = value.map(str::trim).filter(|t| !t.is_empty())?;
+    text.parse::<chrono::NaiveDate>()
+        .map_err(|_| errors.add(field, Problem::new("err-date")))
+        .ok()
 }
 
 pub fn required_date(
@@ -330,6 +363,12 @@ mod tests {
         );
         assert_eq!(required_int(&mut e, "zero", Some(&json!(0)), 1, 30), None);
         assert_eq!(required_int(&mut e, "frac", Some(&json!(2.5)), 1, 30), None);
+        // JSON Schema's integer: 4.0 and 4e0 are the number 4.
+        let whole: Value = serde_json::from_str("[4.0, 4e0, 1e400]").unwrap();
+        assert_eq!(required_int(&mut e, "f", Some(&whole[0]), 1, 30), Some(4));
+        assert_eq!(required_int(&mut e, "g", Some(&whole[1]), 1, 30), Some(4));
+        assert_eq!(required_int(&mut e, "huge", Some(&whole[2]), 1, 30), None);
+        assert_eq!(e.get("huge").unwrap().key, "err-int");
         assert_eq!(required_int(&mut e, "missing", None, 1, 30), None);
         assert_eq!(e.get("zero").unwrap().key, "err-int-range");
         assert_eq!(e.get("frac").unwrap().key, "err-int");
@@ -348,6 +387,8 @@ mod tests {
         assert_eq!(required_money(&mut e, "neg", Some(&json!("-1"))), None);
         assert_eq!(required_money(&mut e, "three", Some(&json!("1.005"))), None);
         assert_eq!(required_money(&mut e, "obj", Some(&json!({"a": 1}))), None);
+        assert_eq!(required_money(&mut e, "num", Some(&json!(250.5))), None);
+        assert_eq!(e.get("num").unwrap().key, "err-money-text");
         assert_eq!(e.get("neg").unwrap().key, "err-money-negative");
         assert_eq!(e.get("three").unwrap().key, "err-money-precision");
         assert_eq!(e.get("obj").unwrap().key, "err-money-format");

@@ -244,7 +244,7 @@ impl Balances {
 /// Money in, as a person or a program enters it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ReceiptInput {
-    #[schema(value_type = String, required = true, example = "1000.00")]
+    #[schema(value_type = Money, required = true, example = "1000.00")]
     pub amount: Option<serde_json::Value>,
     /// The day the money arrived (`YYYY-MM-DD`); not in the future.
     #[schema(value_type = String, format = Date, required = true, example = "2026-11-20")]
@@ -252,8 +252,9 @@ pub struct ReceiptInput {
     #[schema(value_type = ReceiptSource, required = true)]
     pub source: Option<String>,
     /// Who gave it, e.g. "Anonymous", "한인 교회 여선교회", "XYZ Foundation".
-    #[schema(required = true, example = "XYZ Foundation")]
+    #[schema(value_type = super::schema::Text, required = true, example = "XYZ Foundation")]
     pub donor: Option<String>,
+    #[schema(value_type = Option<super::schema::OptionalText>)]
     pub memo: Option<String>,
 }
 

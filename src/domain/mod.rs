@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod money;
 pub mod policy;
 pub mod review;
+pub mod schema;
 pub mod status;
 pub mod vocab;
 

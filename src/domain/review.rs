@@ -143,11 +143,12 @@ pub struct VoteInput {
     pub vote: Option<String>,
     /// Approve only: the amount, at most the requested amount and the caps; the requested
     /// amount if absent.
-    #[schema(value_type = Option<String>, example = "760.00")]
+    #[schema(value_type = Option<Money>)]
     pub amount: Option<Value>,
     /// Approve only: the fund to commit from; chosen by the rules if absent.
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub fund_id: Option<Value>,
+    #[schema(value_type = Option<super::schema::Note>)]
     pub comment: Option<String>,
 }
 
@@ -197,25 +198,26 @@ impl VoteInput {
 /// A payment as the accountant enters it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct DisbursementInput {
-    #[schema(value_type = i64, required = true)]
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub application_id: Option<Value>,
-    #[schema(value_type = String, required = true, example = "760.00")]
+    #[schema(value_type = Money, required = true)]
     pub amount: Option<Value>,
     /// Who is paid; for an immigration fee "U.S. Department of Homeland Security" if absent.
-    #[schema(example = "U.S. Department of Homeland Security")]
+    #[schema(value_type = Option<super::schema::OptionalText>, example = "U.S. Department of Homeland Security")]
     pub payee: Option<String>,
     #[schema(value_type = PayMethod, required = true)]
     pub method: Option<String>,
     /// The check or money order number (required for those methods), or a transfer id;
     /// used once per method.
-    #[schema(example = "10234")]
+    #[schema(example = "10234", max_length = 60)]
     pub reference: Option<String>,
     /// The day the payment was made (`YYYY-MM-DD`); not in the future.
     #[schema(value_type = String, format = Date, required = true, example = "2026-11-20")]
     pub paid_on: Option<String>,
+    #[schema(value_type = Option<super::schema::OptionalText>)]
     pub memo: Option<String>,
     /// The voided disbursement this one replaces.
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub reissue_of: Option<Value>,
 }
 
@@ -279,6 +281,28 @@ impl DisbursementInput {
             reissue_of,
         })
     }
+}
+
+/// Why a payment is voided, an application withdrawn, or one closed with less paid.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ReasonInput {
+    #[schema(
+        value_type = super::schema::Text,
+        required = true,
+        example = "Check lost in the mail; stop payment placed."
+    )]
+    pub reason: Option<String>,
+}
+
+/// Why an application is closed: required when less was paid than approved (the unpaid
+/// rest is then released), optional when it was paid in full.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct CloseInput {
+    #[schema(
+        value_type = Option<super::schema::OptionalText>,
+        example = "The family received a fee waiver for the second form."
+    )]
+    pub reason: Option<String>,
 }
 
 /// A reason, required: voids, withdrawals, closing with less paid.

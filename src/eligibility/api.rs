@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Run the eligibility rules of the policy in force today (caseworker). The check is stored
 /// with its policy version, facts and rule outcomes; the application takes its result.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/eligibility", tag = "eligibility",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path, minimum = 1)),
     responses((status = 201, body = Check), ErrorResponses))]
 async fn run_check(
     State(state): State<AppState>,
@@ -39,7 +39,7 @@ async fn run_check(
 
 /// Replace the latest result, with a reason (admin). Audited.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/override", tag = "eligibility",
-    params(("id" = i64, Path)), request_body = OverrideInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = OverrideInput,
     responses((status = 201, body = Check), ErrorResponses))]
 async fn override_result(
     State(state): State<AppState>,
@@ -69,7 +69,7 @@ async fn list_versions(
 
 /// One policy version.
 #[utoipa::path(get, path = "/api/v1/policy-versions/{version}", tag = "eligibility",
-    params(("version" = i32, Path)),
+    params(("version" = i32, Path, minimum = 1)),
     responses((status = 200, body = PolicyVersion), ErrorResponses))]
 async fn show_version(
     State(state): State<AppState>,

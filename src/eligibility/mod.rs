@@ -653,9 +653,9 @@ pub async fn run_check(
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct OverrideInput {
-    #[schema(value_type = Option<CheckResult>, required = true)]
+    #[schema(value_type = CheckResult, required = true)]
     pub result: Option<String>,
-    #[schema(required = true)]
+    #[schema(value_type = crate::domain::schema::LongText, required = true)]
     pub reason: Option<String>,
 }
 

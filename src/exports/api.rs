@@ -31,13 +31,14 @@ pub struct ExportQuery {
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
     /// Only this fund.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub fund_id: Option<String>,
     /// The trial balance's date; everything if absent.
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
-    /// `1`: begin with a UTF-8 byte order mark (for Excel).
-    #[param(value_type = Option<String>)]
+    /// `1` (or `true`, `yes`): begin with a UTF-8 byte order mark (for Excel); `0` (or
+    /// `false`, `no`, or left out): without.
+    #[param(value_type = Option<String>, pattern = "^(1|0|true|false|yes|no)$")]
     pub bom: Option<String>,
 }
 
@@ -53,6 +54,17 @@ impl ExportQuery {
                 e.add("to", crate::domain::Problem::new("err-date-before-from"));
             }
         }
+        let bom = match self.bom.as_deref().map(str::trim) {
+            None | Some("" | "0" | "false" | "no") => false,
+            Some("1" | "true" | "yes") => true,
+            Some(_) => {
+                e.add(
+                    "bom",
+                    crate::domain::Problem::new("err-choice").arg("allowed", "1, 0"),
+                );
+                false
+            }
+        };
         if !e.is_empty() {
             return Err(AppError::bad_query(&e));
         }
@@ -61,7 +73,7 @@ impl ExportQuery {
             to,
             fund_id,
             as_of,
-            bom: matches!(self.bom.as_deref(), Some("1" | "true" | "yes")),
+            bom,
         })
     }
 }

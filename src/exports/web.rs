@@ -12,7 +12,7 @@ use super::api::ExportQuery;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
-use crate::extract::ApiQuery;
+use crate::extract::WebQuery;
 use crate::ledger::api::BOOKKEEPERS;
 use crate::web::Ctx;
 use crate::web::layout::page;
@@ -70,7 +70,7 @@ struct DownloadQuery {
 async fn download(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiQuery(query): ApiQuery<DownloadQuery>,
+    WebQuery(query): WebQuery<DownloadQuery>,
 ) -> AppResult<Response> {
     user.require(BOOKKEEPERS)?;
     let kind = query

@@ -54,7 +54,7 @@ async fn create(
 }
 
 /// One fund with its balances.
-#[utoipa::path(get, path = "/api/v1/funds/{id}", tag = "funds", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/funds/{id}", tag = "funds", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Fund), ErrorResponses))]
 async fn show(
     State(state): State<AppState>,
@@ -67,8 +67,8 @@ async fn show(
 
 /// Rename a fund, change its expiry or note, or close it (`active: false`) (admin,
 /// accountant). The restriction cannot change; the general fund cannot close or expire.
-#[utoipa::path(patch, path = "/api/v1/funds/{id}", tag = "funds", params(("id" = i64, Path)),
-    request_body = FundInput,
+#[utoipa::path(patch, path = "/api/v1/funds/{id}", tag = "funds", params(("id" = i64, Path, minimum = 1)),
+    request_body = super::FundPatch,
     responses((status = 200, body = Fund), ErrorResponses))]
 async fn update(
     State(state): State<AppState>,
@@ -86,7 +86,7 @@ async fn update(
 
 /// A fund's receipts, newest first (accountant, admin).
 #[utoipa::path(get, path = "/api/v1/funds/{id}/receipts", tag = "funds",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Page<Receipt>), ErrorResponses))]
 async fn fund_receipts(
     State(state): State<AppState>,
@@ -105,8 +105,7 @@ async fn fund_receipts(
 /// Record money in (accountant): a donation (Cr 4000) or a grant (Cr 4100), Dr 1000 cash.
 /// With an `Idempotency-Key`, a retry returns the first answer and books nothing more.
 #[utoipa::path(post, path = "/api/v1/funds/{id}/receipts", tag = "funds",
-    params(("id" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Up to 200 characters; the same key and body return the first answer, another body is 409.")),
+    params(("id" = i64, Path, minimum = 1), crate::idempotency::KeyHeader),
     request_body = ReceiptInput,
     responses((status = 201, body = Receipt), ErrorResponses))]
 async fn record_receipt(
@@ -123,7 +122,7 @@ async fn record_receipt(
 }
 
 /// One receipt (accountant, admin).
-#[utoipa::path(get, path = "/api/v1/receipts/{id}", tag = "funds", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/receipts/{id}", tag = "funds", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Receipt), ErrorResponses))]
 async fn show_receipt(
     State(state): State<AppState>,
@@ -139,8 +138,7 @@ async fn show_receipt(
 /// of its entry, dated today, linked to it. Refused with 422 if the money is already
 /// committed, and 409 if it was already reversed.
 #[utoipa::path(post, path = "/api/v1/receipts/{id}/reverse", tag = "funds",
-    params(("id" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "As for receipts.")),
+    params(("id" = i64, Path, minimum = 1), crate::idempotency::KeyHeader),
     request_body = ReverseInput,
     responses((status = 200, body = Receipt), ErrorResponses))]
 async fn reverse_receipt(

@@ -129,22 +129,38 @@ pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Fund> {
 /// A new fund, or changes to one (every field optional on a change).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct FundInput {
-    #[schema(required = true, example = "XYZ Foundation 2026 — immigration fees")]
+    #[schema(value_type = crate::domain::schema::Text, required = true, example = "XYZ Foundation 2026 — immigration fees")]
     pub name: Option<String>,
     /// `immigration_fee`, `emergency`, or null for unrestricted. Fixed once the fund exists.
     #[schema(value_type = Option<Program>)]
     pub restricted_program: Option<String>,
     /// No expense is charged to the fund after this date (`YYYY-MM-DD`).
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<crate::domain::schema::OptionalDate>)]
     pub expires_on: Option<String>,
     /// On a change: `false` closes the fund to new receipts and approvals.
     pub active: Option<bool>,
+    #[schema(value_type = Option<crate::domain::schema::Note>)]
     pub note: Option<String>,
 }
 
+/// The OpenAPI body of `PATCH /api/v1/funds/{id}`, which reads a [`FundInput`].
+pub struct FundPatch;
+
+impl utoipa::PartialSchema for FundPatch {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::domain::schema::changes_to(
+            <FundInput as utoipa::PartialSchema>::schema(),
+            "Any of a fund's fields; one left out or null stays as it is. A blank \
+             `expires_on` or `note` clears it.",
+        )
+    }
+}
+
+impl utoipa::ToSchema for FundPatch {}
+
 fn parse_program(e: &mut FieldErrors, value: Option<&str>) -> Option<Program> {
     match value.map(str::trim) {
-        None | Some("") | Some("none") => None,
+        None => None,
         Some(text) => Program::parse(text).or_else(|| {
             e.add(
                 "restricted_program",
@@ -429,6 +445,7 @@ pub async fn record_receipt_once(
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ReverseInput {
     #[schema(
+        value_type = crate::domain::schema::Text,
         required = true,
         example = "Entered twice; the check was deposited once."
     )]

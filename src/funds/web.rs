@@ -21,7 +21,7 @@ use crate::auth::CurrentUser;
 use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource};
 use crate::domain::{FieldErrors, Money, Program, Role};
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiQuery, Id, Page, Paging, WebForm};
+use crate::extract::{Id, Page, Paging, WebForm, WebQuery};
 use crate::idempotency::IdempotencyKey;
 use crate::ledger::api::BOOKKEEPERS;
 use crate::ledger::web::entries_table;
@@ -166,7 +166,12 @@ async fn funds_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup
 fn fund_input(values: &Values) -> FundInput {
     FundInput {
         name: values.0.get("name").cloned(),
-        restricted_program: values.0.get("restricted_program").cloned(),
+        // The form's "unrestricted" choice is the API's null.
+        restricted_program: values
+            .0
+            .get("restricted_program")
+            .filter(|p| p.as_str() != "none")
+            .cloned(),
         expires_on: values.0.get("expires_on").cloned(),
         active: values
             .0
@@ -440,7 +445,7 @@ async fn fund_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    ApiQuery(query): ApiQuery<FundPageQuery>,
+    WebQuery(query): WebQuery<FundPageQuery>,
 ) -> AppResult<Response> {
     ctx.require_user()?;
     let recorded = match query.receipt.as_deref().and_then(|r| r.parse::<i64>().ok()) {

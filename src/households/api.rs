@@ -28,12 +28,14 @@ pub const READERS: &[Role] = &[Role::Caseworker, Role::Admin];
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// Part of a name (Hangul or Latin) or of a phone number; empty lists the newest.
+    /// Part of a name (Hangul or Latin) or of a phone number; leave out to list the newest.
+    #[param(value_type = Option<crate::domain::schema::QueryText>)]
     pub q: Option<String>,
     /// Rows per page: 1 to 500, 50 unless given.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::domain::schema::Cursor>)]
     pub cursor: Option<String>,
 }
 
@@ -71,7 +73,7 @@ async fn create(
 }
 
 /// A household with its members and applications (caseworker, admin). The read is logged.
-#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Household), ErrorResponses))]
 async fn show(
     State(state): State<AppState>,
@@ -87,8 +89,8 @@ async fn show(
 
 /// Change any subset of the create fields (caseworker). `members`, when sent, is the full
 /// list: members left out are marked removed (they may be named on fee lines).
-#[utoipa::path(patch, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path)),
-    request_body = HouseholdInput,
+#[utoipa::path(patch, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path, minimum = 1)),
+    request_body = crate::domain::household::HouseholdPatch,
     responses((status = 200, body = Household), ErrorResponses))]
 async fn update(
     State(state): State<AppState>,

@@ -14,7 +14,7 @@ use crate::audit::{self, Channel};
 use crate::domain::household::{AddressInput, HouseholdInput, MemberInput};
 use crate::domain::{FieldErrors, Relationship, Role, US_STATES};
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiQuery, Id, Paging, WebForm};
+use crate::extract::{Id, Paging, WebForm, WebQuery};
 use crate::web::Ctx;
 use crate::web::form::{Form, Values, language_options, renumber_rows};
 use crate::web::layout::page;
@@ -53,7 +53,7 @@ pub fn search_form(ctx: &Ctx, q: &str) -> Markup {
 async fn search(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiQuery(query): ApiQuery<SearchQuery>,
+    WebQuery(query): WebQuery<SearchQuery>,
 ) -> AppResult<Markup> {
     ctx.require_user()?.require(super::api::READERS)?;
     let q = query.q.unwrap_or_default();
@@ -155,7 +155,7 @@ fn input_from(values: &Values) -> HouseholdInput {
         .map(|i| MemberInput {
             id: values
                 .opt(&format!("members[{i}].id"))
-                .and_then(|s| s.parse().ok()),
+                .map(serde_json::Value::String),
             name: values.opt(&format!("members[{i}].name")),
             relationship: values.opt(&format!("members[{i}].relationship")),
             birth_year: values

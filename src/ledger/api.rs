@@ -10,7 +10,7 @@ use super::check::Report;
 use super::{Account, Entry, EntryFilter};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::domain::input::{optional_date, optional_id};
+use crate::domain::input::{filter_date, optional_id};
 use crate::domain::{FieldErrors, Role};
 use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiQuery, Id, Page, Paging};
@@ -36,18 +36,20 @@ pub struct EntryQuery {
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
     /// Only entries with a posting to this fund; each then carries the fund's balances after it.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub fund_id: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::domain::schema::Cursor>)]
     pub cursor: Option<String>,
 }
 
 impl EntryQuery {
     pub fn filter(&self) -> AppResult<EntryFilter> {
         let mut e = FieldErrors::new();
-        let from = optional_date(&mut e, "from", self.from.as_deref());
-        let to = optional_date(&mut e, "to", self.to.as_deref());
+        let from = filter_date(&mut e, "from", self.from.as_deref());
+        let to = filter_date(&mut e, "to", self.to.as_deref());
         let fund_id = optional_id(&mut e, "fund_id", self.fund_id.as_deref());
         if !e.is_empty() {
             return Err(AppError::bad_query(&e));
@@ -73,7 +75,7 @@ async fn list_entries(
 
 /// One journal entry with its postings (accountant, admin).
 #[utoipa::path(get, path = "/api/v1/ledger/entries/{id}", tag = "ledger",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Entry), ErrorResponses))]
 async fn show_entry(
     State(state): State<AppState>,

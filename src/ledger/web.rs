@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::domain::Language;
 use crate::domain::ledger::Side;
 use crate::error::AppResult;
-use crate::extract::{ApiQuery, Paging};
+use crate::extract::{Paging, WebQuery};
 use crate::web::Ctx;
 use crate::web::form::url_encode;
 use crate::web::layout::page;
@@ -92,7 +92,7 @@ pub fn entries_table(
 async fn journal(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiQuery(query): ApiQuery<EntryQuery>,
+    WebQuery(query): WebQuery<EntryQuery>,
 ) -> AppResult<Markup> {
     ctx.require_user()?.require(BOOKKEEPERS)?;
     let filter = query.filter()?;

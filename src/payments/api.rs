@@ -7,12 +7,14 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ClearInput, Disbursement, ListFilter, ReadyItem, ReasonInput, ReceiptNumberInput};
+use super::{
+    ClearInput, CloseInput, Disbursement, ListFilter, ReadyItem, ReasonInput, ReceiptNumberInput,
+};
 use crate::app::AppState;
 use crate::applications::Application;
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
-use crate::domain::input::{optional_date, optional_id};
+use crate::domain::input::{filter_date, optional_id};
 use crate::domain::review::DisbursementInput;
 use crate::domain::{FieldErrors, Role};
 use crate::error::{AppError, AppResult, ErrorResponses};
@@ -40,18 +42,20 @@ pub struct ListQuery {
     /// Paid on or before.
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub application_id: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::domain::schema::Cursor>)]
     pub cursor: Option<String>,
 }
 
 impl ListQuery {
     pub fn filter(&self) -> AppResult<ListFilter> {
         let mut e = FieldErrors::new();
-        let from = optional_date(&mut e, "from", self.from.as_deref());
-        let to = optional_date(&mut e, "to", self.to.as_deref());
+        let from = filter_date(&mut e, "from", self.from.as_deref());
+        let to = filter_date(&mut e, "to", self.to.as_deref());
         let application_id = optional_id(&mut e, "application_id", self.application_id.as_deref());
         if !e.is_empty() {
             return Err(AppError::bad_query(&e));
@@ -87,7 +91,7 @@ async fn list(
 /// used once per method. When the approved amount is fully paid the application is `paid`.
 /// Whoever voted to approve it gets 403.
 #[utoipa::path(post, path = "/api/v1/disbursements", tag = "payments",
-    params(("Idempotency-Key" = Option<String>, Header, description = "As for receipts.")),
+    params(crate::idempotency::KeyHeader),
     request_body = DisbursementInput,
     responses((status = 201, body = Disbursement), ErrorResponses))]
 async fn disburse(
@@ -118,7 +122,7 @@ async fn ready(
 }
 
 /// One payment (accountant, admin).
-#[utoipa::path(get, path = "/api/v1/disbursements/{id}", tag = "payments", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/disbursements/{id}", tag = "payments", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Disbursement), ErrorResponses))]
 async fn show(
     State(state): State<AppState>,
@@ -134,8 +138,7 @@ async fn show(
 /// exact reverse of its entry, linked to it; the amount is payable again (a reissue names
 /// the voided payment in `reissue_of`). 409 if already voided or cleared.
 #[utoipa::path(post, path = "/api/v1/disbursements/{id}/void", tag = "payments",
-    params(("id" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "As for receipts.")),
+    params(("id" = i64, Path, minimum = 1), crate::idempotency::KeyHeader),
     request_body = ReasonInput,
     responses((status = 200, body = Disbursement), ErrorResponses))]
 async fn void(
@@ -153,7 +156,7 @@ async fn void(
 
 /// Mark a payment cleared by the bank on `cleared_on` (accountant).
 #[utoipa::path(post, path = "/api/v1/disbursements/{id}/clear", tag = "payments",
-    params(("id" = i64, Path)), request_body = ClearInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = ClearInput,
     responses((status = 200, body = Disbursement), ErrorResponses))]
 async fn clear(
     State(state): State<AppState>,
@@ -172,13 +175,13 @@ async fn clear(
 /// Close an application (accountant, caseworker, admin): a paid one; or an approved one
 /// paid in part, with a reason, which releases the unpaid rest of its commitment.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/close", tag = "payments",
-    params(("id" = i64, Path)), request_body = ReasonInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = CloseInput,
     responses((status = 200, body = Application), ErrorResponses))]
 async fn close(
     State(state): State<AppState>,
     user: CurrentUser,
     Id(id): Id,
-    ApiJson(input): ApiJson<ReasonInput>,
+    ApiJson(input): ApiJson<CloseInput>,
 ) -> AppResult<Json<Application>> {
     user.require(&[Role::Accountant, Role::Caseworker, Role::Admin])?;
     let mut conn = state.pool.get().await?;
@@ -192,7 +195,7 @@ async fn close(
 /// Record the USCIS receipt number of a paid fee line (caseworker, accountant): three
 /// letters and ten digits, e.g. `IOE0912345678`.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/lines/{line_no}/receipt-number", tag = "payments",
-    params(("id" = i64, Path), ("line_no" = i32, Path)), request_body = ReceiptNumberInput,
+    params(("id" = i64, Path, minimum = 1), ("line_no" = i32, Path, minimum = 1)), request_body = ReceiptNumberInput,
     responses((status = 200, body = Application), ErrorResponses))]
 async fn receipt_number(
     State(state): State<AppState>,

@@ -22,6 +22,7 @@ use crate::clock::Today;
 use crate::db::schema::{
     disbursement_clearings, disbursement_voids, disbursements, fee_lines, votes,
 };
+use crate::domain::input::{SHORT_TEXT, optional_text};
 use crate::domain::ledger::{
     DocumentType, EntryKind, commitment_lines, disbursement_lines, mirror,
 };
@@ -29,7 +30,7 @@ use crate::domain::review::{
     DHS_PAYEE, DisbursementInput, PayMethod, PaymentState, cleared_on, receipt_number,
     required_reason,
 };
-use crate::domain::{Money, Problem, Program, Status, Transition};
+use crate::domain::{FieldErrors, Money, Problem, Program, Status, Transition};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Page, Paging};
 use crate::idempotency::{self, Done, IdempotencyKey, Reply, fingerprint};
@@ -411,15 +412,7 @@ pub async fn disburse_once(
     .await
 }
 
-/// Why a payment is voided, or an application closed with less paid.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct ReasonInput {
-    #[schema(
-        required = true,
-        example = "Check lost in the mail; stop payment placed."
-    )]
-    pub reason: Option<String>,
-}
+pub use crate::domain::review::{CloseInput, ReasonInput};
 
 /// Voids a payment that did not reach the payee: the exact reverse of its entry, linked to
 /// it, dated today. The amount becomes payable again (a reissue names the voided payment).
@@ -626,8 +619,13 @@ pub async fn close(
     actor: i64,
     id: i64,
     clock: &Today,
-    input: &ReasonInput,
+    input: &CloseInput,
 ) -> AppResult<()> {
+    let mut e = FieldErrors::new();
+    let given = optional_text(&mut e, "reason", input.reason.as_deref(), SHORT_TEXT);
+    if !e.is_empty() {
+        return Err(e.into());
+    }
     conn.transaction(async |conn| {
         let row = applications::lock(conn, id).await?;
         match row.status() {
@@ -650,17 +648,12 @@ pub async fn close(
                 .await?;
             }
             _ => {
-                let reason = input
-                    .reason
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty());
                 applications::apply_transition(
                     conn,
                     actor,
                     &row,
                     Transition::Close,
-                    reason,
+                    given.as_deref(),
                     json!({}),
                 )
                 .await?;
@@ -674,7 +667,7 @@ pub async fn close(
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ReceiptNumberInput {
     /// Three letters and ten digits, from the USCIS receipt notice (Form I-797C).
-    #[schema(required = true, example = "IOE0912345678")]
+    #[schema(value_type = crate::domain::schema::ReceiptNumber, required = true)]
     pub receipt_number: Option<String>,
 }
 

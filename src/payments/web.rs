@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use serde_json::Value;
 
-use super::{ClearInput, Disbursement, ReasonInput, ReceiptNumberInput};
+use super::{ClearInput, CloseInput, Disbursement, ReasonInput, ReceiptNumberInput};
 use crate::app::AppState;
 use crate::applications::Application;
 use crate::applications::web::{PageForms, PagePost, Slot, Viewer};
@@ -336,7 +336,7 @@ async fn close(
     let values = Values::from_pairs(pairs);
     let mut conn = state.pool.get().await?;
     let clock = state.clock.read();
-    let input = ReasonInput {
+    let input = CloseInput {
         reason: values.opt("reason"),
     };
     let outcome = super::close(&mut conn, user.id, id, &clock, &input).await;

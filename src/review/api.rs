@@ -31,8 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// commits the money at once (422 and nothing recorded if no fund can cover it). Whoever
 /// entered or edited the application gets 403.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/votes", tag = "review",
-    params(("id" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "As for receipts.")),
+    params(("id" = i64, Path, minimum = 1), crate::idempotency::KeyHeader),
     request_body = VoteInput,
     responses((status = 201, body = super::VoteResult), ErrorResponses))]
 async fn vote(
@@ -52,8 +51,9 @@ async fn vote(
 pub struct DeclarationInput {
     /// `false`: no conflict of interest (the applicant's name is then shown); `true`: a
     /// conflict, recorded as a `recuse` vote.
-    #[schema(required = true)]
+    #[schema(value_type = bool, required = true)]
     pub conflict: Option<bool>,
+    #[schema(value_type = Option<crate::domain::schema::Note>)]
     pub comment: Option<String>,
 }
 
@@ -61,7 +61,7 @@ pub struct DeclarationInput {
 /// member); the answer is the application with the household's name. With
 /// `conflict: true` you recuse instead.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/declaration", tag = "review",
-    params(("id" = i64, Path)), request_body = DeclarationInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = DeclarationInput,
     responses((status = 201, body = Application), ErrorResponses))]
 async fn declare(
     State(state): State<AppState>,

@@ -17,7 +17,7 @@ use crate::auth::CurrentUser;
 use crate::domain::review::{Outcome, VoteChoice, VoteInput};
 use crate::domain::{Language, Program, Role, Status};
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiQuery, Id, WebForm};
+use crate::extract::{Id, WebForm, WebQuery};
 use crate::funds::web::{form_key, once_key_field};
 use crate::web::Ctx;
 use crate::web::form::{Form, Values};
@@ -281,7 +281,7 @@ async fn letter(
     ctx: Ctx,
     user: CurrentUser,
     Id(id): Id,
-    ApiQuery(query): ApiQuery<LetterQuery>,
+    WebQuery(query): WebQuery<LetterQuery>,
 ) -> AppResult<Markup> {
     user.require(&[Role::Caseworker, Role::Admin, Role::Accountant])?;
     let mut conn = state.pool.get().await?;

@@ -13,7 +13,7 @@ use super::account::UserChanges;
 use crate::app::AppState;
 use crate::domain::{FieldErrors, Language, Role};
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiQuery, Id, WebForm};
+use crate::extract::{Id, WebForm, WebQuery};
 use crate::sites::Site;
 use crate::web::Ctx;
 use crate::web::form::{Form, Values, language_options};
@@ -116,7 +116,7 @@ async fn account_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    ApiQuery(query): ApiQuery<Saved>,
+    WebQuery(query): WebQuery<Saved>,
 ) -> AppResult<Markup> {
     ctx.require_user()?.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;

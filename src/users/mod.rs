@@ -81,13 +81,15 @@ impl User {
 /// What an admin (or the `user add` command) sends to create a user.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewUserInput {
-    #[schema(required = true)]
+    /// `name@domain.tld`, unique (a taken one is 422).
+    #[schema(value_type = String, required = true, max_length = 200,
+        pattern = r"^[^@\s\x00-\x1F\x7F-\x9F]+@[^\s\x00-\x1F\x7F-\x9F]*\.[^\s\x00-\x1F\x7F-\x9F]*$")]
     pub email: Option<String>,
-    #[schema(required = true)]
+    #[schema(value_type = crate::domain::schema::Text, required = true)]
     pub name: Option<String>,
-    #[schema(value_type = Option<Vec<crate::domain::Role>>, required = true)]
+    #[schema(value_type = Vec<crate::domain::Role>, required = true, min_items = 1)]
     pub roles: Option<Vec<String>>,
-    #[schema(required = true, min_length = 10)]
+    #[schema(value_type = String, required = true, min_length = 10)]
     pub password: Option<String>,
     #[schema(value_type = Option<crate::domain::Language>)]
     pub language: Option<String>,

@@ -16,7 +16,7 @@ use crate::auth::middleware::{ClientAddress, SESSION_COOKIE};
 use crate::auth::{AuthVia, CurrentUser};
 use crate::domain::{FieldErrors, Language, Problem, Role};
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiQuery, Paging, WebForm};
+use crate::extract::{Paging, WebForm, WebQuery};
 use crate::web::form::{Form, Values, language_options, safe_next};
 use crate::web::layout::page;
 use crate::web::{Ctx, LANG_COOKIE};
@@ -61,7 +61,7 @@ fn login_form(ctx: &Ctx, values: &Values, errors: &FieldErrors, failed: Option<P
     )
 }
 
-async fn login_page(ctx: Ctx, ApiQuery(query): ApiQuery<NextQuery>) -> Response {
+async fn login_page(ctx: Ctx, WebQuery(query): WebQuery<NextQuery>) -> Response {
     if ctx.user.is_some() {
         return Redirect::to("/").into_response();
     }
@@ -385,7 +385,7 @@ struct AuditQuery {
 async fn audit_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    ApiQuery(query): ApiQuery<AuditQuery>,
+    WebQuery(query): WebQuery<AuditQuery>,
 ) -> AppResult<Markup> {
     ctx.require_user()?.require(&[Role::Admin])?;
     let paging = Paging::parse(None, query.cursor.as_deref())?;

@@ -102,7 +102,7 @@ async fn receipts_book_balanced_entries_and_move_the_fund_balances() {
         .post(
             &format!("/api/v1/funds/{fund}/receipts"),
             &accountant,
-            json!({"amount": 250.5, "received_on": "2026-02-01", "source": "grant", "donor": "XYZ Foundation", "memo": "first installment"}),
+            json!({"amount": "250.5", "received_on": "2026-02-01", "source": "grant", "donor": "XYZ Foundation", "memo": "first installment"}),
         )
         .await;
     assert_eq!(grant.status, StatusCode::CREATED, "{}", grant.text);

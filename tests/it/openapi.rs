@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -133,4 +133,113 @@ async fn the_document_lists_every_endpoint_and_every_schema_it_names() {
                 .any(|r| r.as_object().is_some_and(|o| o.is_empty()))),
         "getting a token needs no token"
     );
+}
+
+/// What schemathesis found the document and the service disagreeing on: the service
+/// answers as the document says, both ways (issue 12).
+#[tokio::test]
+async fn the_service_takes_what_its_document_allows_and_refuses_the_rest() {
+    use axum::http::Method;
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let accountant = app.user(&["accountant"]).await;
+
+    // A blank query parameter is not "no filter": leave it out.
+    for path in [
+        "/api/v1/ledger/entries?to=",
+        "/api/v1/ledger/entries?fund_id=%20",
+        "/api/v1/disbursements?from=",
+    ] {
+        let r = app.get(path, &accountant).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.text);
+        assert!(r.text.contains("blank"), "{}", r.text);
+    }
+    // Ids are from 1; a cursor is digits as `next_cursor` gave them; `bom` is a yes or no.
+    for (path, user) in [
+        ("/api/v1/applications?household_id=0", &cw),
+        ("/api/v1/households?cursor=-1", &cw),
+        ("/api/v1/households?cursor=%2B5", &cw),
+        ("/api/v1/ledger/entries?fund_id=0", &accountant),
+        ("/api/v1/exports/general-ledger.csv?bom=maybe", &accountant),
+    ] {
+        let r = app.get(path, user).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.text);
+    }
+    // A date in a filter only narrows the list: any calendar date will do.
+    for path in [
+        "/api/v1/ledger/entries?from=1087-01-01&to=6482-09-17",
+        "/api/v1/disbursements?from=2376-09-27",
+    ] {
+        let r = app.get(path, &accountant).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+    }
+
+    // JSON Schema's integer: a member's id written 12.0 is the id 12.
+    let household = app.household(&cw).await;
+    let hid = household["id"].as_i64().unwrap();
+    let member = &household["members"][0];
+    let body = format!(
+        r#"{{"members": [{{"id": {}.0, "name": "Kim Minjun", "relationship": "self"}}]}}"#,
+        member["id"].as_i64().unwrap()
+    );
+    let patch = app
+        .send(
+            axum::http::Request::builder()
+                .method(Method::PATCH)
+                .uri(format!("/api/v1/households/{hid}"))
+                .header("authorization", format!("Bearer {}", cw.token))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(patch.status, StatusCode::OK, "{}", patch.text);
+    assert_eq!(patch.json()["members"][0]["id"], member["id"]);
+
+    // Money is a decimal string, never a JSON number; nothing is written.
+    let receipt = |amount: Value| json!({"amount": amount, "received_on": app.today().to_string(), "source": "donation", "donor": "교회"});
+    let number = app
+        .post(
+            "/api/v1/funds/1/receipts",
+            &accountant,
+            receipt(json!(250.5)),
+        )
+        .await;
+    assert_eq!(
+        number.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        number.text
+    );
+    assert!(
+        number.json()["error"]["fields"]["amount"]
+            .as_str()
+            .unwrap()
+            .contains("\"760.00\""),
+        "{}",
+        number.text
+    );
+    assert_eq!(app.count("SELECT count(*) FROM receipts").await, 0);
+
+    // The Idempotency-Key is 1 to 200 printable ASCII characters.
+    for key in ["é", &"k".repeat(201)] {
+        let r = app
+            .post_keyed(
+                "/api/v1/funds/1/receipts",
+                &accountant,
+                key,
+                receipt(json!("5.00")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{key}: {}", r.text);
+    }
+    let ok = app
+        .post_keyed(
+            "/api/v1/funds/1/receipts",
+            &accountant,
+            &"k".repeat(200),
+            receipt(json!("5.00")),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
 }

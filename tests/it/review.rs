@@ -1367,21 +1367,29 @@ async fn the_commitment_takes_the_first_expiring_restricted_fund_that_can_cover_
     assert_eq!(approve(n400_for_review(&app, &cw).await).await, late);
     assert_eq!(approve(n400_for_review(&app, &cw).await).await, 1);
 
-    // Paying: a JSON number is taken when exact, refused with three decimals.
+    // Paying: money is a decimal string (API.md); a JSON number is refused, exact or not,
+    // and so are three decimals.
     let pay = |amount: Value| json!({"application_id": first, "amount": amount, "method": "ach", "paid_on": "2026-11-20"});
-    let inexact = app
-        .post("/api/v1/disbursements", &accountant, pay(json!(760.001)))
-        .await;
-    assert_eq!(inexact.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for amount in [json!(760.001), json!(760), json!("760.001")] {
+        let refused = app
+            .post("/api/v1/disbursements", &accountant, pay(amount))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.text
+        );
+    }
     let paid = ok(
-        app.post("/api/v1/disbursements", &accountant, pay(json!(760)))
+        app.post("/api/v1/disbursements", &accountant, pay(json!("760")))
             .await,
         StatusCode::CREATED,
     )
     .await;
     assert_eq!(paid["amount"], "760.00");
     let again = app
-        .post("/api/v1/disbursements", &accountant, pay(json!(1)))
+        .post("/api/v1/disbursements", &accountant, pay(json!("1.00")))
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.text.contains("that is paid"), "{}", again.text);

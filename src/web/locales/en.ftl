@@ -171,6 +171,7 @@ err-choice = Choose one of: { $allowed }.
 err-int = Enter a whole number.
 err-int-range = must be a whole number from { $min } to { $max }
 err-money-format = Enter an amount in dollars, like 760.00.
+err-money-text = Send the amount as text in quotes, like "760.00", not as a JSON number.
 err-money-negative = The amount cannot be negative.
 err-money-precision = Use at most two decimal places (cents).
 err-money-too-large = The amount is too large.

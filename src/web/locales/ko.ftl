@@ -171,6 +171,7 @@ err-choice = 다음 중에서 고르세요: { $allowed }.
 err-int = 정수로 적어 주세요.
 err-int-range = { $min }부터 { $max }까지의 정수로 적어 주세요
 err-money-format = 760.00처럼 달러 금액으로 적어 주세요.
+err-money-text = 금액은 JSON 숫자가 아니라 "760.00"처럼 따옴표 안의 글자로 보내 주세요.
 err-money-negative = 금액은 마이너스가 될 수 없습니다.
 err-money-precision = 소수점 아래는 두 자리(센트)까지만 쓸 수 있습니다.
 err-money-too-large = 금액이 너무 큽니다.
