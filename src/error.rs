@@ -60,6 +60,18 @@ fn roles_text(roles: &[Role]) -> String {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// A row that breaks what the code knows of it: an error (500, logged), never a default.
+    pub fn corrupt(what: &str, detail: impl std::fmt::Display) -> AppError {
+        AppError::Internal(anyhow::anyhow!("a stored {what} is not valid: {detail}"))
+    }
+}
+
+/// A stored amount as [`Money`](crate::domain::Money), or an error naming what it was.
+pub fn stored_money(what: &str, d: rust_decimal::Decimal) -> AppResult<crate::domain::Money> {
+    crate::domain::Money::from_decimal(d).map_err(|e| AppError::corrupt(what, format!("{d}: {e}")))
+}
+
+impl AppError {
     /// A 422 for problems with named fields.
     pub fn invalid(fields: FieldErrors) -> AppError {
         let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();

@@ -39,10 +39,10 @@ pub(crate) struct ApplicationRow {
     pub household_id: i64,
     #[allow(dead_code)]
     pub site_id: i64,
-    pub program: String,
-    pub status: String,
+    pub program: Program,
+    pub status: Status,
     pub requested_amount: Decimal,
-    pub emergency_category: Option<String>,
+    pub emergency_category: Option<EmergencyCategory>,
     pub emergency_story: Option<String>,
     pub created_by: i64,
     pub created_at: DateTime<Utc>,
@@ -52,11 +52,11 @@ pub(crate) struct ApplicationRow {
 
 impl ApplicationRow {
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Draft)
+        self.status
     }
 
     pub fn program(&self) -> Program {
-        Program::parse(&self.program).unwrap_or(Program::Emergency)
+        self.program
     }
 }
 
@@ -486,7 +486,14 @@ pub async fn add_document(
 }
 
 async fn load_documents(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Vec<Document>> {
-    let rows: Vec<(i64, String, Option<String>, i64, String, DateTime<Utc>)> = documents::table
+    let rows: Vec<(
+        i64,
+        DocumentKind,
+        Option<String>,
+        i64,
+        String,
+        DateTime<Utc>,
+    )> = documents::table
         .inner_join(users::table)
         .filter(documents::application_id.eq(id))
         .order(documents::id)
@@ -505,7 +512,7 @@ async fn load_documents(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Vec<
         .map(
             |(id, kind, note, verified_by, verified_by_name, verified_at)| Document {
                 id,
-                kind: DocumentKind::parse(&kind).unwrap_or(DocumentKind::Other),
+                kind,
                 note,
                 verified_by,
                 verified_by_name,
@@ -559,8 +566,8 @@ pub async fn load(
     }
     let documents = load_documents(conn, id).await?;
     let history: Vec<(
-        Option<String>,
-        String,
+        Option<Status>,
+        Status,
         i64,
         String,
         DateTime<Utc>,
@@ -579,10 +586,10 @@ pub async fn load(
         ))
         .load(conn)
         .await?;
-    let program = Program::parse(&row.program).unwrap_or(Program::Emergency);
-    let emergency = match (&row.emergency_category, &row.emergency_story) {
-        (Some(c), Some(s)) => Some(Emergency {
-            category: EmergencyCategory::parse(c).unwrap_or(EmergencyCategory::Other),
+    let program = row.program;
+    let emergency = match (row.emergency_category, &row.emergency_story) {
+        (Some(category), Some(s)) => Some(Emergency {
+            category,
             amount: money(row.requested_amount),
             story: s.clone(),
         }),
@@ -604,8 +611,8 @@ pub async fn load(
         history: history
             .into_iter()
             .map(|(from, to, by, by_name, at, reason)| StatusChange {
-                from: from.as_deref().and_then(Status::parse),
-                to: Status::parse(&to).unwrap_or(Status::Draft),
+                from,
+                to,
                 by,
                 by_name,
                 at,
@@ -697,7 +704,7 @@ pub async fn list(
             household_id: row.household_id,
             household_name: names.then_some(name),
             site,
-            program: Program::parse(&row.program).unwrap_or(Program::Emergency),
+            program: row.program,
             status: row.status(),
             requested_amount: money(row.requested_amount),
             created_at: row.created_at,

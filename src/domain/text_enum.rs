@@ -1,6 +1,8 @@
 //! `text_enum!` declares a closed vocabulary stored as text in the database and sent as
 //! a snake_case string in JSON: one definition gives `as_str`, `parse`, `ALL`, serde and
-//! `Display` and its OpenAPI schema, so a value can never be spelled two ways.
+//! `Display`, its OpenAPI schema, and its column mapping, so a value can never be spelled
+//! two ways. A row read with a spelling the vocabulary does not know is an error (the
+//! database boundary never turns an unknown value into a known one).
 
 macro_rules! text_enum {
     // `#[schema = "Name"]` first: the OpenAPI component's name, where two vocabularies
@@ -14,7 +16,33 @@ macro_rules! text_enum {
     (@define $schema:expr; $(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         $vis enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<
+                    diesel::sql_types::Text,
+                    diesel::pg::Pg,
+                >>::from_sql(value)?;
+                $name::parse(&text).ok_or_else(|| {
+                    format!("unknown {} in the database: '{}'", stringify!($name), text).into()
+                })
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

@@ -28,9 +28,7 @@ use crate::domain::eligibility::{
 };
 use crate::domain::policy::Policy;
 use crate::domain::status::CheckResult;
-use crate::domain::{
-    DocumentKind, EmergencyCategory, FieldErrors, Language, Money, Problem, Program, Transition,
-};
+use crate::domain::{DocumentKind, FieldErrors, Language, Money, Problem, Program, Transition};
 use crate::error::{AppError, AppResult};
 use crate::web::i18n;
 
@@ -380,7 +378,7 @@ async fn facts(
             override_reason: l.override_reason,
         })
         .collect();
-    let kinds: Vec<String> = documents::table
+    let kinds: Vec<DocumentKind> = documents::table
         .filter(documents::application_id.eq(row.id))
         .select(documents::kind)
         .load(conn)
@@ -389,18 +387,12 @@ async fn facts(
         on,
         program: row.program(),
         household_size: size,
-        annual_income: Money::from_decimal(income).unwrap_or_default(),
+        annual_income: crate::error::stored_money("annual income", income)?,
         state,
-        requested: Money::from_decimal(row.requested_amount).unwrap_or_default(),
+        requested: crate::error::stored_money("requested amount", row.requested_amount)?,
         lines,
-        emergency_category: row
-            .emergency_category
-            .as_deref()
-            .and_then(EmergencyCategory::parse),
-        documents: kinds
-            .iter()
-            .filter_map(|k| DocumentKind::parse(k))
-            .collect(),
+        emergency_category: row.emergency_category,
+        documents: kinds,
         prior_grants: prior_grants(conn, row.household_id, row.id, timezone).await?,
     })
 }
@@ -485,8 +477,8 @@ pub struct Check {
 type CheckRow = (
     i64,
     i64,
-    String,
-    String,
+    CheckKind,
+    CheckResult,
     Option<i32>,
     NaiveDate,
     Value,
@@ -540,8 +532,7 @@ async fn load_checks(
         ))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(
             |(
                 id,
@@ -559,25 +550,30 @@ async fn load_checks(
                 created_by,
                 created_by_name,
                 created_at,
-            )| Check {
-                id,
-                application_id,
-                kind: CheckKind::parse(&kind).unwrap_or(CheckKind::Check),
-                result: CheckResult::parse(&result).unwrap_or(CheckResult::NeedsReview),
-                policy_version,
-                checked_on,
-                rules: serde_json::from_value(rules).unwrap_or_default(),
-                facts,
-                guideline: guideline.and_then(|g| Money::from_decimal(g).ok()),
-                percent_of_guideline: percent,
-                reason,
-                overrides_check_id,
-                created_by,
-                created_by_name,
-                created_at,
+            )| {
+                Ok(Check {
+                    id,
+                    application_id,
+                    kind,
+                    result,
+                    policy_version,
+                    checked_on,
+                    rules: serde_json::from_value(rules)
+                        .map_err(|e| AppError::corrupt("check's rules", e))?,
+                    facts,
+                    guideline: guideline
+                        .map(|g| crate::error::stored_money("guideline", g))
+                        .transpose()?,
+                    percent_of_guideline: percent,
+                    reason,
+                    overrides_check_id,
+                    created_by,
+                    created_by_name,
+                    created_at,
+                })
             },
         )
-        .collect())
+        .collect()
 }
 
 async fn check(conn: &mut AsyncPgConnection, application_id: i64, id: i64) -> AppResult<Check> {

@@ -49,7 +49,7 @@ pub struct Fund {
 type FundRow = (
     i64,
     String,
-    Option<String>,
+    Option<Program>,
     Option<NaiveDate>,
     bool,
     bool,
@@ -77,7 +77,7 @@ fn fund_from(row: FundRow) -> Fund {
     Fund {
         id,
         name,
-        restricted_program: restricted.as_deref().and_then(Program::parse),
+        restricted_program: restricted,
         expires_on,
         is_general,
         active,
@@ -522,7 +522,7 @@ type ReceiptRow = (
     String,
     Decimal,
     NaiveDate,
-    String,
+    ReceiptSource,
     String,
     Option<String>,
     i64,
@@ -578,15 +578,15 @@ pub async fn receipts(
             Some(original) => reversed_by.insert(original, entry_id),
         };
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
             let (id, number, fund_id, fund_name, amount, received_on, source, donor, memo, by, at) =
                 r;
-            let entry_id = booked_by.get(&id).copied().unwrap_or_default();
+            let entry_id = *booked_by
+                .get(&id)
+                .ok_or_else(|| AppError::corrupt("receipt", format!("{number} has no entry")))?;
             let reversal_entry_id = reversed_by.get(&entry_id).copied();
-            let source = ReceiptSource::parse(&source).unwrap_or(ReceiptSource::Donation);
-            Receipt {
+            Ok(Receipt {
                 id,
                 number,
                 fund_id,
@@ -601,9 +601,9 @@ pub async fn receipts(
                 reversal_entry_id,
                 created_by: by,
                 created_at: at,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn receipt(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Receipt> {

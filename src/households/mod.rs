@@ -24,7 +24,7 @@ struct HouseholdRow {
     name: String,
     name_ko: Option<String>,
     phone: Option<String>,
-    preferred_language: String,
+    preferred_language: Language,
     address_line1: String,
     address_line2: Option<String>,
     city: String,
@@ -50,14 +50,13 @@ pub struct AddressView {
 pub struct MemberRow {
     pub id: i64,
     pub name: String,
-    #[schema(value_type = crate::domain::Relationship)]
-    pub relationship: String,
+    pub relationship: Relationship,
     pub birth_year: Option<i32>,
 }
 
 impl MemberRow {
     pub fn relationship(&self) -> Relationship {
-        Relationship::parse(&self.relationship).unwrap_or(Relationship::Other)
+        self.relationship
     }
 }
 
@@ -125,7 +124,7 @@ impl HouseholdRow {
             name: self.name,
             name_ko: self.name_ko,
             phone: self.phone,
-            preferred_language: Language::parse(&self.preferred_language).unwrap_or_default(),
+            preferred_language: self.preferred_language,
             address: AddressView {
                 line1: self.address_line1,
                 line2: self.address_line2,
@@ -378,7 +377,7 @@ pub async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household>
         .optional()?
         .ok_or(AppError::NotFound("household"))?;
     let members = members(conn, id).await?;
-    let apps: Vec<(i64, String, String, String, Decimal, DateTime<Utc>)> = applications::table
+    let apps: Vec<(i64, String, Program, Status, Decimal, DateTime<Utc>)> = applications::table
         .filter(applications::household_id.eq(id))
         .order(applications::id.desc())
         .select((
@@ -397,8 +396,8 @@ pub async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household>
             |(id, number, program, status, amount, created_at)| ApplicationSummary {
                 id,
                 number,
-                program: Program::parse(&program).unwrap_or(Program::Emergency),
-                status: Status::parse(&status).unwrap_or(Status::Draft),
+                program,
+                status,
                 requested_amount: money(amount),
                 created_at,
             },

@@ -116,7 +116,7 @@ fn values_of(h: &Household) -> Values {
     for (i, m) in h.members.iter().enumerate() {
         v.set(format!("members[{i}].id"), m.id);
         v.set(format!("members[{i}].name"), &m.name);
-        v.set(format!("members[{i}].relationship"), &m.relationship);
+        v.set(format!("members[{i}].relationship"), m.relationship);
         v.set(
             format!("members[{i}].birth_year"),
             m.birth_year.map(|y| y.to_string()).unwrap_or_default(),

@@ -359,11 +359,11 @@ pub async fn balances_of(
 struct EntryRow {
     id: i64,
     entry_date: NaiveDate,
-    kind: String,
+    kind: EntryKind,
     memo: String,
-    document_type: Option<String>,
+    document_type: Option<DocumentType>,
     document_id: Option<i64>,
-    program: Option<String>,
+    program: Option<Program>,
     reverses: Option<i64>,
     created_by: i64,
     created_at: DateTime<Utc>,
@@ -390,34 +390,25 @@ async fn load_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> AppResult<Vec<E
         ))
         .load(conn)
         .await?;
-    let lines: Vec<(
-        i64,
-        i32,
-        String,
-        String,
-        String,
-        i64,
-        String,
-        String,
-        Decimal,
-    )> = postings::table
-        .inner_join(accounts::table)
-        .inner_join(funds::table)
-        .filter(postings::entry_id.eq_any(ids))
-        .order((postings::entry_id, postings::line_no))
-        .select((
-            postings::entry_id,
-            postings::line_no,
-            postings::account_code,
-            accounts::name,
-            accounts::name_ko,
-            postings::fund_id,
-            funds::name,
-            postings::side,
-            postings::amount,
-        ))
-        .load(conn)
-        .await?;
+    let lines: Vec<(i64, i32, String, String, String, i64, String, Side, Decimal)> =
+        postings::table
+            .inner_join(accounts::table)
+            .inner_join(funds::table)
+            .filter(postings::entry_id.eq_any(ids))
+            .order((postings::entry_id, postings::line_no))
+            .select((
+                postings::entry_id,
+                postings::line_no,
+                postings::account_code,
+                accounts::name,
+                accounts::name_ko,
+                postings::fund_id,
+                funds::name,
+                postings::side,
+                postings::amount,
+            ))
+            .load(conn)
+            .await?;
     // Each entry's reversal, by the entry it reverses.
     let reversed_by: BTreeMap<i64, i64> = journal_entries::table
         .filter(journal_entries::reverses.eq_any(ids))
@@ -435,11 +426,11 @@ async fn load_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> AppResult<Vec<E
             let entry = Entry {
                 id: r.id,
                 entry_date: r.entry_date,
-                kind: EntryKind::parse(&r.kind).unwrap_or(EntryKind::Receipt),
+                kind: r.kind,
                 memo: r.memo,
-                document_type: r.document_type.as_deref().and_then(DocumentType::parse),
+                document_type: r.document_type,
                 document_id: r.document_id,
-                program: r.program.as_deref().and_then(Program::parse),
+                program: r.program,
                 reverses: r.reverses,
                 reversed_by: reversed_by.get(&r.id).copied(),
                 created_by: r.created_by,
@@ -460,7 +451,7 @@ async fn load_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> AppResult<Vec<E
                 account_name_ko: name_ko,
                 fund_id,
                 fund_name,
-                side: Side::parse(&side).unwrap_or(Side::Debit),
+                side,
                 amount: money(amount),
             });
         }

@@ -61,8 +61,7 @@ pub struct Disbursement {
     #[diesel(sql_type = Nullable<Text>)]
     pub payee: Option<String>,
     #[diesel(sql_type = Text)]
-    #[schema(value_type = PayMethod)]
-    pub method: String,
+    pub method: PayMethod,
     #[diesel(sql_type = Nullable<Text>)]
     pub reference: Option<String>,
     #[diesel(sql_type = Date)]
@@ -79,8 +78,7 @@ pub struct Disbursement {
     #[diesel(sql_type = BigInt)]
     pub entry_id: i64,
     #[diesel(sql_type = Text)]
-    #[schema(value_type = PaymentState)]
-    pub state: String,
+    pub state: PaymentState,
     #[diesel(sql_type = Nullable<Date>)]
     pub cleared_on: Option<NaiveDate>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -123,11 +121,11 @@ impl From<Decimal> for MoneyCol {
 
 impl Disbursement {
     pub fn state(&self) -> PaymentState {
-        PaymentState::parse(&self.state).unwrap_or(PaymentState::Issued)
+        self.state
     }
 
     pub fn method(&self) -> PayMethod {
-        PayMethod::parse(&self.method).unwrap_or(PayMethod::Check)
+        self.method
     }
 }
 

@@ -76,7 +76,7 @@ type VoteRow = (
     i64,
     i64,
     String,
-    String,
+    VoteChoice,
     Option<Decimal>,
     Option<i64>,
     Option<String>,
@@ -89,7 +89,7 @@ fn to_vote(r: VoteRow) -> Vote {
         application_id: r.1,
         voter_id: r.2,
         voter_name: r.3,
-        vote: VoteChoice::parse(&r.4).unwrap_or(VoteChoice::Abstain),
+        vote: r.4,
         amount: r.5.map(money),
         fund_id: r.6,
         comment: r.7,
@@ -126,7 +126,7 @@ pub async fn decision_of(
     application_id: i64,
 ) -> AppResult<Option<Decision>> {
     type Row = (
-        String,
+        Outcome,
         Option<Decimal>,
         Option<i64>,
         Option<String>,
@@ -152,7 +152,7 @@ pub async fn decision_of(
         .await
         .optional()?;
     Ok(row.map(|r| Decision {
-        outcome: Outcome::parse(&r.0).unwrap_or(Outcome::Denied),
+        outcome: r.0,
         amount: r.1.map(money),
         fund_id: r.2,
         fund_name: r.3,

@@ -1395,3 +1395,30 @@ async fn the_commitment_takes_the_first_expiring_restricted_fund_that_can_cover_
     assert!(again.text.contains("that is paid"), "{}", again.text);
     assert_clean(&app.check_ledger().await);
 }
+
+/// The database boundary: a vote stored with a value the code does not know is an error
+/// when read, never taken for an abstention (issue 13).
+#[tokio::test]
+async fn a_stored_vote_the_code_does_not_know_is_an_error_not_an_abstention() {
+    let Team { app, cw, board, .. } = team(4).await;
+    let id = n400_for_review(&app, &cw).await;
+    let cast = vote(&app, &board[0], id, json!({"vote": "abstain"})).await;
+    assert_eq!(cast.status, StatusCode::CREATED, "{}", cast.text);
+    exec_owner(
+        &app,
+        "ALTER TABLE votes DROP CONSTRAINT votes_vote_check;
+         ALTER TABLE votes DISABLE TRIGGER USER;
+         UPDATE votes SET vote = 'maybe';
+         ALTER TABLE votes ENABLE TRIGGER USER;",
+    )
+    .await
+    .unwrap();
+    let read = app.get(&format!("/api/v1/applications/{id}"), &cw).await;
+    assert_eq!(
+        read.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        read.text
+    );
+    assert!(!read.text.contains("abstain"), "{}", read.text);
+}
