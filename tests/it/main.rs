@@ -6,6 +6,7 @@ mod openapi;
 
 mod api_applications;
 mod api_households;
+mod architecture;
 mod audit;
 mod auth;
 mod bad_input;

@@ -1,0 +1,229 @@
+//! The direction of dependencies (STYLE.md, issue 13), read from the `crate::` paths in
+//! `src/`: which capability folders use which, and whether a service uses an edge.
+//! `cargo test --test it architecture -- --nocapture` prints the graph.
+//!
+//! Both tests are ratchets: what is listed in `KNOWN_*` is what is still to be untangled.
+//! A new cycle or a new service→edge use fails; so does a listed one that is gone (take it
+//! off the list, so that it cannot come back).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// The capabilities: each a folder with its service (`mod.rs`) and its edges.
+const CAPABILITIES: &[&str] = &[
+    "applications",
+    "audit",
+    "auth",
+    "eligibility",
+    "exports",
+    "funds",
+    "households",
+    "ledger",
+    "payments",
+    "review",
+    "users",
+];
+
+/// Cycles between capability folders still to be broken, each as its sorted members.
+const KNOWN_CYCLES: &[&[&str]] = &[&[
+    "applications",
+    "audit",
+    "auth",
+    "eligibility",
+    "funds",
+    "households",
+    "ledger",
+    "payments",
+    "review",
+    "users",
+]];
+
+/// Service files that still use an edge (`web`, `axum`, another capability's api or web):
+/// the page layer's catalogues in services and errors, and idempotency's status codes.
+const KNOWN_SERVICE_EDGE_USES: &[(&str, &str)] = &[
+    ("src/eligibility/mod.rs", "crate::web"),
+    ("src/error.rs", "axum"),
+    ("src/error.rs", "crate::web"),
+    ("src/extract.rs", "axum"),
+    ("src/funds/mod.rs", "axum"),
+    ("src/idempotency.rs", "axum"),
+    ("src/payments/mod.rs", "axum"),
+    ("src/review/mod.rs", "axum"),
+];
+
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// The top-level module a file belongs to (`src/payments/web.rs` → `payments`).
+fn module_of(relative: &Path) -> String {
+    let first = relative.components().next().unwrap().as_os_str();
+    first.to_string_lossy().trim_end_matches(".rs").to_owned()
+}
+
+/// The modules a file names as `crate::NAME`.
+fn uses(text: &str) -> BTreeSet<String> {
+    text.match_indices("crate::")
+        .map(|(at, _)| {
+            text[at + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// Capability → the capabilities its files use.
+fn capability_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files {
+        let module = module_of(file.strip_prefix(src()).unwrap());
+        if !CAPABILITIES.contains(&module.as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let targets = graph.entry(module.clone()).or_default();
+        for used in uses(&text) {
+            if used != module && CAPABILITIES.contains(&used.as_str()) {
+                targets.insert(used);
+            }
+        }
+    }
+    graph
+}
+
+/// The strongly connected components with more than one member (Tarjan).
+fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    struct State<'g> {
+        graph: &'g BTreeMap<String, BTreeSet<String>>,
+        index: BTreeMap<&'g str, usize>,
+        low: BTreeMap<&'g str, usize>,
+        stack: Vec<&'g str>,
+        on_stack: BTreeSet<&'g str>,
+        found: Vec<Vec<String>>,
+    }
+    fn visit<'g>(s: &mut State<'g>, node: &'g str) {
+        let i = s.index.len();
+        s.index.insert(node, i);
+        s.low.insert(node, i);
+        s.stack.push(node);
+        s.on_stack.insert(node);
+        for next in s.graph.get(node).into_iter().flatten() {
+            let next = next.as_str();
+            if !s.index.contains_key(next) {
+                visit(s, next);
+                let low = s.low[node].min(s.low[next]);
+                s.low.insert(node, low);
+            } else if s.on_stack.contains(next) {
+                let low = s.low[node].min(s.index[next]);
+                s.low.insert(node, low);
+            }
+        }
+        if s.low[node] == s.index[node] {
+            let mut component = Vec::new();
+            while let Some(member) = s.stack.pop() {
+                s.on_stack.remove(member);
+                component.push(member.to_owned());
+                if member == node {
+                    break;
+                }
+            }
+            if component.len() > 1 {
+                component.sort();
+                s.found.push(component);
+            }
+        }
+    }
+    let mut state = State {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        found: Vec::new(),
+    };
+    for node in graph.keys() {
+        if !state.index.contains_key(node.as_str()) {
+            visit(&mut state, node);
+        }
+    }
+    state.found.sort();
+    state.found
+}
+
+#[test]
+fn capabilities_do_not_import_each_other_in_a_circle() {
+    let graph = capability_graph();
+    for (from, to) in &graph {
+        let to: Vec<&str> = to.iter().map(String::as_str).collect();
+        println!("{from:>13} → {}", to.join(", "));
+    }
+    let found = cycles(&graph);
+    let known: Vec<Vec<String>> = KNOWN_CYCLES
+        .iter()
+        .map(|c| c.iter().map(|s| (*s).to_owned()).collect())
+        .collect();
+    assert_eq!(
+        found, known,
+        "cycles between capability folders (left: now, right: KNOWN_CYCLES); a new one is a \
+         wrong-way dependency, a vanished one comes off the list"
+    );
+}
+
+#[test]
+fn services_use_no_edge() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut found = BTreeSet::new();
+    for file in files {
+        let relative = file
+            .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let module = module_of(file.strip_prefix(src()).unwrap());
+        let is_edge = name == "api.rs" || name.ends_with("web.rs") || name == "middleware.rs";
+        let is_service = !is_edge
+            && (CAPABILITIES.contains(&module.as_str())
+                || ["error.rs", "extract.rs", "idempotency.rs"].contains(&name.as_str()));
+        if !is_service {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut edges: Vec<String> = vec!["crate::web".into(), "axum".into()];
+        for capability in CAPABILITIES {
+            edges.push(format!("crate::{capability}::api"));
+            edges.push(format!("crate::{capability}::web"));
+        }
+        for edge in edges {
+            let named = text.match_indices(&edge).any(|(at, _)| {
+                let rest = &text[at + edge.len()..];
+                !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            });
+            if named {
+                found.insert((relative.to_string_lossy().into_owned(), edge));
+            }
+        }
+    }
+    let known: BTreeSet<(String, String)> = KNOWN_SERVICE_EDGE_USES
+        .iter()
+        .map(|(f, e)| ((*f).to_owned(), (*e).to_owned()))
+        .collect();
+    assert_eq!(
+        found, known,
+        "services naming an edge (left: now, right: KNOWN_SERVICE_EDGE_USES)"
+    );
+}
