@@ -25,6 +25,7 @@ pub mod funds;
 pub mod households;
 pub mod idempotency;
 pub mod ledger;
+pub mod numbering;
 pub mod openapi;
 pub mod payments;
 pub mod review;

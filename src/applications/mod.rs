@@ -14,8 +14,7 @@ use serde_json::json;
 use crate::audit::{self, Channel};
 use crate::clock::Today;
 use crate::db::schema::{
-    application_counters, applications, documents, fee_lines, households, sites, status_changes,
-    users,
+    applications, documents, fee_lines, households, sites, status_changes, users,
 };
 use crate::domain::application::{
     ApplicationInput, Beneficiary, DocumentInput, FeeLineRequest, NewApplication, ProgramDetails,
@@ -155,21 +154,6 @@ fn money(d: Decimal) -> Money {
     Money::from_decimal(d).unwrap_or_default()
 }
 
-/// The next number of `year`: gapless, because the counter row stays locked until the
-/// creating transaction ends, and a rollback gives the number back.
-async fn next_number(conn: &mut AsyncPgConnection, year: i32) -> AppResult<String> {
-    use application_counters::dsl as c;
-    let seq: i32 = diesel::insert_into(c::application_counters)
-        .values((c::year.eq(year), c::last_seq.eq(1)))
-        .on_conflict(c::year)
-        .do_update()
-        .set(c::last_seq.eq(c::last_seq + 1))
-        .returning(c::last_seq)
-        .get_result(conn)
-        .await?;
-    Ok(format!("CEF-{year}-{seq:05}"))
-}
-
 /// A fee line ready to store.
 struct PricedLine {
     request: FeeLineRequest,
@@ -250,7 +234,7 @@ pub async fn create(
                     ProgramDetails::Emergency { category, amount, story } => (*amount, Vec::new(), Some((*category, story.clone()))),
                 };
                 use chrono::Datelike;
-                let number = next_number(conn, today.year()).await?;
+                let number = crate::numbering::application(conn, today.year()).await?;
                 let id: i64 = diesel::insert_into(applications::table)
                     .values((
                         applications::number.eq(&number),

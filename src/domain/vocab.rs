@@ -11,6 +11,11 @@ text_enum! {
     }
 }
 
+/// Who keeps the books: funds, receipts, payments, the ledger and its exports.
+pub const BOOKKEEPERS: &[Role] = &[Role::Accountant, Role::Admin];
+/// Who works with families and may read their households.
+pub const HOUSEHOLD_READERS: &[Role] = &[Role::Caseworker, Role::Admin];
+
 text_enum! {
     /// The two languages every screen and message exists in.
     pub enum Language {

@@ -11,9 +11,9 @@ use super::ExportKind;
 use super::api::ExportQuery;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
+use crate::domain::BOOKKEEPERS;
 use crate::error::{AppError, AppResult};
 use crate::extract::WebQuery;
-use crate::ledger::api::BOOKKEEPERS;
 use crate::web::Ctx;
 use crate::web::layout::page;
 

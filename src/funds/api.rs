@@ -9,12 +9,12 @@ use utoipa_axum::routes;
 use super::{Fund, FundInput, Receipt, ReverseInput};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
+use crate::domain::BOOKKEEPERS;
 use crate::domain::Role;
 use crate::domain::ledger::ReceiptInput;
 use crate::error::{AppResult, ErrorResponses};
 use crate::extract::{ApiJson, Id, Page};
 use crate::idempotency::{IdempotencyKey, Reply};
-use crate::ledger::api::BOOKKEEPERS;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -15,9 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit;
-use crate::db::schema::{
-    accounts, document_counters, fund_balances, funds, journal_entries, postings, receipts,
-};
+use crate::db::schema::{accounts, fund_balances, funds, journal_entries, postings, receipts};
 use crate::domain::input::{LONG_TEXT, SHORT_TEXT, optional_date, optional_text, required_text};
 use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource, receipt_lines};
 use crate::domain::{FieldErrors, Money, Problem, Program};
@@ -332,24 +330,6 @@ pub struct Receipt {
     pub created_at: DateTime<Utc>,
 }
 
-/// The next number of a document series: gapless, like application numbers.
-pub(crate) async fn next_number(
-    conn: &mut AsyncPgConnection,
-    series: &str,
-    year: i32,
-) -> AppResult<String> {
-    use document_counters::dsl as c;
-    let seq: i32 = diesel::insert_into(c::document_counters)
-        .values((c::series.eq(series), c::year.eq(year), c::last_seq.eq(1)))
-        .on_conflict((c::series, c::year))
-        .do_update()
-        .set(c::last_seq.eq(c::last_seq + 1))
-        .returning(c::last_seq)
-        .get_result(conn)
-        .await?;
-    Ok(format!("{series}-{year}-{seq:05}"))
-}
-
 /// Books money in to a fund: the receipt and its entry, Dr 1000 / Cr 4000 or 4100.
 pub async fn record_receipt(
     conn: &mut AsyncPgConnection,
@@ -369,7 +349,7 @@ pub async fn record_receipt(
     let id = conn
         .transaction(async |conn| {
             use chrono::Datelike;
-            let number = next_number(conn, "RCP", new.received_on.year()).await?;
+            let number = crate::numbering::document(conn, "RCP", new.received_on.year()).await?;
             let id: i64 = diesel::insert_into(receipts::table)
                 .values((
                     receipts::number.eq(&number),

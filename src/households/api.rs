@@ -22,9 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update))
 }
 
-/// Who may read households: the people who work with families.
-pub const READERS: &[Role] = &[Role::Caseworker, Role::Admin];
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
@@ -47,7 +44,7 @@ async fn search(
     user: CurrentUser,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> AppResult<Json<Page<HouseholdSummary>>> {
-    user.require(READERS)?;
+    user.require(crate::domain::HOUSEHOLD_READERS)?;
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
     let results = super::search(&mut conn, query.q.as_deref().unwrap_or(""), paging).await?;
@@ -80,7 +77,7 @@ async fn show(
     user: CurrentUser,
     Id(id): Id,
 ) -> AppResult<Json<Household>> {
-    user.require(READERS)?;
+    user.require(crate::domain::HOUSEHOLD_READERS)?;
     let mut conn = state.pool.get().await?;
     Ok(Json(
         super::view(&mut conn, user.id, id, Channel::Api).await?,

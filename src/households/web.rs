@@ -55,7 +55,8 @@ async fn search(
     ctx: Ctx,
     WebQuery(query): WebQuery<SearchQuery>,
 ) -> AppResult<Markup> {
-    ctx.require_user()?.require(super::api::READERS)?;
+    ctx.require_user()?
+        .require(crate::domain::HOUSEHOLD_READERS)?;
     let q = query.q.unwrap_or_default();
     let paging = Paging::parse(None, query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
@@ -355,7 +356,7 @@ async fn update(
 
 async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Markup> {
     let user = ctx.require_user()?.clone();
-    user.require(super::api::READERS)?;
+    user.require(crate::domain::HOUSEHOLD_READERS)?;
     let mut conn = state.pool.get().await?;
     let h = super::view(&mut conn, user.id, id, Channel::Web).await?;
     let title = match &h.name_ko {

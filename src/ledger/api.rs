@@ -11,12 +11,9 @@ use super::{Account, Entry, EntryFilter};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::input::{filter_date, optional_id};
-use crate::domain::{FieldErrors, Role};
+use crate::domain::{BOOKKEEPERS, FieldErrors};
 use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiQuery, Id, Page, Paging};
-
-/// Who may read the books.
-pub const BOOKKEEPERS: &[Role] = &[Role::Accountant, Role::Admin];
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -6,9 +6,10 @@ use axum::extract::State;
 use axum::routing::get;
 use maud::{Markup, html};
 
-use super::api::{BOOKKEEPERS, EntryQuery};
+use super::api::EntryQuery;
 use super::{Entry, Posting};
 use crate::app::AppState;
+use crate::domain::BOOKKEEPERS;
 use crate::domain::Language;
 use crate::domain::ledger::Side;
 use crate::error::AppResult;

@@ -14,13 +14,13 @@ use crate::app::AppState;
 use crate::applications::Application;
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
+use crate::domain::BOOKKEEPERS;
 use crate::domain::input::{filter_date, optional_id};
 use crate::domain::review::DisbursementInput;
 use crate::domain::{FieldErrors, Role};
 use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiJson, ApiQuery, Id, Ids, Page, Paging};
 use crate::idempotency::{IdempotencyKey, Reply};
-use crate::ledger::api::BOOKKEEPERS;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

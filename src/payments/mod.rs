@@ -294,7 +294,7 @@ pub async fn disburse(
                 (None, Program::Emergency) => return Err(AppError::rule("payee", Problem::new("err-required"))),
             };
             use chrono::Datelike;
-            let number = crate::funds::next_number(conn, "DSB", new.paid_on.year()).await?;
+            let number = crate::numbering::document(conn, "DSB", new.paid_on.year()).await?;
             let id: i64 = diesel::insert_into(disbursements::table)
                 .values((
                     disbursements::number.eq(&number),

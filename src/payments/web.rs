@@ -375,7 +375,7 @@ async fn payments_page(
     ctx: Ctx,
     user: CurrentUser,
 ) -> AppResult<Markup> {
-    user.require(crate::ledger::api::BOOKKEEPERS)?;
+    user.require(crate::domain::BOOKKEEPERS)?;
     let mut conn = state.pool.get().await?;
     let ready = super::ready_for(&mut conn, user.id, Channel::Web).await?;
     let recent = super::list(
