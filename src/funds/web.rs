@@ -23,11 +23,10 @@ use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource
 use crate::domain::{FieldErrors, Money, Program, Role};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, Page, Paging, WebForm, WebQuery};
-use crate::idempotency::IdempotencyKey;
 use crate::ledger::web::entries_table;
 use crate::ledger::{Entry, EntryFilter};
 use crate::web::Ctx;
-use crate::web::form::{Form, Values};
+use crate::web::form::{Form, Values, form_key, once_key_field};
 use crate::web::layout::page;
 
 pub fn router() -> Router<AppState> {
@@ -43,11 +42,6 @@ pub(crate) fn keeps_books(ctx: &Ctx) -> bool {
     ctx.user
         .as_ref()
         .is_some_and(|u| u.require(BOOKKEEPERS).is_ok())
-}
-
-/// The one-time key a money form carries, kept when the form comes back with problems.
-pub(crate) fn once_key_field(values: &Values) -> Markup {
-    html! { input type="hidden" name="idempotency_key" value=(values.opt("idempotency_key").unwrap_or_else(crate::auth::random_token)); }
 }
 
 /// Entries per page of a fund's ledger.
@@ -483,15 +477,6 @@ async fn update_fund(
         }
         Err(e) => Err(e),
     }
-}
-
-/// The one-time key a money form carries; a form without one is booked without it.
-pub(crate) fn form_key(values: &Values) -> AppResult<IdempotencyKey> {
-    values
-        .opt("idempotency_key")
-        .map(|k| IdempotencyKey::parse(&k))
-        .transpose()
-        .map(Option::unwrap_or_default)
 }
 
 async fn record_receipt(

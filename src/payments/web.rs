@@ -19,9 +19,9 @@ use crate::domain::review::{DHS_PAYEE, DisbursementInput, PayMethod, PaymentStat
 use crate::domain::{FieldErrors, Program, Role, Status};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, Paging, WebForm};
-use crate::funds::web::{form_key, once_key_field};
 use crate::web::Ctx;
 use crate::web::form::{Form, Values};
+use crate::web::form::{form_key, once_key_field};
 use crate::web::layout::page;
 
 pub fn router() -> Router<AppState> {

@@ -18,9 +18,9 @@ use crate::domain::review::{Outcome, VoteChoice, VoteInput};
 use crate::domain::{Language, Program, Role, Status};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, WebForm, WebQuery};
-use crate::funds::web::{form_key, once_key_field};
 use crate::web::Ctx;
 use crate::web::form::{Form, Values};
+use crate::web::form::{form_key, once_key_field};
 use crate::web::layout::page;
 
 pub fn router() -> Router<AppState> {

@@ -201,6 +201,21 @@ fn is_local_path(path: &str) -> bool {
         && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
 }
 
+/// The one-time key a money form carries, kept when the form comes back with problems,
+/// so that a double submit books once.
+pub fn once_key_field(values: &Values) -> Markup {
+    html! { input type="hidden" name="idempotency_key" value=(values.opt("idempotency_key").unwrap_or_else(crate::auth::random_token)); }
+}
+
+/// The one-time key of a money form; a form without one is booked without it.
+pub fn form_key(values: &Values) -> crate::error::AppResult<crate::idempotency::IdempotencyKey> {
+    values
+        .opt("idempotency_key")
+        .map(|k| crate::idempotency::IdempotencyKey::parse(&k))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
