@@ -265,7 +265,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(crate::error::AppError::Invalid { fields, .. }) => {
                     anyhow::bail!(
                         "cannot create the user: {}",
-                        crate::web::i18n::problems_line(crate::domain::Language::En, &fields)
+                        crate::i18n::problems_line(crate::domain::Language::En, &fields)
                     )
                 }
                 Err(e) => Err(e.into()),

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::domain::status::IllegalTransition;
 use crate::domain::{FieldErrors, Language, Problem, Role};
-use crate::web::i18n;
+use crate::i18n;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

@@ -23,6 +23,7 @@ pub mod exports;
 pub mod extract;
 pub mod funds;
 pub mod households;
+pub mod i18n;
 pub mod idempotency;
 pub mod ledger;
 pub mod numbering;

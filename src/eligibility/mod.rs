@@ -30,7 +30,7 @@ use crate::domain::policy::Policy;
 use crate::domain::status::CheckResult;
 use crate::domain::{DocumentKind, FieldErrors, Language, Money, Problem, Program, Transition};
 use crate::error::{AppError, AppResult};
-use crate::web::i18n;
+use crate::i18n;
 
 /// A policy version as stored.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -294,7 +294,7 @@ fn policy_view(
             }
             (form.textarea("policy", &ctx.t("field-policy"), Some(&ctx.t("policy-json-hint")), true))
             @for (field, problem) in errors.iter().filter(|(f, _)| f.starts_with("policy.")) {
-                p class="field-error" { code { (field) } ": " (crate::web::i18n::problem(ctx.lang, problem)) }
+                p class="field-error" { code { (field) } ": " (crate::i18n::problem(ctx.lang, problem)) }
             }
             div class="actions" { button type="submit" { (ctx.t("policy-create")) } }
         }

@@ -243,7 +243,7 @@ fn receipt_numbers(ctx: &Ctx, a: &Application, values: &Values, errors: &FieldEr
                 input id=(id) type="text" name="receipt_number" autocomplete="off" placeholder="IOE0912345678"
                     value=(if error.is_some() { values.get("receipt_number") } else { "" })
                     aria-invalid=(if error.is_some() { "true" } else { "false" });
-                @if let Some(p) = error { p class="field-error" { (crate::web::i18n::problem(ctx.lang, p)) } }
+                @if let Some(p) = error { p class="field-error" { (crate::i18n::problem(ctx.lang, p)) } }
                 div class="actions" { button type="submit" class="secondary" { (ctx.t("receipt-number-save")) } }
             }
         }

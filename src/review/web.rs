@@ -81,7 +81,7 @@ pub fn section(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &PageForms) -
             }
             @if is_board(ctx) && reviewable && a.decision.is_none() {
                 @if let Some(why) = &viewer.separated {
-                    p class="error-box" { (ctx.t("review-separated")) br; span class="hint" { (crate::web::i18n::problem(ctx.lang, why)) } }
+                    p class="error-box" { (ctx.t("review-separated")) br; span class="hint" { (crate::i18n::problem(ctx.lang, why)) } }
                 } @else if let Some(v) = my_vote {
                     p class="notice" { (ctx.tr("review-you-voted", &[("vote", ctx.label("vote", v.vote))])) }
                 } @else if viewer.declared.is_none() {

@@ -49,7 +49,7 @@ fn login_form(ctx: &Ctx, values: &Values, errors: &FieldErrors, failed: Option<P
         &ctx.t("sign-in"),
         html! {
             @if let Some(problem) = &failed {
-                div class="error-box" role="alert" { p { (crate::web::i18n::problem(ctx.lang, problem)) } }
+                div class="error-box" role="alert" { p { (crate::i18n::problem(ctx.lang, problem)) } }
             }
             form method="post" action="/login" {
                 input type="hidden" name="next" value=(values.get("next"));

@@ -52,7 +52,7 @@ impl Form<'_> {
     fn error(&self, name: &str) -> Option<String> {
         self.errors
             .get(name)
-            .map(|p| super::i18n::problem(self.ctx.lang, p))
+            .map(|p| crate::i18n::problem(self.ctx.lang, p))
     }
 
     fn label(&self, id: &str, label: &str, hint: Option<&str>) -> Markup {

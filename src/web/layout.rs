@@ -201,7 +201,7 @@ pub fn error_page(ctx: &Ctx, report: &ErrorReport) -> Markup {
             div class="error-box" role="alert" {
                 p { (ctx.t(text_key)) }
                 @if let Some(problem) = &report.problem {
-                    p class="hint" { (crate::web::i18n::problem(ctx.lang, problem)) }
+                    p class="hint" { (crate::i18n::problem(ctx.lang, problem)) }
                 } @else if report.status.is_client_error() {
                     p class="hint" { (report.message) }
                 }

@@ -3,7 +3,6 @@
 //! context (user, language, CSRF token), the layout, form fields, and error pages.
 
 pub mod form;
-pub mod i18n;
 pub mod layout;
 
 use axum::Router;
@@ -67,16 +66,16 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn t(&self, key: &str) -> String {
-        i18n::t(self.lang, key)
+        crate::i18n::t(self.lang, key)
     }
 
     pub fn tr(&self, key: &str, args: &[(&str, String)]) -> String {
-        i18n::tr(self.lang, key, args)
+        crate::i18n::tr(self.lang, key, args)
     }
 
     /// The label of a vocabulary value, e.g. `label("status", "needs_review")`.
     pub fn label(&self, prefix: &str, value: impl std::fmt::Display) -> String {
-        self.t(&i18n::label_key(prefix, value))
+        self.t(&crate::i18n::label_key(prefix, value))
     }
 
     pub fn csrf(&self) -> &str {
