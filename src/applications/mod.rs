@@ -7,7 +7,6 @@ pub mod web;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 
@@ -40,7 +39,7 @@ pub(crate) struct ApplicationRow {
     pub site_id: i64,
     pub program: Program,
     pub status: Status,
-    pub requested_amount: Decimal,
+    pub requested_amount: Money,
     pub emergency_category: Option<EmergencyCategory>,
     pub emergency_story: Option<String>,
     pub created_by: i64,
@@ -148,10 +147,6 @@ pub struct ApplicationListItem {
     pub status: Status,
     pub requested_amount: Money,
     pub created_at: DateTime<Utc>,
-}
-
-fn money(d: Decimal) -> Money {
-    Money::from_decimal(d).unwrap_or_default()
 }
 
 /// A fee line ready to store.
@@ -574,7 +569,7 @@ pub async fn load(
     let emergency = match (row.emergency_category, &row.emergency_story) {
         (Some(category), Some(s)) => Some(Emergency {
             category,
-            amount: money(row.requested_amount),
+            amount: row.requested_amount,
             story: s.clone(),
         }),
         _ => None,
@@ -588,7 +583,7 @@ pub async fn load(
         site,
         program,
         status: row.status(),
-        requested_amount: money(row.requested_amount),
+        requested_amount: row.requested_amount,
         emergency,
         lines,
         documents,
@@ -690,7 +685,7 @@ pub async fn list(
             site,
             program: row.program,
             status: row.status(),
-            requested_amount: money(row.requested_amount),
+            requested_amount: row.requested_amount,
             created_at: row.created_at,
         })
         .collect();

@@ -13,7 +13,20 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Largest amount a `NUMERIC(14,2)` column holds.
 const MAX_CENTS: i64 = 99_999_999_999_999;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Numeric)]
 pub struct Money(Decimal);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -152,6 +165,29 @@ impl<'de> Deserialize<'de> for Money {
 
 /// In JSON, money is a decimal string with two places (`"760.00"`); requests may also send
 /// a JSON number, which is read exactly.
+/// A stored amount that is not money (negative, or more than two places) is an error
+/// when read, never another amount.
+impl diesel::deserialize::FromSql<diesel::sql_types::Numeric, diesel::pg::Pg> for Money {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let d = <Decimal as diesel::deserialize::FromSql<
+            diesel::sql_types::Numeric,
+            diesel::pg::Pg,
+        >>::from_sql(value)?;
+        Money::from_decimal(d).map_err(|e| format!("a stored amount {d} {e}").into())
+    }
+}
+
+impl diesel::serialize::ToSql<diesel::sql_types::Numeric, diesel::pg::Pg> for Money {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+    ) -> diesel::serialize::Result {
+        <Decimal as diesel::serialize::ToSql<diesel::sql_types::Numeric, diesel::pg::Pg>>::to_sql(
+            &self.0, out,
+        )
+    }
+}
+
 impl utoipa::PartialSchema for Money {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()

@@ -389,7 +389,7 @@ async fn facts(
         household_size: size,
         annual_income: crate::error::stored_money("annual income", income)?,
         state,
-        requested: crate::error::stored_money("requested amount", row.requested_amount)?,
+        requested: row.requested_amount,
         lines,
         emergency_category: row.emergency_category,
         documents: kinds,

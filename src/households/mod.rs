@@ -31,7 +31,7 @@ struct HouseholdRow {
     state: String,
     postal_code: String,
     size: i32,
-    annual_income: Decimal,
+    annual_income: Money,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -109,10 +109,6 @@ pub struct HouseholdSummary {
     pub size: i32,
 }
 
-fn money(d: Decimal) -> Money {
-    Money::from_decimal(d).unwrap_or_default()
-}
-
 impl HouseholdRow {
     fn into_household(
         self,
@@ -133,7 +129,7 @@ impl HouseholdRow {
                 postal_code: self.postal_code,
             },
             size: self.size,
-            annual_income: money(self.annual_income),
+            annual_income: self.annual_income,
             members,
             applications,
             created_at: self.created_at,
@@ -377,7 +373,7 @@ pub async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household>
         .optional()?
         .ok_or(AppError::NotFound("household"))?;
     let members = members(conn, id).await?;
-    let apps: Vec<(i64, String, Program, Status, Decimal, DateTime<Utc>)> = applications::table
+    let apps: Vec<(i64, String, Program, Status, Money, DateTime<Utc>)> = applications::table
         .filter(applications::household_id.eq(id))
         .order(applications::id.desc())
         .select((
@@ -398,7 +394,7 @@ pub async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household>
                 number,
                 program,
                 status,
-                requested_amount: money(amount),
+                requested_amount: amount,
                 created_at,
             },
         )

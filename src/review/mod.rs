@@ -355,7 +355,7 @@ pub async fn vote(
             ));
         }
         let policy = policy_for(conn, application_id, today).await?;
-        let requested = money(row.requested_amount);
+        let requested = row.requested_amount;
         let amount = match new.vote {
             VoteChoice::Approve => {
                 let earlier =
