@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::FeeLine;
@@ -24,16 +23,7 @@ pub struct ScheduleFee {
     pub fee_waiver_available: bool,
 }
 
-type FeeRow = (
-    i64,
-    String,
-    String,
-    String,
-    Filing,
-    Decimal,
-    NaiveDate,
-    bool,
-);
+type FeeRow = (i64, String, String, String, Filing, Money, NaiveDate, bool);
 
 fn to_fee(row: FeeRow) -> ScheduleFee {
     let (id, form, category, name, filing, fee, effective_from, fee_waiver_available) = row;
@@ -43,7 +33,7 @@ fn to_fee(row: FeeRow) -> ScheduleFee {
         category,
         name,
         filing,
-        fee: Money::from_decimal(fee).unwrap_or_default(),
+        fee,
         effective_from,
         fee_waiver_available,
     }
@@ -131,8 +121,8 @@ pub async fn lines_of(
         Filing,
         Option<i64>,
         Option<String>,
-        Decimal,
-        Decimal,
+        Money,
+        Money,
         String,
         bool,
         Option<String>,
@@ -183,8 +173,8 @@ pub async fn lines_of(
                 filing,
                 beneficiary_member_id: member_id,
                 beneficiary: member,
-                amount: Money::from_decimal(amount).unwrap_or_default(),
-                schedule_fee: Money::from_decimal(fee).unwrap_or_default(),
+                amount,
+                schedule_fee: fee,
                 fee_waiver_available: waiver,
                 override_reason: reason,
                 uscis_receipt_number: receipt_number,
