@@ -66,11 +66,6 @@ impl AppError {
     }
 }
 
-/// A stored amount as [`Money`](crate::domain::Money), or an error naming what it was.
-pub fn stored_money(what: &str, d: rust_decimal::Decimal) -> AppResult<crate::domain::Money> {
-    crate::domain::Money::from_decimal(d).map_err(|e| AppError::corrupt(what, format!("{d}: {e}")))
-}
-
 impl AppError {
     /// A 422 for problems with named fields.
     pub fn invalid(fields: FieldErrors) -> AppError {

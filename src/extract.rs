@@ -175,7 +175,8 @@ fn read_query<T: DeserializeOwned>(query: &str, refuse_blank: bool) -> Result<T,
         let pairs: Vec<(String, String)> =
             serde_html_form::from_str(query).map_err(|e| invalid(&e))?;
         if let Some((name, _)) = pairs.iter().find(|(_, v)| v.trim().is_empty()) {
-            return Err(invalid(&format!("{name} is blank; leave it out instead")));
+            let blank = FieldErrors::single(name.as_str(), Problem::new("err-query-blank"));
+            return Err(AppError::bad_query(&blank));
         }
     }
     serde_html_form::from_str(query).map_err(|e| invalid(&e))

@@ -12,8 +12,9 @@ use crate::app::AppState;
 use crate::audit::{self, Channel};
 use crate::auth::CurrentUser;
 use crate::domain::application::{ApplicationInput, DocumentInput};
+use crate::domain::input::{optional_choice, optional_id};
 use crate::domain::review::ReasonInput;
-use crate::domain::{Program, Role, Status, Transition};
+use crate::domain::{FieldErrors, Program, Role, Status, Transition};
 use crate::error::{AppError, AppResult, ErrorResponses};
 use crate::extract::{ApiJson, ApiQuery, Id, Page, Paging};
 
@@ -48,29 +49,37 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn filter(&self) -> AppResult<ListFilter> {
-        let bad = |name: &str| {
-            AppError::BadRequest(format!("the query string is not valid: unknown {name}"))
-        };
-        let nonempty = |v: &Option<String>| {
-            v.as_deref()
+        let mut e = FieldErrors::new();
+        let status = optional_choice(
+            &mut e,
+            "status",
+            self.status.as_deref(),
+            Status::parse,
+            Status::ALL,
+            Status::as_str,
+        );
+        let program = optional_choice(
+            &mut e,
+            "program",
+            self.program.as_deref(),
+            Program::parse,
+            Program::ALL,
+            Program::as_str,
+        );
+        let household_id = optional_id(&mut e, "household_id", self.household_id.as_deref());
+        if !e.is_empty() {
+            return Err(AppError::bad_query(&e));
+        }
+        Ok(ListFilter {
+            status,
+            program,
+            site: self
+                .site
+                .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        Ok(ListFilter {
-            status: nonempty(&self.status)
-                .map(|s| Status::parse(&s).ok_or_else(|| bad("status")))
-                .transpose()?,
-            program: nonempty(&self.program)
-                .map(|s| Program::parse(&s).ok_or_else(|| bad("program")))
-                .transpose()?,
-            site: nonempty(&self.site),
-            household_id: nonempty(&self.household_id)
-                .map(|s| match s.parse::<i64>() {
-                    Ok(id) if id >= 1 => Ok(id),
-                    _ => Err(bad("household_id")),
-                })
-                .transpose()?,
+                .map(str::to_owned),
+            household_id,
         })
     }
 }

@@ -32,21 +32,15 @@ pub struct HouseholdInput {
     pub members: Option<Vec<MemberInput>>,
 }
 
-/// The OpenAPI body of `PATCH /api/v1/households/{id}`, which reads a [`HouseholdInput`].
-pub struct HouseholdPatch;
-
-impl utoipa::PartialSchema for HouseholdPatch {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        super::schema::changes_to(
-            <HouseholdInput as utoipa::PartialSchema>::schema(),
-            "Any of the fields of a new household; one left out or null stays as it is, \
-             except that null clears `name_ko` and `phone`. `members` replaces the list: \
-             a member with an `id` is changed, one without is added, one not listed is removed.",
-        )
-    }
+super::schema::schema_only! {
+    /// The OpenAPI body of `PATCH /api/v1/households/{id}`, which reads a [`HouseholdInput`].
+    HouseholdPatch => super::schema::changes_to(
+        <HouseholdInput as utoipa::PartialSchema>::schema(),
+        "Any of the fields of a new household; one left out or null stays as it is, \
+         except that null clears `name_ko` and `phone`. `members` replaces the list: \
+         a member with an `id` is changed, one without is added, one not listed is removed.",
+    )
 }
-
-impl utoipa::ToSchema for HouseholdPatch {}
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct AddressInput {

@@ -137,20 +137,31 @@ pub fn required_choice<T: Copy>(
     all: &[T],
     as_str: fn(T) -> &'static str,
 ) -> Option<T> {
-    match value.map(str::trim) {
-        None | Some("") => {
-            errors.add(field, Problem::new("err-required"));
-            None
-        }
-        Some(text) => parse(text).or_else(|| {
-            let allowed: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
-            errors.add(
-                field,
-                Problem::new("err-choice").arg("allowed", allowed.join(", ")),
-            );
-            None
-        }),
+    if value.is_none_or(|v| v.trim().is_empty()) {
+        errors.add(field, Problem::new("err-required"));
+        return None;
     }
+    optional_choice(errors, field, value, parse, all, as_str)
+}
+
+/// A value from a closed vocabulary that may be absent; blank counts as absent.
+pub fn optional_choice<T: Copy>(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+) -> Option<T> {
+    let text = value.map(str::trim).filter(|t| !t.is_empty())?;
+    parse(text).or_else(|| {
+        let allowed: Vec<&str> = all.iter().map(|v| as_str(*v)).collect();
+        errors.add(
+            field,
+            Problem::new("err-choice").arg("allowed", allowed.join(", ")),
+        );
+        None
+    })
 }
 
 /// The text of a JSON scalar, so `4` and `"4"` (as a form sends it) read the same.
@@ -282,24 +293,17 @@ pub fn optional_date(
     field: &str,
     value: Option<&str>,
 ) -> Option<chrono::NaiveDate> {
-    match value.map(str::trim) {
-        None | Some("") => None,
-        Some(text) => match text.parse::<chrono::NaiveDate>() {
-            Ok(date) if (FIRST_DATE..=LAST_DATE).contains(&date) => Some(date),
-            Ok(_) => {
-                errors.add(
-                    field,
-                    Problem::new("err-date-range")
-                        .arg("first", FIRST_DATE)
-                        .arg("last", LAST_DATE),
-                );
-                None
-            }
-            Err(_) => {
-                errors.add(field, Problem::new("err-date"));
-                None
-            }
-        },
+    let date = filter_date(errors, field, value)?;
+    if (FIRST_DATE..=LAST_DATE).contains(&date) {
+        Some(date)
+    } else {
+        errors.add(
+            field,
+            Problem::new("err-date-range")
+                .arg("first", FIRST_DATE)
+                .arg("last", LAST_DATE),
+        );
+        None
     }
 }
 

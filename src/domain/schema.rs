@@ -32,13 +32,15 @@ fn text(max: usize, required: bool, multiline: bool) -> RefOr<Schema> {
         .into()
 }
 
+/// A type that exists only to name a schema in the OpenAPI document (the handler reads
+/// another type, or a plain string).
 macro_rules! schema_only {
     ($(#[$doc:meta])* $name:ident => $schema:expr) => {
         $(#[$doc])*
         pub struct $name;
 
         impl utoipa::PartialSchema for $name {
-            fn schema() -> RefOr<Schema> {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
                 $schema
             }
         }
@@ -46,6 +48,7 @@ macro_rules! schema_only {
         impl utoipa::ToSchema for $name {}
     };
 }
+pub(crate) use schema_only;
 
 schema_only! {
     /// A required line of text: at least one character that is not a space, no control

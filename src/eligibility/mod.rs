@@ -358,7 +358,7 @@ async fn facts(
     on: NaiveDate,
     timezone: &str,
 ) -> AppResult<Facts> {
-    let (size, income, state): (i32, Decimal, String) = households::table
+    let (size, income, state): (i32, Money, String) = households::table
         .find(row.household_id)
         .select((
             households::size,
@@ -387,7 +387,7 @@ async fn facts(
         on,
         program: row.program(),
         household_size: size,
-        annual_income: crate::error::stored_money("annual income", income)?,
+        annual_income: income,
         state,
         requested: row.requested_amount,
         lines,
@@ -483,7 +483,7 @@ type CheckRow = (
     NaiveDate,
     Value,
     Value,
-    Option<Decimal>,
+    Option<Money>,
     Option<Decimal>,
     Option<String>,
     Option<i64>,
@@ -561,9 +561,7 @@ async fn load_checks(
                     rules: serde_json::from_value(rules)
                         .map_err(|e| AppError::corrupt("check's rules", e))?,
                     facts,
-                    guideline: guideline
-                        .map(|g| crate::error::stored_money("guideline", g))
-                        .transpose()?,
+                    guideline,
                     percent_of_guideline: percent,
                     reason,
                     overrides_check_id,

@@ -141,20 +141,14 @@ pub struct FundInput {
     pub note: Option<String>,
 }
 
-/// The OpenAPI body of `PATCH /api/v1/funds/{id}`, which reads a [`FundInput`].
-pub struct FundPatch;
-
-impl utoipa::PartialSchema for FundPatch {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        crate::domain::schema::changes_to(
-            <FundInput as utoipa::PartialSchema>::schema(),
-            "Any of a fund's fields; one left out or null stays as it is. A blank \
-             `expires_on` or `note` clears it.",
-        )
-    }
+crate::domain::schema::schema_only! {
+    /// The OpenAPI body of `PATCH /api/v1/funds/{id}`, which reads a [`FundInput`].
+    FundPatch => crate::domain::schema::changes_to(
+        <FundInput as utoipa::PartialSchema>::schema(),
+        "Any of a fund's fields; one left out or null stays as it is. A blank \
+         `expires_on` or `note` clears it.",
+    )
 }
-
-impl utoipa::ToSchema for FundPatch {}
 
 fn parse_program(e: &mut FieldErrors, value: Option<&str>) -> Option<Program> {
     match value.map(str::trim) {

@@ -156,11 +156,13 @@ pub(crate) fn parse_roles(e: &mut FieldErrors, texts: &[String]) -> Vec<Role> {
         match Role::parse(text.trim()) {
             Some(role) if !roles.contains(&role) => roles.push(role),
             Some(_) => {}
-            None => e.add(
-                "roles",
-                Problem::new("err-choice")
-                    .arg("allowed", "caseworker, board_member, accountant, admin"),
-            ),
+            None => {
+                let allowed: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                e.add(
+                    "roles",
+                    Problem::new("err-choice").arg("allowed", allowed.join(", ")),
+                )
+            }
         }
     }
     if roles.is_empty() {

@@ -197,6 +197,7 @@ err-lines-required = Add at least one form.
 err-site = Choose one of the offices: LA, CHI, NYC.
 err-not-found = This record does not exist.
 err-cursor = This page link is not valid.
+err-query-blank = Leave this parameter out rather than sending it blank.
 err-json-type = This value has the wrong type ({ $detail }).
 
 error-forbidden-title = Not allowed

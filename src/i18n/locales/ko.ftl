@@ -197,6 +197,7 @@ err-lines-required = 서류를 하나 이상 추가하세요.
 err-site = 사무소를 고르세요: LA, CHI, NYC.
 err-not-found = 이 기록은 없습니다.
 err-cursor = 이 페이지 링크가 올바르지 않습니다.
+err-query-blank = 값을 비워 보내지 말고 이 항목을 빼 주세요.
 err-json-type = 값의 형식이 맞지 않습니다 ({ $detail }).
 
 error-forbidden-title = 허용되지 않음
