@@ -115,7 +115,19 @@ pub fn router(state: AppState) -> Router {
         .to_json()
         .expect("the OpenAPI document serializes")
         .into();
-    api.merge(web::router())
+    let pages = Router::new()
+        .merge(crate::casefile::web::router())
+        .merge(users::web::router())
+        .merge(households::web::router())
+        .merge(applications::web::router())
+        .merge(crate::eligibility::web::router())
+        .merge(crate::funds::web::router())
+        .merge(crate::ledger::web::router())
+        .merge(crate::review::web::router())
+        .merge(crate::payments::web::router())
+        .merge(crate::exports::web::router())
+        .merge(web::assets());
+    api.merge(pages)
         .route(
             "/api/openapi.json",
             get(move || async move {

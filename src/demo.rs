@@ -403,7 +403,7 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
                 ..ApplicationInput::default()
             }
         };
-        let app = applications::create(conn, cw.id, clock.today, &input).await?;
+        let app_id = applications::create(conn, cw.id, clock.today, &input).await?;
         loaded.applications += 1;
         // Drafts and submitted ones stop early; the rest are checked and go on.
         let stage = a % 20;
@@ -422,13 +422,13 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
                 kind: Some(kind.to_string()),
                 note: None,
             };
-            applications::add_document(conn, cw.id, app.id, &doc).await?;
+            applications::add_document(conn, cw.id, app_id, &doc).await?;
         }
-        applications::transition(conn, cw.id, app.id, Transition::Submit, None).await?;
+        applications::transition(conn, cw.id, app_id, Transition::Submit, None).await?;
         if stage == 1 {
             continue;
         }
-        let check = crate::eligibility::run_check(conn, cw.id, app.id, clock).await?;
+        let check = crate::eligibility::run_check(conn, cw.id, app_id, clock).await?;
         if !matches!(
             check.result,
             crate::domain::status::CheckResult::Eligible
@@ -438,10 +438,10 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
             continue; // ineligible, or waiting in the board's queue
         }
         if stage == 3 {
-            applications::withdraw(
+            crate::payments::withdraw(
                 conn,
                 cw.id,
-                app.id,
+                app_id,
                 &clock,
                 Some("가족이 신청을 취소했습니다 / family withdrew"),
             )
@@ -464,7 +464,7 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
                 comment: (*choice == "deny").then(|| "소득 서류를 더 확인해야 합니다".into()),
                 ..VoteInput::default()
             };
-            match crate::review::vote(conn, member, app.id, &clock, &vote).await {
+            match crate::review::vote(conn, member, app_id, &clock, &vote).await {
                 Ok(result) => {
                     if result.decision.is_some() {
                         decided = result.decision;
@@ -502,7 +502,7 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
             amount.decimal()
         };
         let pay = DisbursementInput {
-            application_id: Some(json!(app.id)),
+            application_id: Some(json!(app_id)),
             amount: Some(Value::String(part.round_dp(2).to_string())),
             payee: payee.clone(),
             method: Some("check".into()),
@@ -516,7 +516,7 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
             let reason = crate::payments::CloseInput {
                 reason: Some("The landlord accepted half / 집주인이 절반만 받기로 함".into()),
             };
-            crate::payments::close(conn, payer.id, app.id, &clock, &reason).await?;
+            crate::payments::close(conn, payer.id, app_id, &clock, &reason).await?;
         } else if a == 29 || a == 129 {
             let reason = crate::payments::ReasonInput {
                 reason: Some("Check lost in the mail / 우편 분실".into()),
@@ -533,7 +533,7 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
             crate::payments::close(
                 conn,
                 cw.id,
-                app.id,
+                app_id,
                 &clock,
                 &crate::payments::CloseInput::default(),
             )

@@ -9,9 +9,11 @@ use axum::http::request::Parts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::auth::middleware::BODY_LIMIT;
 use crate::domain::{FieldErrors, Problem};
 use crate::error::AppError;
+
+/// Bodies larger than this are refused with 413 everywhere.
+pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// A JSON request body.
 pub struct ApiJson<T>(pub T);
@@ -37,11 +39,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Parses JSON: syntax errors are 400, type errors 422 with the path of the field.
+/// Parses a JSON object: syntax errors and any other kind of document are 400, type
+/// errors 422 with the path of the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     // Syntax first, so a broken document is a 400 whatever shape it began with.
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    // Every body is an object; serde would also take a struct's fields as an array.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();

@@ -7,10 +7,11 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Application, ApplicationListItem, Document, ListFilter};
+use super::{ApplicationListItem, Document, ListFilter};
 use crate::app::AppState;
 use crate::audit::{self, Channel};
 use crate::auth::CurrentUser;
+use crate::casefile::Application;
 use crate::domain::application::{ApplicationInput, DocumentInput};
 use crate::domain::input::{optional_choice, optional_id};
 use crate::domain::review::ReasonInput;
@@ -119,7 +120,8 @@ async fn create(
 ) -> AppResult<(StatusCode, Json<Application>)> {
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
-    let created = super::create(&mut conn, user.id, state.clock.today(), &input).await?;
+    let id = super::create(&mut conn, user.id, state.clock.today(), &input).await?;
+    let created = crate::casefile::load(&mut conn, id, true).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -132,7 +134,9 @@ async fn show(
     Id(id): Id,
 ) -> AppResult<Json<Application>> {
     let mut conn = state.pool.get().await?;
-    Ok(Json(super::view(&mut conn, &user, id, Channel::Api).await?))
+    Ok(Json(
+        crate::casefile::view(&mut conn, &user, id, Channel::Api).await?,
+    ))
 }
 
 /// Record a document the caseworker has seen (caseworker).
@@ -163,9 +167,8 @@ async fn submit(
 ) -> AppResult<Json<Application>> {
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(
-        super::transition(&mut conn, user.id, id, Transition::Submit, None).await?,
-    ))
+    super::transition(&mut conn, user.id, id, Transition::Submit, None).await?;
+    Ok(Json(crate::casefile::load(&mut conn, id, true).await?))
 }
 
 /// Withdraw an application before any money moved (caseworker, admin), with a reason.
@@ -180,8 +183,7 @@ async fn withdraw(
 ) -> AppResult<Json<Application>> {
     user.require(&[Role::Caseworker, Role::Admin])?;
     let mut conn = state.pool.get().await?;
-    Ok(Json({
-        let clock = state.clock.read();
-        super::withdraw(&mut conn, user.id, id, &clock, input.reason.as_deref()).await?
-    }))
+    let clock = state.clock.read();
+    crate::payments::withdraw(&mut conn, user.id, id, &clock, input.reason.as_deref()).await?;
+    Ok(Json(crate::casefile::load(&mut conn, id, true).await?))
 }

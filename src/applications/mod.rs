@@ -10,8 +10,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::audit::{self, Channel};
-use crate::clock::Today;
+use crate::audit::{self};
 use crate::db::schema::{
     applications, documents, fee_lines, households, sites, status_changes, users,
 };
@@ -103,36 +102,19 @@ pub struct StatusChange {
     pub reason: Option<String>,
 }
 
-/// An application with everything recorded about it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Application {
-    pub id: i64,
-    pub number: String,
-    pub household_id: i64,
-    /// Hidden (null) from board members until the review issue lets them declare no conflict.
+/// What the applications capability itself records about an application: the row, its
+/// site, the family's names (when shown), the fee lines, documents and status history.
+/// The case file (the `casefile` read side) adds what the other capabilities recorded.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub(crate) row: ApplicationRow,
+    pub site: String,
     pub household_name: Option<String>,
     pub household_name_ko: Option<String>,
-    pub site: String,
-    pub program: Program,
-    pub status: Status,
-    pub requested_amount: Money,
     pub emergency: Option<Emergency>,
     pub lines: Vec<FeeLine>,
     pub documents: Vec<Document>,
     pub history: Vec<StatusChange>,
-    /// Eligibility checks and overrides, oldest first.
-    pub checks: Vec<crate::eligibility::Check>,
-    /// Board votes, in the order cast.
-    pub votes: Vec<crate::review::Vote>,
-    pub decision: Option<crate::review::Decision>,
-    /// Payments, oldest first, voided ones included.
-    pub disbursements: Vec<crate::payments::Disbursement>,
-    /// Once approved: approved, paid, released and unpaid amounts.
-    pub payable: Option<crate::payments::Payable>,
-    pub created_by: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub submitted_at: Option<DateTime<Utc>>,
 }
 
 /// A row of a list.
@@ -208,7 +190,7 @@ pub async fn create(
     actor: i64,
     today: NaiveDate,
     input: &ApplicationInput,
-) -> AppResult<Application> {
+) -> AppResult<i64> {
     let new: NewApplication = input.parse()?;
     conn.transaction(async move |conn| {
                 let household_exists: bool =
@@ -266,7 +248,7 @@ pub async fn create(
                     diesel::insert_into(fee_lines::table).values(rows).execute(conn).await?;
                 }
                 record_status(conn, id, None, Status::Draft, actor, None).await?;
-                let created = load(conn, id, true).await?;
+                let created = record(conn, id, true).await?;
                 audit::record(
                     conn,
                     Some(actor),
@@ -274,13 +256,13 @@ pub async fn create(
                     "application",
                     Some(id),
                     json!({
-                        "number": created.number, "household_id": created.household_id, "site": created.site,
-                        "program": created.program, "requested_amount": created.requested_amount,
+                        "number": created.row.number, "household_id": created.row.household_id, "site": created.site,
+                        "program": created.row.program, "requested_amount": created.row.requested_amount,
                         "lines": created.lines, "emergency": created.emergency,
                     }),
                 )
                 .await?;
-                Ok(created)
+                Ok(id)
             })
         .await
 }
@@ -325,13 +307,12 @@ pub async fn transition(
     id: i64,
     transition: Transition,
     reason: Option<String>,
-) -> AppResult<Application> {
+) -> AppResult<Status> {
     conn.transaction(async move |conn| {
         let row = lock(conn, id).await?;
         apply_transition(conn, actor, &row, transition, reason.as_deref(), json!({})).await
     })
-    .await?;
-    load(conn, id, true).await
+    .await
 }
 
 /// Inside a transaction that holds the application's row lock (`lock`): the state machine
@@ -376,38 +357,6 @@ pub(crate) async fn apply_transition(
     )
     .await?;
     Ok(to)
-}
-
-/// Withdraws an application before any money went out, with a reason; an approval's
-/// commitment is released in the same transaction.
-pub async fn withdraw(
-    conn: &mut AsyncPgConnection,
-    actor: i64,
-    id: i64,
-    clock: &Today,
-    reason: Option<&str>,
-) -> AppResult<Application> {
-    let reason = crate::domain::review::required_reason(reason)?;
-    conn.transaction(async |conn| {
-        let row = lock(conn, id).await?;
-        let disbursed = crate::payments::disbursed(conn, id).await?;
-        // The state machine refuses first, so nothing is released for a refused withdrawal.
-        row.status().apply(Transition::Withdraw { disbursed })?;
-        let release =
-            crate::payments::release_unpaid(conn, actor, &row, clock.today, &reason).await?;
-        apply_transition(
-            conn,
-            actor,
-            &row,
-            Transition::Withdraw { disbursed },
-            Some(&reason),
-            json!({"release_entry_id": release}),
-        )
-        .await?;
-        Ok::<_, AppError>(())
-    })
-    .await?;
-    load(conn, id, true).await
 }
 
 /// Records a document the caseworker saw.
@@ -507,20 +456,9 @@ pub fn may_see_names(user: &User) -> bool {
     user.roles.iter().any(|r| *r != Role::BoardMember)
 }
 
-/// Whether `user` may see who applied for application `id`.
-pub async fn names_visible(conn: &mut AsyncPgConnection, user: &User, id: i64) -> AppResult<bool> {
-    if may_see_names(user) {
-        return Ok(true);
-    }
-    Ok(crate::review::declaration(conn, id, user.id).await? == Some(false))
-}
-
-/// The application and everything recorded about it.
-pub async fn load(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-    with_names: bool,
-) -> AppResult<Application> {
+/// What this capability recorded about application `id`; `with_names` false leaves out
+/// the family's and the beneficiaries' names.
+pub async fn record(conn: &mut AsyncPgConnection, id: i64, with_names: bool) -> AppResult<Record> {
     let (row, site, name, name_ko): (ApplicationRow, String, String, Option<String>) =
         applications::table
             .inner_join(sites::table)
@@ -565,7 +503,6 @@ pub async fn load(
         ))
         .load(conn)
         .await?;
-    let program = row.program;
     let emergency = match (row.emergency_category, &row.emergency_story) {
         (Some(category), Some(s)) => Some(Emergency {
             category,
@@ -574,16 +511,10 @@ pub async fn load(
         }),
         _ => None,
     };
-    Ok(Application {
-        id: row.id,
-        number: row.number.clone(),
-        household_id: row.household_id,
+    Ok(Record {
+        site,
         household_name: with_names.then_some(name),
         household_name_ko: if with_names { name_ko } else { None },
-        site,
-        program,
-        status: row.status(),
-        requested_amount: row.requested_amount,
         emergency,
         lines,
         documents,
@@ -598,35 +529,8 @@ pub async fn load(
                 reason,
             })
             .collect(),
-        checks: crate::eligibility::checks(conn, id).await?,
-        votes: crate::review::votes_of(conn, id).await?,
-        decision: crate::review::decision_of(conn, id).await?,
-        disbursements: crate::payments::of_application(conn, id)
-            .await?
-            .into_iter()
-            .map(|d| if with_names { d } else { d.without_names() })
-            .collect(),
-        payable: crate::payments::payable(conn, id).await?,
-        created_by: row.created_by,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        submitted_at: row.submitted_at,
+        row,
     })
-}
-
-/// A user reads an application: logged like a household read, since it names the family.
-pub async fn view(
-    conn: &mut AsyncPgConnection,
-    user: &User,
-    id: i64,
-    channel: Channel,
-) -> AppResult<Application> {
-    let names = names_visible(conn, user, id).await?;
-    let application = load(conn, id, names).await?;
-    if names {
-        audit::record_access(conn, user.id, "application", id, channel).await?;
-    }
-    Ok(application)
 }
 
 #[derive(Debug, Default, Clone)]

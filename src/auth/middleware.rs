@@ -17,8 +17,6 @@ use crate::users::User;
 
 /// Name of the browser session cookie.
 pub const SESSION_COOKIE: &str = "gt_session";
-/// Bodies larger than this are refused with 413 everywhere.
-pub const BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub enum AuthVia {
@@ -217,7 +215,7 @@ async fn resolve(state: &AppState, parts: &mut Parts, body: Body) -> Result<Body
             Some(header) => Some(header.to_owned()),
             None if is_form(&parts.headers) => {
                 // The form itself carries the token; read it and hand the body on unchanged.
-                let bytes = to_bytes(body, BODY_LIMIT)
+                let bytes = to_bytes(body, crate::extract::BODY_LIMIT)
                     .await
                     .map_err(|_| AppError::PayloadTooLarge)?;
                 let token = form_urlencoded_field(&bytes, "csrf_token");

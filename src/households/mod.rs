@@ -364,7 +364,7 @@ async fn replace_members(
 }
 
 /// The household with its current members and its applications (not logged: internal).
-pub async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household> {
+async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household> {
     let row: HouseholdRow = households::table
         .find(id)
         .select(HouseholdRow::as_select())

@@ -11,9 +11,9 @@ use super::{
     ClearInput, CloseInput, Disbursement, ListFilter, ReadyItem, ReasonInput, ReceiptNumberInput,
 };
 use crate::app::AppState;
-use crate::applications::Application;
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
+use crate::casefile::Application;
 use crate::domain::BOOKKEEPERS;
 use crate::domain::input::{filter_date, optional_id};
 use crate::domain::review::DisbursementInput;
@@ -188,7 +188,7 @@ async fn close(
     let clock = state.clock.read();
     super::close(&mut conn, user.id, id, &clock, &input).await?;
     Ok(Json(
-        crate::applications::view(&mut conn, &user, id, Channel::Api).await?,
+        crate::casefile::view(&mut conn, &user, id, Channel::Api).await?,
     ))
 }
 
@@ -208,6 +208,6 @@ async fn receipt_number(
     let mut conn = state.pool.get().await?;
     super::record_receipt_number(&mut conn, &state.data_key, user.id, id, line_no, &input).await?;
     Ok(Json(
-        crate::applications::view(&mut conn, &user, id, Channel::Api).await?,
+        crate::casefile::view(&mut conn, &user, id, Channel::Api).await?,
     ))
 }

@@ -610,6 +610,37 @@ pub(crate) async fn disbursed(
         .is_some_and(|p| p.paid.0.decimal() > Decimal::ZERO))
 }
 
+/// Withdraws an application before any money went out, with a reason; an approval's
+/// commitment is released in the same transaction (so withdrawing lives with the money).
+#[tracing::instrument(skip(conn, clock, reason))]
+pub async fn withdraw(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    id: i64,
+    clock: &Today,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    let reason = required_reason(reason)?;
+    conn.transaction(async |conn| {
+        let row = applications::lock(conn, id).await?;
+        let disbursed = disbursed(conn, id).await?;
+        // The state machine refuses first, so nothing is released for a refused withdrawal.
+        row.status().apply(Transition::Withdraw { disbursed })?;
+        let release = release_unpaid(conn, actor, &row, clock.today, &reason).await?;
+        applications::apply_transition(
+            conn,
+            actor,
+            &row,
+            Transition::Withdraw { disbursed },
+            Some(&reason),
+            json!({"release_entry_id": release}),
+        )
+        .await?;
+        Ok::<_, AppError>(())
+    })
+    .await
+}
+
 /// Closes an application: a paid one, or an approved one paid in part, whose unpaid rest
 /// is released (the reason is required then).
 pub async fn close(

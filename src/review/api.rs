@@ -9,9 +9,9 @@ use utoipa_axum::routes;
 
 use super::QueueItem;
 use crate::app::AppState;
-use crate::applications::Application;
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
+use crate::casefile::Application;
 use crate::domain::Role;
 use crate::domain::review::VoteInput;
 use crate::error::{AppResult, ErrorResponses};
@@ -78,7 +78,7 @@ async fn declare(
     let mut conn = state.pool.get().await?;
     let clock = state.clock.read();
     super::declare(&mut conn, &user, id, &clock, conflict, input.comment).await?;
-    let application = crate::applications::view(&mut conn, &user, id, Channel::Api).await?;
+    let application = crate::casefile::view(&mut conn, &user, id, Channel::Api).await?;
     Ok((StatusCode::CREATED, Json(application)))
 }
 

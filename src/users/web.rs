@@ -23,7 +23,6 @@ use crate::web::{Ctx, LANG_COOKIE};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/language", post(language))
@@ -170,88 +169,6 @@ async fn language(
         Redirect::to(&safe_next(values.opt("next").as_deref())),
     )
         .into_response())
-}
-
-async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
-    let user = ctx.require_user()?.clone();
-    let mut conn = state.pool.get().await?;
-    let recent = crate::applications::list(
-        &mut conn,
-        &user,
-        &crate::applications::ListFilter::default(),
-        Paging {
-            limit: 10,
-            after: None,
-        },
-    )
-    .await?;
-    let named = recent.items.iter().filter(|a| a.household_name.is_some());
-    crate::audit::record_list_access(
-        &mut conn,
-        user.id,
-        "application",
-        named.map(|a| a.id),
-        crate::audit::Channel::Web,
-    )
-    .await?;
-    let to_review = if user.has(Role::BoardMember) {
-        crate::review::queue(&mut conn, &user)
-            .await?
-            .iter()
-            .filter(|q| q.may_vote && q.my_vote.is_none())
-            .count()
-    } else {
-        0
-    };
-    let to_pay = if user.has(Role::Accountant) {
-        crate::payments::ready(&mut conn).await?.len()
-    } else {
-        0
-    };
-    let funds = if user.has(Role::Accountant) {
-        let today = state.clock.today();
-        Some((crate::funds::list(&mut conn).await?, today))
-    } else {
-        None
-    };
-    let body = html! {
-        p { (ctx.tr("home-welcome", &[("name", user.name.clone())])) }
-        @if user.has(Role::Caseworker) {
-            section {
-                h2 { (ctx.t("home-caseworker")) }
-                (crate::households::web::search_form(&ctx, ""))
-            }
-        }
-        @if user.has(Role::BoardMember) {
-            section {
-                h2 { (ctx.t("home-board")) }
-                p { (ctx.t("home-board-text")) }
-                p { a class="button" href="/review" { (ctx.tr("home-board-queue", &[("count", to_review.to_string())])) } }
-            }
-        }
-        @if let Some((funds, today)) = &funds {
-            section {
-                h2 { (ctx.t("home-accountant")) }
-                p { a class="button" href="/payments" { (ctx.tr("home-accountant-ready", &[("count", to_pay.to_string())])) } }
-                (crate::funds::web::fund_table(&ctx, funds, *today))
-                p { a href="/funds" { (ctx.t("home-accountant-text")) } }
-            }
-        }
-        @if user.has(Role::Admin) {
-            section {
-                h2 { (ctx.t("home-admin")) }
-                ul {
-                    li { a href="/admin/users" { (ctx.t("nav-users")) } }
-                    li { a href="/admin/audit" { (ctx.t("nav-audit")) } }
-                }
-            }
-        }
-        section {
-            h2 { (ctx.t("home-recent")) }
-            (crate::applications::web::list_table(&ctx, &recent.items))
-        }
-    };
-    Ok(page(&ctx, &ctx.t("home-title"), body))
 }
 
 /// The roles an HTML form checked (`roles=…` repeated), and the form's values with each

@@ -21,17 +21,10 @@ use crate::error::{AppError, ErrorReport};
 /// Cookie remembering the language of someone not signed in.
 pub const LANG_COOKIE: &str = "gt_lang";
 
-pub fn router() -> Router<AppState> {
+/// The stylesheet and the script every page loads (the pages themselves are routed by
+/// their capabilities, assembled in `app`).
+pub fn assets() -> Router<AppState> {
     Router::new()
-        .merge(crate::users::web::router())
-        .merge(crate::households::web::router())
-        .merge(crate::applications::web::router())
-        .merge(crate::eligibility::web::router())
-        .merge(crate::funds::web::router())
-        .merge(crate::ledger::web::router())
-        .merge(crate::review::web::router())
-        .merge(crate::payments::web::router())
-        .merge(crate::exports::web::router())
         .route("/static/app.css", axum::routing::get(stylesheet))
         .route("/static/app.js", axum::routing::get(script))
 }

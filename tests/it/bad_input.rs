@@ -178,6 +178,36 @@ async fn malformed_json_is_400_and_a_huge_body_is_413() {
     assert_eq!(reply.json()["error"]["code"], "payload_too_large");
 }
 
+/// serde would read a struct's fields from an array (`[null]` as `{"language": null}`);
+/// every body of the API is an object, so anything else is refused and nothing changes.
+#[tokio::test]
+async fn a_body_that_is_not_a_json_object_is_400() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    for (method, path) in [
+        (Method::PATCH, "/api/v1/me"),
+        (Method::POST, "/api/v1/households"),
+    ] {
+        for body in ["[null]", "[]", "null", "\"ko\"", "4", " [ {} ]"] {
+            let request = Request::builder()
+                .method(method.clone())
+                .uri(path)
+                .header(header::AUTHORIZATION, format!("Bearer {}", cw.token))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            let reply = app.send(request).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{method} {path} {body}"
+            );
+            assert_eq!(reply.json()["error"]["code"], "bad_request");
+        }
+    }
+    assert_eq!(app.count("SELECT count(*) FROM households").await, 0);
+}
+
 #[tokio::test]
 async fn hangul_and_emoji_round_trip_intact() {
     let app = TestApp::spawn().await;

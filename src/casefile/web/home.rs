@@ -1,0 +1,120 @@
+//! Each role's home page: what waits for them, and the latest applications.
+
+use axum::extract::State;
+use maud::{Markup, html};
+
+use crate::app::AppState;
+use crate::applications::ApplicationListItem;
+use crate::domain::Role;
+use crate::error::AppResult;
+use crate::extract::Paging;
+use crate::web::Ctx;
+use crate::web::layout::page;
+
+pub(super) async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
+    let user = ctx.require_user()?.clone();
+    let mut conn = state.pool.get().await?;
+    let recent = crate::applications::list(
+        &mut conn,
+        &user,
+        &crate::applications::ListFilter::default(),
+        Paging {
+            limit: 10,
+            after: None,
+        },
+    )
+    .await?;
+    let named = recent.items.iter().filter(|a| a.household_name.is_some());
+    crate::audit::record_list_access(
+        &mut conn,
+        user.id,
+        "application",
+        named.map(|a| a.id),
+        crate::audit::Channel::Web,
+    )
+    .await?;
+    let to_review = if user.has(Role::BoardMember) {
+        crate::review::queue(&mut conn, &user)
+            .await?
+            .iter()
+            .filter(|q| q.may_vote && q.my_vote.is_none())
+            .count()
+    } else {
+        0
+    };
+    let to_pay = if user.has(Role::Accountant) {
+        crate::payments::ready(&mut conn).await?.len()
+    } else {
+        0
+    };
+    let funds = if user.has(Role::Accountant) {
+        let today = state.clock.today();
+        Some((crate::funds::list(&mut conn).await?, today))
+    } else {
+        None
+    };
+    let body = html! {
+        p { (ctx.tr("home-welcome", &[("name", user.name.clone())])) }
+        @if user.has(Role::Caseworker) {
+            section {
+                h2 { (ctx.t("home-caseworker")) }
+                (crate::households::web::search_form(&ctx, ""))
+            }
+        }
+        @if user.has(Role::BoardMember) {
+            section {
+                h2 { (ctx.t("home-board")) }
+                p { (ctx.t("home-board-text")) }
+                p { a class="button" href="/review" { (ctx.tr("home-board-queue", &[("count", to_review.to_string())])) } }
+            }
+        }
+        @if let Some((funds, today)) = &funds {
+            section {
+                h2 { (ctx.t("home-accountant")) }
+                p { a class="button" href="/payments" { (ctx.tr("home-accountant-ready", &[("count", to_pay.to_string())])) } }
+                (crate::funds::web::fund_table(&ctx, funds, *today))
+                p { a href="/funds" { (ctx.t("home-accountant-text")) } }
+            }
+        }
+        @if user.has(Role::Admin) {
+            section {
+                h2 { (ctx.t("home-admin")) }
+                ul {
+                    li { a href="/admin/users" { (ctx.t("nav-users")) } }
+                    li { a href="/admin/audit" { (ctx.t("nav-audit")) } }
+                }
+            }
+        }
+        section {
+            h2 { (ctx.t("home-recent")) }
+            (list_table(&ctx, &recent.items))
+        }
+    };
+    Ok(page(&ctx, &ctx.t("home-title"), body))
+}
+
+/// Applications as a table (the home page and the applications list).
+pub fn list_table(ctx: &Ctx, items: &[ApplicationListItem]) -> Markup {
+    html! {
+        @if items.is_empty() { p { (ctx.t("applications-none")) } } @else {
+            table {
+                thead { tr {
+                    th { (ctx.t("field-number")) } th { (ctx.t("field-household")) } th { (ctx.t("field-site")) }
+                    th { (ctx.t("field-program")) } th { (ctx.t("field-status")) } th class="money" { (ctx.t("field-requested")) }
+                } }
+                tbody {
+                    @for a in items {
+                        tr {
+                            td { a href={ "/applications/" (a.id) } { (a.number) } }
+                            td { (a.household_name.as_deref().unwrap_or("—")) }
+                            td { (a.site) }
+                            td { (ctx.label("program", a.program)) }
+                            td { span class="status" { (ctx.label("status", a.status)) } }
+                            td class="money" { (a.requested_amount) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
