@@ -1,5 +1,9 @@
 //! `Idempotency-Key` for money-moving requests: done at most once per user and key.
 //!
+//! An edge wrapper: the API handler (key from the header) and the page handler (key from
+//! the form's hidden field) build a [`Once`] from the request as received, and run the
+//! service's work through it; the service knows nothing of keys, paths or status codes.
+//!
 //! The key row (with a SHA-256 of the request) is inserted first, in the transaction
 //! that does the work, and the answer is stored in it before commit. A concurrent
 //! duplicate blocks on the key's primary key until the first commits, then reads the
@@ -14,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -72,6 +77,24 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
+/// The method and path a request came in on (`POST /api/v1/disbursements`).
+#[derive(Debug, Clone)]
+pub struct RequestLine {
+    method: String,
+    path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestLine {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestLine {
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+        })
+    }
+}
+
 /// What identifies a request: method, path and its body as canonical JSON (object keys
 /// sorted), so the same request sent with other spacing is still the same.
 pub fn fingerprint(method: &str, path: &str, body: &impl Serialize) -> Vec<u8> {
@@ -87,17 +110,17 @@ pub fn fingerprint(method: &str, path: &str, body: &impl Serialize) -> Vec<u8> {
     hash.finalize().to_vec()
 }
 
-/// The answer of a money-moving request: fresh, or the stored first answer.
+/// The answer of a money-moving request: fresh, or the first answer given for its key.
 #[derive(Debug, Clone)]
-pub struct Reply {
+pub struct Replied<T> {
     pub status: StatusCode,
-    pub body: Value,
+    pub value: T,
     pub replayed: bool,
 }
 
-impl IntoResponse for Reply {
+impl<T: Serialize> IntoResponse for Replied<T> {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
+        let mut response = (self.status, Json(self.value)).into_response();
         if self.replayed {
             response
                 .headers_mut()
@@ -107,86 +130,108 @@ impl IntoResponse for Reply {
     }
 }
 
-/// What the work produced: the answer, and the journal entry it wrote (if any).
-pub struct Done<T> {
-    pub status: StatusCode,
-    pub body: T,
-    pub entry_id: Option<i64>,
-}
-
 /// The work of a request: an async closure over the connection whose future is `Send`
 /// (the bound diesel-async's own `transaction` uses, which `AsyncFnOnce` cannot say alone).
 pub trait Work<'r, T>: FnOnce(&'r mut AsyncPgConnection) -> <Self as Work<'r, T>>::Fut {
-    type Fut: Future<Output = AppResult<Done<T>>> + Send;
+    type Fut: Future<Output = AppResult<T>> + Send;
 }
 
 impl<'r, T, F, Fut> Work<'r, T> for F
 where
     F: FnOnce(&'r mut AsyncPgConnection) -> Fut,
-    Fut: Future<Output = AppResult<Done<T>>> + Send,
+    Fut: Future<Output = AppResult<T>> + Send,
 {
     type Fut = Fut;
 }
 
-/// Runs `work` in a transaction at most once for (`user_id`, `key`). Without a key the
-/// work simply runs in its transaction.
-pub async fn once<T, F>(
-    conn: &mut AsyncPgConnection,
+/// A money-moving request as the edge received it: who sent it, with which key, and what
+/// identifies it (method, path, body).
+pub struct Once {
     user_id: i64,
-    key: &IdempotencyKey,
+    key: IdempotencyKey,
     request_hash: Vec<u8>,
-    work: F,
-) -> AppResult<Reply>
-where
-    T: Serialize + Send,
-    F: for<'r> AsyncFnOnce(&'r mut AsyncPgConnection) -> AppResult<Done<T>>
-        + for<'r> Work<'r, T>
-        + Send,
-{
-    let key = key.0.clone();
-    conn.transaction(async move |conn| {
-        if let Some(key) = &key {
-            let claimed = diesel::insert_into(idempotency_keys::table)
-                .values((
-                    idempotency_keys::user_id.eq(user_id),
-                    idempotency_keys::key.eq(key),
-                    idempotency_keys::request_hash.eq(&request_hash),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
-            if claimed == 0 {
-                return stored(conn, user_id, key, &request_hash).await;
+}
+
+impl Once {
+    pub fn new(
+        user_id: i64,
+        key: IdempotencyKey,
+        line: &RequestLine,
+        body: &impl Serialize,
+    ) -> Once {
+        Once {
+            user_id,
+            key,
+            request_hash: fingerprint(&line.method, &line.path, body),
+        }
+    }
+
+    /// Runs `work` in a transaction at most once for the user and key, answering `status`;
+    /// `entry_of` names the journal entry the work wrote, kept beside the key. A repeat gets
+    /// the first answer. Without a key the work simply runs in its transaction.
+    pub async fn run<T, F>(
+        self,
+        conn: &mut AsyncPgConnection,
+        status: StatusCode,
+        entry_of: fn(&T) -> Option<i64>,
+        work: F,
+    ) -> AppResult<Replied<T>>
+    where
+        T: Serialize + DeserializeOwned + Send,
+        F: for<'r> AsyncFnOnce(&'r mut AsyncPgConnection) -> AppResult<T>
+            + for<'r> Work<'r, T>
+            + Send,
+    {
+        let Once {
+            user_id,
+            key,
+            request_hash,
+        } = self;
+        conn.transaction(async move |conn| {
+            if let Some(key) = &key.0 {
+                let claimed = diesel::insert_into(idempotency_keys::table)
+                    .values((
+                        idempotency_keys::user_id.eq(user_id),
+                        idempotency_keys::key.eq(key),
+                        idempotency_keys::request_hash.eq(&request_hash),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(conn)
+                    .await?;
+                if claimed == 0 {
+                    return stored(conn, user_id, key, &request_hash).await;
+                }
             }
-        }
-        let done = work(conn).await?;
-        let body = serde_json::to_value(&done.body).map_err(|e| AppError::Internal(e.into()))?;
-        if let Some(key) = &key {
-            diesel::update(idempotency_keys::table.find((user_id, key)))
-                .set((
-                    idempotency_keys::status_code.eq(done.status.as_u16() as i16),
-                    idempotency_keys::response.eq(&body),
-                    idempotency_keys::entry_id.eq(done.entry_id),
-                ))
-                .execute(conn)
-                .await?;
-        }
-        Ok(Reply {
-            status: done.status,
-            body,
-            replayed: false,
+            let value = work(conn).await?;
+            if let Some(key) = &key.0 {
+                let body =
+                    serde_json::to_value(&value).map_err(|e| AppError::Internal(e.into()))?;
+                diesel::update(idempotency_keys::table.find((user_id, key)))
+                    .set((
+                        idempotency_keys::status_code.eq(status.as_u16() as i16),
+                        idempotency_keys::response.eq(&body),
+                        idempotency_keys::entry_id.eq(entry_of(&value)),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+            Ok(Replied {
+                status,
+                value,
+                replayed: false,
+            })
         })
-    })
-    .await
+        .await
+    }
 }
 
 /// The first answer given for a key, if the request is the same one.
-async fn stored(
+async fn stored<T: DeserializeOwned>(
     conn: &mut AsyncPgConnection,
     user_id: i64,
     key: &str,
     request_hash: &[u8],
-) -> AppResult<Reply> {
+) -> AppResult<Replied<T>> {
     let (hash, status, body): (Vec<u8>, Option<i16>, Option<Value>) = idempotency_keys::table
         .find((user_id, key))
         .select((
@@ -201,19 +246,23 @@ async fn stored(
             "this Idempotency-Key was already used for a different request; use a new key".into(),
         ));
     }
-    match (
-        status.and_then(|s| StatusCode::from_u16(s as u16).ok()),
-        body,
-    ) {
-        (Some(status), Some(body)) => Ok(Reply {
-            status,
-            body,
-            replayed: true,
-        }),
-        _ => Err(AppError::Conflict(
+    let (Some(status), Some(body)) = (status, body) else {
+        return Err(AppError::Conflict(
             "a request with this Idempotency-Key is still in progress; retry shortly".into(),
-        )),
-    }
+        ));
+    };
+    // A stored answer the service cannot read back is a fault, never a different answer.
+    let status = u16::try_from(status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .ok_or_else(|| AppError::corrupt("idempotency status", status))?;
+    let value =
+        serde_json::from_value(body).map_err(|e| AppError::corrupt("idempotent answer", e))?;
+    Ok(Replied {
+        status,
+        value,
+        replayed: true,
+    })
 }
 
 #[cfg(test)]

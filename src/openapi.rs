@@ -17,8 +17,8 @@ use utoipa::{Modify, OpenApi};
     // The error body is named by `ErrorResponses`, and the query parameters' schemas by
     // `IntoParams`; neither registers what it names.
     components(schemas(
-        crate::error::ErrorBody,
-        crate::error::ErrorDetail,
+        crate::respond::ErrorBody,
+        crate::respond::ErrorDetail,
         crate::domain::schema::Cursor,
         crate::domain::schema::QueryText,
     )),

@@ -16,8 +16,10 @@ use crate::domain::application::{ApplicationInput, DocumentInput};
 use crate::domain::input::{optional_choice, optional_id};
 use crate::domain::review::ReasonInput;
 use crate::domain::{FieldErrors, Program, Role, Status, Transition};
-use crate::error::{AppError, AppResult, ErrorResponses};
-use crate::extract::{ApiJson, ApiQuery, Id, Page, Paging};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiJson, ApiQuery, Id};
+use crate::paging::{Page, Paging};
+use crate::respond::ErrorResponses;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

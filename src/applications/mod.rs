@@ -23,7 +23,7 @@ use crate::domain::{
     Transition,
 };
 use crate::error::{AppError, AppResult};
-use crate::extract::{Page, Paging};
+use crate::paging::{Page, Paging};
 use crate::users::User;
 
 pub mod fees;

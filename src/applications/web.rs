@@ -16,8 +16,9 @@ use crate::domain::application::{
 };
 use crate::domain::{EmergencyCategory, FieldErrors, Filing, Program, Role, Status, Transition};
 use crate::error::{AppError, AppResult};
-use crate::extract::{Id, Paging, WebForm, WebQuery};
+use crate::extract::{Id, WebForm, WebQuery};
 use crate::households::MemberRow;
+use crate::paging::Paging;
 use crate::web::Ctx;
 use crate::web::form::{Form, Values, renumber_rows};
 use crate::web::layout::page;

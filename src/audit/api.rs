@@ -11,8 +11,10 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::input::optional_id;
 use crate::domain::{FieldErrors, Role};
-use crate::error::{AppError, AppResult, ErrorResponses};
-use crate::extract::{ApiQuery, Page, Paging};
+use crate::error::{AppError, AppResult};
+use crate::extract::ApiQuery;
+use crate::paging::{Page, Paging};
+use crate::respond::ErrorResponses;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list))

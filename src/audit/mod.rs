@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::db::schema::{access_log, audit_log};
 use crate::error::AppResult;
-use crate::extract::{Page, Paging};
+use crate::paging::{Page, Paging};
 
 #[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = audit_log)]

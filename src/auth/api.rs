@@ -13,8 +13,9 @@ use crate::auth::middleware::ClientAddress;
 use crate::auth::{Attempt, AuthVia, CurrentUser};
 use crate::domain::input::required_text;
 use crate::domain::{FieldErrors, Language, Problem, Role};
-use crate::error::{AppError, AppResult, ErrorResponses};
+use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
+use crate::respond::ErrorResponses;
 use crate::users::User;
 
 pub fn router() -> OpenApiRouter<AppState> {

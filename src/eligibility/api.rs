@@ -10,8 +10,10 @@ use super::{Check, NewVersionInput, OverrideInput, PolicyVersion};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
-use crate::error::{AppError, AppResult, ErrorResponses};
-use crate::extract::{ApiJson, Id, Page};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiJson, Id};
+use crate::paging::Page;
+use crate::respond::ErrorResponses;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -14,8 +14,9 @@ use crate::auth::CurrentUser;
 use crate::domain::BOOKKEEPERS;
 use crate::domain::FieldErrors;
 use crate::domain::input::{optional_date, optional_id};
-use crate::error::{AppError, AppResult, ErrorResponses};
+use crate::error::{AppError, AppResult};
 use crate::extract::ApiQuery;
+use crate::respond::ErrorResponses;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(export))

@@ -12,9 +12,11 @@ use crate::auth::CurrentUser;
 use crate::domain::BOOKKEEPERS;
 use crate::domain::Role;
 use crate::domain::ledger::ReceiptInput;
-use crate::error::{AppResult, ErrorResponses};
-use crate::extract::{ApiJson, Id, Page};
-use crate::idempotency::{IdempotencyKey, Reply};
+use crate::error::AppResult;
+use crate::extract::{ApiJson, Id};
+use crate::idempotency::{IdempotencyKey, Once, Replied, RequestLine};
+use crate::paging::Page;
+use crate::respond::ErrorResponses;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -113,12 +115,20 @@ async fn record_receipt(
     user: CurrentUser,
     Id(id): Id,
     key: IdempotencyKey,
+    line: RequestLine,
     ApiJson(input): ApiJson<ReceiptInput>,
-) -> AppResult<Reply> {
+) -> AppResult<Replied<Receipt>> {
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
     let today = state.clock.today();
-    super::record_receipt_once(&mut conn, user.id, &key, id, today, &input).await
+    let once = Once::new(user.id, key, &line, &input);
+    once.run(
+        &mut conn,
+        StatusCode::CREATED,
+        |r: &Receipt| Some(r.entry_id),
+        async |conn| super::record_receipt(conn, user.id, id, today, &input).await,
+    )
+    .await
 }
 
 /// One receipt (accountant, admin).
@@ -146,10 +156,18 @@ async fn reverse_receipt(
     user: CurrentUser,
     Id(id): Id,
     key: IdempotencyKey,
+    line: RequestLine,
     ApiJson(input): ApiJson<ReverseInput>,
-) -> AppResult<Reply> {
+) -> AppResult<Replied<Receipt>> {
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
     let today = state.clock.today();
-    super::reverse_receipt_once(&mut conn, user.id, &key, id, today, &input).await
+    let once = Once::new(user.id, key, &line, &input);
+    once.run(
+        &mut conn,
+        StatusCode::OK,
+        |r: &Receipt| r.reversal_entry_id,
+        async |conn| super::reverse_receipt(conn, user.id, id, today, &input).await,
+    )
+    .await
 }

@@ -6,7 +6,6 @@ pub mod web;
 
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -20,7 +19,6 @@ use crate::domain::input::{LONG_TEXT, SHORT_TEXT, optional_date, optional_text, 
 use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource, receipt_lines};
 use crate::domain::{FieldErrors, Money, Problem, Program};
 use crate::error::{AppError, AppResult};
-use crate::idempotency::{self, Done, IdempotencyKey, Reply, fingerprint};
 use crate::ledger::{self, NewEntry, money};
 
 /// A fund with its balances, as `GET /api/v1/funds` lists it.
@@ -302,7 +300,7 @@ pub async fn update(
 }
 
 /// Money in, as the API returns it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Receipt {
     pub id: i64,
     /// `RCP-2026-00001`.
@@ -393,28 +391,6 @@ pub async fn record_receipt(
     receipt(conn, id).await
 }
 
-/// `POST /api/v1/funds/{id}/receipts`, from a program or the browser's form: booked at
-/// most once per `Idempotency-Key`.
-pub async fn record_receipt_once(
-    conn: &mut AsyncPgConnection,
-    actor: i64,
-    key: &IdempotencyKey,
-    fund_id: i64,
-    today: NaiveDate,
-    input: &ReceiptInput,
-) -> AppResult<Reply> {
-    let hash = fingerprint("POST", &format!("/api/v1/funds/{fund_id}/receipts"), input);
-    idempotency::once(conn, actor, key, hash, async |conn| {
-        let receipt = record_receipt(conn, actor, fund_id, today, input).await?;
-        Ok(Done {
-            status: StatusCode::CREATED,
-            entry_id: Some(receipt.entry_id),
-            body: receipt,
-        })
-    })
-    .await
-}
-
 /// Why a receipt is reversed.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ReverseInput {
@@ -465,28 +441,6 @@ pub async fn reverse_receipt(
     })
     .await?;
     receipt(conn, id).await
-}
-
-/// `POST /api/v1/receipts/{id}/reverse`, from a program or the browser's form: done at
-/// most once per `Idempotency-Key`.
-pub async fn reverse_receipt_once(
-    conn: &mut AsyncPgConnection,
-    actor: i64,
-    key: &IdempotencyKey,
-    id: i64,
-    today: NaiveDate,
-    input: &ReverseInput,
-) -> AppResult<Reply> {
-    let hash = fingerprint("POST", &format!("/api/v1/receipts/{id}/reverse"), input);
-    idempotency::once(conn, actor, key, hash, async |conn| {
-        let receipt = reverse_receipt(conn, actor, id, today, input).await?;
-        Ok(Done {
-            status: StatusCode::OK,
-            entry_id: receipt.reversal_entry_id,
-            body: receipt,
-        })
-    })
-    .await
 }
 
 type ReceiptRow = (

@@ -22,9 +22,11 @@ use crate::domain::BOOKKEEPERS;
 use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource};
 use crate::domain::{FieldErrors, Money, Program, Role};
 use crate::error::{AppError, AppResult};
-use crate::extract::{Id, Page, Paging, WebForm, WebQuery};
+use crate::extract::{Id, WebForm, WebQuery};
+use crate::idempotency::{Once, RequestLine};
 use crate::ledger::web::entries_table;
 use crate::ledger::{Entry, EntryFilter};
+use crate::paging::{Page, Paging};
 use crate::web::Ctx;
 use crate::web::form::{Form, Values, form_key, once_key_field};
 use crate::web::layout::page;
@@ -484,6 +486,7 @@ async fn record_receipt(
     ctx: Ctx,
     user: CurrentUser,
     Id(id): Id,
+    line: RequestLine,
     WebForm(pairs): WebForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     user.require(&[Role::Accountant])?;
@@ -495,14 +498,21 @@ async fn record_receipt(
         donor: values.0.get("donor").cloned(),
         memo: values.0.get("memo").cloned(),
     };
-    let key = form_key(&values)?;
+    let once = Once::new(user.id, form_key(&values)?, &line, &input);
     let mut conn = state.pool.get().await?;
     let today = state.clock.today();
-    let booked = super::record_receipt_once(&mut conn, user.id, &key, id, today, &input).await;
+    let booked = once
+        .run(
+            &mut conn,
+            StatusCode::CREATED,
+            |r: &Receipt| Some(r.entry_id),
+            async |conn| super::record_receipt(conn, user.id, id, today, &input).await,
+        )
+        .await;
     drop(conn);
     match booked {
-        Ok(reply) => {
-            let receipt_id = reply.body["id"].as_i64().unwrap_or_default();
+        Ok(receipt) => {
+            let receipt_id = receipt.value.id;
             Ok(Redirect::to(&format!("/funds/{id}?receipt={receipt_id}")).into_response())
         }
         Err(AppError::Invalid { fields, .. }) => {
@@ -521,6 +531,7 @@ async fn reverse_receipt(
     ctx: Ctx,
     user: CurrentUser,
     Id(id): Id,
+    line: RequestLine,
     WebForm(pairs): WebForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     user.require(&[Role::Accountant])?;
@@ -528,11 +539,18 @@ async fn reverse_receipt(
     let input = ReverseInput {
         reason: values.0.get("reason").cloned(),
     };
-    let key = form_key(&values)?;
+    let once = Once::new(user.id, form_key(&values)?, &line, &input);
     let mut conn = state.pool.get().await?;
     let fund_id = super::receipt(&mut conn, id).await?.fund_id;
     let today = state.clock.today();
-    let booked = super::reverse_receipt_once(&mut conn, user.id, &key, id, today, &input).await;
+    let booked = once
+        .run(
+            &mut conn,
+            StatusCode::OK,
+            |r: &Receipt| r.reversal_entry_id,
+            async |conn| super::reverse_receipt(conn, user.id, id, today, &input).await,
+        )
+        .await;
     drop(conn);
     match booked {
         Ok(_) => Ok(Redirect::to(&format!("/funds/{fund_id}#ledger")).into_response()),

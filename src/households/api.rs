@@ -13,8 +13,10 @@ use crate::audit::{self, Channel};
 use crate::auth::CurrentUser;
 use crate::domain::Role;
 use crate::domain::household::HouseholdInput;
-use crate::error::{AppResult, ErrorResponses};
-use crate::extract::{ApiJson, ApiQuery, Id, Page, Paging};
+use crate::error::AppResult;
+use crate::extract::{ApiJson, ApiQuery, Id};
+use crate::paging::{Page, Paging};
+use crate::respond::ErrorResponses;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -15,7 +15,7 @@ use crate::db::schema::{applications, household_members, households};
 use crate::domain::household::{Address, HouseholdChanges, HouseholdInput, Member, NewHousehold};
 use crate::domain::{FieldErrors, Language, Money, Problem, Program, Relationship, Status};
 use crate::error::{AppError, AppResult};
-use crate::extract::{Page, Paging};
+use crate::paging::{Page, Paging};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = households)]

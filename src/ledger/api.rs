@@ -12,8 +12,10 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::input::{filter_date, optional_id};
 use crate::domain::{BOOKKEEPERS, FieldErrors};
-use crate::error::{AppError, AppResult, ErrorResponses};
-use crate::extract::{ApiQuery, Id, Page, Paging};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiQuery, Id};
+use crate::paging::{Page, Paging};
+use crate::respond::ErrorResponses;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

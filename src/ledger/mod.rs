@@ -27,7 +27,7 @@ use crate::domain::ledger::{
 };
 use crate::domain::{Money, Problem, Program};
 use crate::error::{AppError, AppResult};
-use crate::extract::{Page, Paging};
+use crate::paging::{Page, Paging};
 
 /// An entry to book.
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,9 +19,11 @@ use crate::domain::BOOKKEEPERS;
 use crate::domain::input::{filter_date, optional_id};
 use crate::domain::review::DisbursementInput;
 use crate::domain::{FieldErrors, Role};
-use crate::error::{AppError, AppResult, ErrorResponses};
-use crate::extract::{ApiJson, ApiQuery, Id, Ids, Page, Paging};
-use crate::idempotency::{IdempotencyKey, Reply};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiJson, ApiQuery, Id, Ids};
+use crate::idempotency::{IdempotencyKey, Once, Replied, RequestLine};
+use crate::paging::{Page, Paging};
+use crate::respond::ErrorResponses;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -98,12 +101,20 @@ async fn disburse(
     State(state): State<AppState>,
     user: CurrentUser,
     key: IdempotencyKey,
+    line: RequestLine,
     ApiJson(input): ApiJson<DisbursementInput>,
-) -> AppResult<Reply> {
+) -> AppResult<Replied<Disbursement>> {
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
     let clock = state.clock.read();
-    super::disburse_once(&mut conn, user.id, &key, &clock, &input).await
+    let once = Once::new(user.id, key, &line, &input);
+    once.run(
+        &mut conn,
+        StatusCode::CREATED,
+        |d: &Disbursement| Some(d.entry_id),
+        async |conn| super::disburse(conn, user.id, &clock, &input).await,
+    )
+    .await
 }
 
 /// Approved applications with money left to pay, oldest decision first (accountant, admin).
@@ -146,12 +157,20 @@ async fn void(
     user: CurrentUser,
     Id(id): Id,
     key: IdempotencyKey,
+    line: RequestLine,
     ApiJson(input): ApiJson<ReasonInput>,
-) -> AppResult<Reply> {
+) -> AppResult<Replied<Disbursement>> {
     user.require(&[Role::Accountant])?;
     let mut conn = state.pool.get().await?;
     let clock = state.clock.read();
-    super::void_once(&mut conn, user.id, &key, id, &clock, &input).await
+    let once = Once::new(user.id, key, &line, &input);
+    once.run(
+        &mut conn,
+        StatusCode::OK,
+        |d: &Disbursement| d.void_entry_id,
+        async |conn| super::void(conn, user.id, id, &clock, &input).await,
+    )
+    .await
 }
 
 /// Mark a payment cleared by the bank on `cleared_on` (accountant).

@@ -32,13 +32,12 @@ use crate::domain::review::{
 };
 use crate::domain::{FieldErrors, Money, Problem, Program, Status, Transition};
 use crate::error::{AppError, AppResult};
-use crate::extract::{Page, Paging};
-use crate::idempotency::{self, Done, IdempotencyKey, Reply, fingerprint};
 use crate::ledger::{self, NewEntry, money};
+use crate::paging::{Page, Paging};
 use crate::sealed::{DataKey, mask_receipt_number};
 
 /// Money paid out for an application.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, QueryableByName)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, QueryableByName)]
 pub struct Disbursement {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
@@ -109,7 +108,7 @@ impl Disbursement {
 }
 
 /// A money column read from NUMERIC and shown with two decimals.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct MoneyCol(pub Money);
 
@@ -389,27 +388,6 @@ fn reference_taken(e: diesel::result::Error) -> AppError {
     }
 }
 
-/// `POST /api/v1/disbursements`, from a program or the browser: paid at most once per
-/// `Idempotency-Key`.
-pub async fn disburse_once(
-    conn: &mut AsyncPgConnection,
-    actor: i64,
-    key: &IdempotencyKey,
-    clock: &Today,
-    input: &DisbursementInput,
-) -> AppResult<Reply> {
-    let hash = fingerprint("POST", "/api/v1/disbursements", input);
-    idempotency::once(conn, actor, key, hash, async |conn| {
-        let d = disburse(conn, actor, clock, input).await?;
-        Ok(Done {
-            status: axum::http::StatusCode::CREATED,
-            entry_id: Some(d.entry_id),
-            body: d,
-        })
-    })
-    .await
-}
-
 pub use crate::domain::review::{CloseInput, ReasonInput};
 
 /// Voids a payment that did not reach the payee: the exact reverse of its entry, linked to
@@ -487,27 +465,6 @@ pub async fn void(
     })
     .await?;
     get(conn, id).await
-}
-
-/// `POST /api/v1/disbursements/{id}/void`: done at most once per `Idempotency-Key`.
-pub async fn void_once(
-    conn: &mut AsyncPgConnection,
-    actor: i64,
-    key: &IdempotencyKey,
-    id: i64,
-    clock: &Today,
-    input: &ReasonInput,
-) -> AppResult<Reply> {
-    let hash = fingerprint("POST", &format!("/api/v1/disbursements/{id}/void"), input);
-    idempotency::once(conn, actor, key, hash, async |conn| {
-        let d = void(conn, actor, id, clock, input).await?;
-        Ok(Done {
-            status: axum::http::StatusCode::OK,
-            entry_id: d.void_entry_id,
-            body: d,
-        })
-    })
-    .await
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]

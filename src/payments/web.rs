@@ -4,6 +4,7 @@
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -17,7 +18,10 @@ use crate::casefile::web::{PagePost, Slot};
 use crate::domain::review::DisbursementInput;
 use crate::domain::{Program, Role};
 use crate::error::{AppError, AppResult};
-use crate::extract::{Id, Paging, WebForm};
+use crate::extract::{Id, WebForm};
+use crate::idempotency::{Once, RequestLine};
+use crate::paging::Paging;
+use crate::payments::Disbursement;
 use crate::web::Ctx;
 use crate::web::form::Values;
 use crate::web::form::form_key;
@@ -38,6 +42,7 @@ async fn pay(
     ctx: Ctx,
     user: CurrentUser,
     Id(id): Id,
+    line: RequestLine,
     WebForm(pairs): WebForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     user.require(&[Role::Accountant])?;
@@ -52,10 +57,17 @@ async fn pay(
         memo: values.opt("memo"),
         reissue_of: values.opt("reissue_of").map(Value::String),
     };
-    let key = form_key(&values)?;
+    let once = Once::new(user.id, form_key(&values)?, &line, &input);
     let mut conn = state.pool.get().await?;
     let clock = state.clock.read();
-    let outcome = super::disburse_once(&mut conn, user.id, &key, &clock, &input).await;
+    let outcome = once
+        .run(
+            &mut conn,
+            StatusCode::CREATED,
+            |d: &Disbursement| Some(d.entry_id),
+            async |conn| super::disburse(conn, user.id, &clock, &input).await,
+        )
+        .await;
     let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(&mut conn, outcome, "#payments", Slot::Payment, values)
         .await
@@ -65,18 +77,26 @@ async fn void(
     State(state): State<AppState>,
     user: CurrentUser,
     Id(id): Id,
+    line: RequestLine,
     WebForm(pairs): WebForm<Vec<(String, String)>>,
 ) -> AppResult<Redirect> {
     user.require(&[Role::Accountant])?;
     let values = Values::from_pairs(pairs);
-    let key = form_key(&values)?;
-    let mut conn = state.pool.get().await?;
-    let clock = state.clock.read();
     let input = ReasonInput {
         reason: values.opt("reason"),
     };
-    let reply = super::void_once(&mut conn, user.id, &key, id, &clock, &input).await?;
-    let application = reply.body["application_id"].as_i64().unwrap_or_default();
+    let once = Once::new(user.id, form_key(&values)?, &line, &input);
+    let mut conn = state.pool.get().await?;
+    let clock = state.clock.read();
+    let voided = once
+        .run(
+            &mut conn,
+            StatusCode::OK,
+            |d: &Disbursement| d.void_entry_id,
+            async |conn| super::void(conn, user.id, id, &clock, &input).await,
+        )
+        .await?;
+    let application = voided.value.application_id;
     Ok(Redirect::to(&format!(
         "/applications/{application}#payments"
     )))

@@ -14,9 +14,11 @@ use crate::auth::CurrentUser;
 use crate::casefile::Application;
 use crate::domain::Role;
 use crate::domain::review::VoteInput;
-use crate::error::{AppResult, ErrorResponses};
-use crate::extract::{ApiJson, Id, Page};
-use crate::idempotency::{IdempotencyKey, Reply};
+use crate::error::AppResult;
+use crate::extract::{ApiJson, Id};
+use crate::idempotency::{IdempotencyKey, Once, Replied, RequestLine};
+use crate::paging::Page;
+use crate::respond::ErrorResponses;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -39,12 +41,20 @@ async fn vote(
     user: CurrentUser,
     Id(id): Id,
     key: IdempotencyKey,
+    line: RequestLine,
     ApiJson(input): ApiJson<VoteInput>,
-) -> AppResult<Reply> {
+) -> AppResult<Replied<super::VoteResult>> {
     user.require(&[Role::BoardMember])?;
     let mut conn = state.pool.get().await?;
     let clock = state.clock.read();
-    super::vote_once(&mut conn, &user, &key, id, &clock, &input).await
+    let once = Once::new(user.id, key, &line, &input);
+    once.run(
+        &mut conn,
+        StatusCode::CREATED,
+        super::VoteResult::entry_id,
+        async |conn| super::vote(conn, &user, id, &clock, &input).await,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

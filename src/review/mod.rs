@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Nullable, Numeric, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::applications::{self, ApplicationRow};
@@ -27,12 +27,11 @@ use crate::domain::review::{
 };
 use crate::domain::{Money, Problem, Program, Role, Status, Transition};
 use crate::error::{AppError, AppResult};
-use crate::idempotency::{self, Done, IdempotencyKey, Reply, fingerprint};
 use crate::ledger::{self, NewEntry, money};
 use crate::users::User;
 
 /// A member's vote.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Vote {
     pub id: i64,
     pub application_id: i64,
@@ -46,7 +45,7 @@ pub struct Vote {
 }
 
 /// What the votes decided.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Decision {
     pub outcome: Outcome,
     /// The approved amount (null when denied).
@@ -62,13 +61,20 @@ pub struct Decision {
 }
 
 /// The answer to a vote: the vote, and the decision if this vote reached one.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VoteResult {
     #[serde(flatten)]
     pub vote: Vote,
     pub decision: Option<Decision>,
     /// The application's status after the vote.
     pub status: Status,
+}
+
+impl VoteResult {
+    /// The journal entry that committed the money, if this vote decided an approval.
+    pub fn entry_id(&self) -> Option<i64> {
+        self.decision.as_ref().and_then(|d| d.commitment_entry_id)
+    }
 }
 
 type VoteRow = (
@@ -575,32 +581,6 @@ async fn commit(
         "amount",
         Problem::new("err-no-fund").arg("amount", amount.display()),
     ))
-}
-
-/// `POST /api/v1/applications/{id}/votes`, from a program or the browser: an approve vote
-/// that commits money is done at most once per `Idempotency-Key`.
-pub async fn vote_once(
-    conn: &mut AsyncPgConnection,
-    user: &User,
-    key: &IdempotencyKey,
-    application_id: i64,
-    clock: &Today,
-    input: &VoteInput,
-) -> AppResult<Reply> {
-    let hash = fingerprint(
-        "POST",
-        &format!("/api/v1/applications/{application_id}/votes"),
-        input,
-    );
-    idempotency::once(conn, user.id, key, hash, async |conn| {
-        let result = vote(conn, user, application_id, clock, input).await?;
-        Ok(Done {
-            status: axum::http::StatusCode::CREATED,
-            entry_id: result.decision.as_ref().and_then(|d| d.commitment_entry_id),
-            body: result,
-        })
-    })
-    .await
 }
 
 /// A row of the board's queue.

@@ -3,6 +3,7 @@
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -16,6 +17,7 @@ use crate::domain::review::VoteInput;
 use crate::domain::{Program, Role};
 use crate::error::AppResult;
 use crate::extract::{Id, WebForm};
+use crate::idempotency::{Once, RequestLine};
 use crate::web::Ctx;
 use crate::web::form::Values;
 use crate::web::form::form_key;
@@ -50,6 +52,7 @@ async fn vote(
     ctx: Ctx,
     user: CurrentUser,
     Id(id): Id,
+    line: RequestLine,
     WebForm(pairs): WebForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     user.require(&[Role::BoardMember])?;
@@ -66,10 +69,17 @@ async fn vote(
             .map(Value::String),
         comment: values.opt("comment"),
     };
-    let key = form_key(&values)?;
+    let once = Once::new(user.id, form_key(&values)?, &line, &input);
     let mut conn = state.pool.get().await?;
     let clock = state.clock.read();
-    let outcome = super::vote_once(&mut conn, &user, &key, id, &clock, &input).await;
+    let outcome = once
+        .run(
+            &mut conn,
+            StatusCode::CREATED,
+            super::VoteResult::entry_id,
+            async |conn| super::vote(conn, &user, id, &clock, &input).await,
+        )
+        .await;
     let post = PagePost::new(&state, &ctx, &user, id);
     post.answer(&mut conn, outcome, "#review", Slot::Vote, values)
         .await

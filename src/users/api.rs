@@ -12,8 +12,10 @@ use super::{NewUserInput, User};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
-use crate::error::{AppResult, ErrorResponses};
-use crate::extract::{ApiJson, Id, Page};
+use crate::error::AppResult;
+use crate::extract::{ApiJson, Id};
+use crate::paging::Page;
+use crate::respond::ErrorResponses;
 use crate::sites::{self, Site};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -110,9 +110,10 @@ impl NewUserInput {
         let mut e = FieldErrors::new();
         let email =
             required_text(&mut e, "email", self.email.as_deref(), SHORT_TEXT).filter(|email| {
+                // As the database's check says: one `@`, something on either side.
                 let ok = email
                     .split_once('@')
-                    .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))
+                    .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.contains('@'))
                     && !email.chars().any(char::is_whitespace);
                 if !ok {
                     e.add("email", Problem::new("err-email"));

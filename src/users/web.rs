@@ -16,7 +16,8 @@ use crate::auth::middleware::{ClientAddress, SESSION_COOKIE};
 use crate::auth::{AuthVia, CurrentUser};
 use crate::domain::{FieldErrors, Language, Problem, Role};
 use crate::error::{AppError, AppResult};
-use crate::extract::{Paging, WebForm, WebQuery};
+use crate::extract::{WebForm, WebQuery};
+use crate::paging::Paging;
 use crate::web::form::{Form, Values, language_options, safe_next};
 use crate::web::layout::page;
 use crate::web::{Ctx, LANG_COOKIE};
@@ -98,7 +99,7 @@ async fn login(
         Err(e @ (AppError::Unauthorized(_) | AppError::TooManyAttempts { .. })) => {
             let mut kept = values.clone();
             kept.set("password", "");
-            let report = crate::error::ErrorReport::of(&e);
+            let report = crate::respond::ErrorReport::of(&e);
             let problem = report
                 .problem
                 .clone()

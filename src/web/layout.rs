@@ -6,7 +6,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::Ctx;
 use crate::domain::{Language, Role};
-use crate::error::ErrorReport;
+use crate::respond::ErrorReport;
 
 /// Fills in the schedule fee beside each fee line as the caseworker picks a form and a
 /// filing method, from the `fee-schedule` JSON the form embeds. Without it the fee is

@@ -16,7 +16,8 @@ use axum_extra::extract::CookieJar;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::domain::Language;
-use crate::error::{AppError, ErrorReport};
+use crate::error::AppError;
+use crate::respond::ErrorReport;
 
 /// Cookie remembering the language of someone not signed in.
 pub const LANG_COOKIE: &str = "gt_lang";

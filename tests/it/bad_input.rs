@@ -208,6 +208,31 @@ async fn a_body_that_is_not_a_json_object_is_400() {
     assert_eq!(app.count("SELECT count(*) FROM households").await, 0);
 }
 
+/// Found by schemathesis: an address with two `@` passed the service's check and broke
+/// the database's (a 500); the service now refuses what the database would.
+#[tokio::test]
+async fn an_email_with_two_at_signs_is_refused_by_name() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(&["admin"]).await;
+    for email in ["a@@example.org", "a@b@example.org"] {
+        let reply = app
+            .post(
+                "/api/v1/users",
+                &admin,
+                json!({"email": email, "name": "테스트", "roles": ["caseworker"],
+                       "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{email}: {}",
+            reply.text
+        );
+        assert!(reply.json()["error"]["fields"]["email"].is_string());
+    }
+}
+
 #[tokio::test]
 async fn hangul_and_emoji_round_trip_intact() {
     let app = TestApp::spawn().await;

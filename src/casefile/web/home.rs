@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::applications::ApplicationListItem;
 use crate::domain::Role;
 use crate::error::AppResult;
-use crate::extract::Paging;
+use crate::paging::Paging;
 use crate::web::Ctx;
 use crate::web::layout::page;
 
