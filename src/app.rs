@@ -184,7 +184,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             let reason = match e {
-                AppError::Conflict(m) => m,
+                AppError::Conflict(_) => e.to_string(),
                 _ => "database unreachable".to_owned(),
             };
             (StatusCode::SERVICE_UNAVAILABLE, reason).into_response()
@@ -207,10 +207,10 @@ async fn check_ready(state: &AppState) -> AppResult<()> {
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(AppError::Conflict(format!(
-            "migrations not applied: {}",
-            missing.join(", ")
-        )))
+        Err(AppError::Conflict(
+            crate::domain::Problem::new("err-migrations-missing")
+                .arg("versions", missing.join(", ")),
+        ))
     }
 }
 

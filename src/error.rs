@@ -18,8 +18,8 @@ pub enum AppError {
     Unauthorized(&'static str),
     #[error("this needs the {} role", roles_text(.0))]
     MissingRole(Vec<Role>),
-    #[error("{0}")]
-    Forbidden(String),
+    #[error("{}", i18n::problem(Language::En, .0))]
+    Forbidden(Problem),
     /// Separation of duties keeps this user out (403), for the reason the problem names.
     #[error("{}", i18n::problem(Language::En, .0))]
     Barred(Problem),
@@ -30,8 +30,9 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{0}")]
     IllegalTransition(#[from] IllegalTransition),
-    #[error("{0}")]
-    Conflict(String),
+    /// The request conflicts with what is recorded (409), for the reason the problem names.
+    #[error("{}", i18n::problem(Language::En, .0))]
+    Conflict(Problem),
     #[error("{message}")]
     Invalid {
         message: String,
@@ -115,7 +116,8 @@ impl AppError {
     /// status's own text.
     pub fn problem(&self) -> Option<Problem> {
         match self {
-            AppError::Barred(p) => Some(p.clone()),
+            AppError::Barred(p) | AppError::Conflict(p) | AppError::Forbidden(p) => Some(p.clone()),
+            AppError::IllegalTransition(t) => Some(t.problem()),
             AppError::TooManyAttempts { retry_after } => {
                 Some(Problem::new("err-too-many-attempts").arg("minutes", retry_after.div_ceil(60)))
             }
@@ -177,7 +179,7 @@ impl From<DieselError> for AppError {
                         AppError::rule("amount", Problem::new("err-money-too-large-for-books"))
                     }
                     DatabaseErrorKind::SerializationFailure => {
-                        AppError::Conflict("the record changed at the same time; try again".into())
+                        AppError::Conflict(Problem::new("err-changed-meanwhile"))
                     }
                     _ if info.message().contains("connection") => AppError::Unavailable,
                     _ => AppError::Internal(e.into()),

@@ -242,14 +242,14 @@ async fn stored<T: DeserializeOwned>(
         .first(conn)
         .await?;
     if hash != request_hash {
-        return Err(AppError::Conflict(
-            "this Idempotency-Key was already used for a different request; use a new key".into(),
-        ));
+        return Err(AppError::Conflict(crate::domain::Problem::new(
+            "err-key-reused",
+        )));
     }
     let (Some(status), Some(body)) = (status, body) else {
-        return Err(AppError::Conflict(
-            "a request with this Idempotency-Key is still in progress; retry shortly".into(),
-        ));
+        return Err(AppError::Conflict(crate::domain::Problem::new(
+            "err-key-in-progress",
+        )));
     };
     // A stored answer the service cannot read back is a fault, never a different answer.
     let status = u16::try_from(status)

@@ -378,9 +378,9 @@ pub async fn add_document(
                 | Status::Ineligible
                 | Status::NeedsReview
         ) {
-            return Err(AppError::Conflict(format!(
-                "cannot add documents to an application that is {status}"
-            )));
+            return Err(AppError::Conflict(
+                Problem::new("err-documents-status").arg("status", status),
+            ));
         }
         let doc_id: i64 = diesel::insert_into(documents::table)
             .values((

@@ -134,9 +134,7 @@ pub async fn refuse_cross_origin(request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && from_another_site(&parts.headers) {
-        let refused = AppError::Forbidden(
-            "a request from another site's page was refused (its Origin is not this site)".into(),
-        );
+        let refused = AppError::Forbidden(crate::domain::Problem::new("err-cross-origin"));
         return crate::web::error_response(&mut parts, refused);
     }
     next.run(Request::from_parts(parts, body)).await
@@ -225,9 +223,7 @@ async fn resolve(state: &AppState, parts: &mut Parts, body: Body) -> Result<Body
             None => None,
         };
         if !presented.is_some_and(|p| crate::auth::same_secret(&p, csrf)) {
-            return Err(AppError::Forbidden(
-                "missing or wrong CSRF token: send the X-CSRF-Token header or the csrf_token form field".into(),
-            ));
+            return Err(AppError::Forbidden(crate::domain::Problem::new("err-csrf")));
         }
     }
     if let Some(current) = current {

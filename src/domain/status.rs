@@ -90,6 +90,26 @@ impl fmt::Display for IllegalTransition {
 
 impl std::error::Error for IllegalTransition {}
 
+impl IllegalTransition {
+    /// The refusal as a catalogue message (the pages say it in the reader's language).
+    pub fn problem(&self) -> crate::domain::Problem {
+        let key = match self.transition {
+            Transition::Submit => "err-transition-submit",
+            Transition::Check(_) => "err-transition-check",
+            Transition::Override(_) => "err-transition-override",
+            Transition::Approve => "err-transition-approve",
+            Transition::Deny => "err-transition-deny",
+            Transition::PayInFull => "err-transition-pay",
+            Transition::VoidPayment => "err-transition-void",
+            Transition::Close => "err-transition-close",
+            Transition::Settle => "err-transition-settle",
+            Transition::Withdraw { disbursed: true } => "err-transition-withdraw-disbursed",
+            Transition::Withdraw { .. } => "err-transition-withdraw",
+        };
+        crate::domain::Problem::new(key).arg("status", self.from)
+    }
+}
+
 impl From<CheckResult> for Status {
     fn from(result: CheckResult) -> Status {
         match result {

@@ -120,7 +120,7 @@ pub async fn in_force(conn: &mut AsyncPgConnection, on: NaiveDate) -> AppResult<
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| AppError::Conflict(format!("no policy version is in force on {on}")))?;
+        .ok_or_else(|| AppError::Conflict(Problem::new("err-no-policy").arg("date", on)))?;
     to_version(row)
 }
 

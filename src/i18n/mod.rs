@@ -59,8 +59,14 @@ pub fn t(lang: Language, key: &str) -> String {
 }
 
 /// A field problem in words.
+/// A `status` argument also comes as `status_label`, the status's label in `lang`, so a
+/// catalogue can name the state in the reader's words (English keeps the code).
 pub fn problem(lang: Language, problem: &Problem) -> String {
-    tr(lang, problem.key, &problem.args)
+    let mut args = problem.args.clone();
+    if let Some((_, status)) = problem.args.iter().find(|(name, _)| *name == "status") {
+        args.push(("status_label", tr(lang, &label_key("status", status), &[])));
+    }
+    tr(lang, problem.key, &args)
 }
 
 /// Every field problem in `lang`, by field.
@@ -160,6 +166,43 @@ mod tests {
             missing.is_empty(),
             "keys used but not in the catalogues: {missing:#?}"
         );
+    }
+
+    /// A refused transition reads in English as the domain states it, and in Korean with
+    /// the status's own label (the `-status-name` term follows the vocabulary).
+    #[test]
+    fn refused_transitions_read_in_both_languages() {
+        use crate::domain::status::CheckResult;
+        use crate::domain::{Status, Transition};
+        let transitions = [
+            Transition::Submit,
+            Transition::Check(CheckResult::Eligible),
+            Transition::Override(CheckResult::Ineligible),
+            Transition::Approve,
+            Transition::Deny,
+            Transition::PayInFull,
+            Transition::VoidPayment,
+            Transition::Close,
+            Transition::Settle,
+            Transition::Withdraw { disbursed: false },
+            Transition::Withdraw { disbursed: true },
+        ];
+        for from in Status::ALL {
+            for transition in transitions {
+                let Err(refused) = from.apply(transition) else {
+                    continue;
+                };
+                let said = refused.problem();
+                assert_eq!(problem(Language::En, &said), refused.to_string());
+                let ko = problem(Language::Ko, &said);
+                let label = tr(Language::Ko, &label_key("status", from), &[]);
+                assert!(ko.contains(&label), "{ko} names {label}");
+                assert!(
+                    !ko.contains(from.as_str()) || from.as_str() == label,
+                    "{ko}"
+                );
+            }
+        }
     }
 
     #[test]

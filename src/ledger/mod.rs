@@ -261,7 +261,7 @@ fn already_reversed(e: diesel::result::Error) -> AppError {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
             if info.constraint_name() == Some("journal_entries_reverses_key") =>
         {
-            AppError::Conflict("this entry has already been reversed".into())
+            AppError::Conflict(Problem::new("err-entry-reversed"))
         }
         _ => e.into(),
     }
@@ -279,14 +279,10 @@ pub async fn reverse(
 ) -> AppResult<i64> {
     let entry = load(conn, original).await?;
     if entry.reverses.is_some() {
-        return Err(AppError::Conflict(
-            "this entry is itself a reversal; book a new entry instead".into(),
-        ));
+        return Err(AppError::Conflict(Problem::new("err-entry-is-reversal")));
     }
     if entry.reversed_by.is_some() {
-        return Err(AppError::Conflict(
-            "this entry has already been reversed".into(),
-        ));
+        return Err(AppError::Conflict(Problem::new("err-entry-reversed")));
     }
     let lines: Vec<Line> = entry
         .postings

@@ -262,10 +262,7 @@ pub async fn disburse(
                 other => other,
             })?;
             if row.status() != Status::Approved {
-                return Err(AppError::Conflict(format!(
-                    "cannot disburse an application that is {}",
-                    row.status()
-                )));
+                return Err(AppError::Conflict(Problem::new("err-disburse-status").arg("status", row.status())));
             }
             let approver: bool = diesel::select(diesel::dsl::exists(
                 votes::table
@@ -276,11 +273,9 @@ pub async fn disburse(
             .get_result(conn)
             .await?;
             if approver {
-                return Err(AppError::Forbidden(
-                    "you voted to approve this application, so you cannot disburse it (separation of duties)".into(),
-                ));
+                return Err(AppError::Forbidden(Problem::new("err-approver-pays")));
             }
-            let owed = payable(conn, row.id).await?.ok_or_else(|| AppError::Conflict("the application has no approval".into()))?;
+            let owed = payable(conn, row.id).await?.ok_or_else(|| AppError::Conflict(Problem::new("err-no-approval")))?;
             if new.amount.decimal() > owed.unpaid.0.decimal() {
                 return Err(AppError::rule("amount", Problem::new("err-disbursement-over").arg("unpaid", owed.unpaid.0.display())));
             }
@@ -363,10 +358,9 @@ async fn check_reissue(
         ));
     }
     if original.reissued_by.is_some() {
-        return Err(AppError::Conflict(format!(
-            "{} was already reissued",
-            original.number
-        )));
+        return Err(AppError::Conflict(
+            Problem::new("err-reissued-already").arg("number", &original.number),
+        ));
     }
     Ok(())
 }
@@ -382,7 +376,7 @@ fn reference_taken(e: diesel::result::Error) -> AppError {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
             if info.constraint_name() == Some("disbursements_reissue_of_key") =>
         {
-            AppError::Conflict("that payment was already reissued".into())
+            AppError::Conflict(Problem::new("err-payment-reissued-already"))
         }
         _ => e.into(),
     }
@@ -404,22 +398,18 @@ pub async fn void(
     conn.transaction(async |conn| {
         let row = applications::lock(conn, before.application_id).await?;
         if row.status() == Status::Closed {
-            return Err(AppError::Conflict(
-                "cannot void a payment of a closed application".into(),
-            ));
+            return Err(AppError::Conflict(Problem::new("err-void-closed")));
         }
         match get(conn, id).await?.state() {
             PaymentState::Voided => {
-                return Err(AppError::Conflict(format!(
-                    "{} is already voided",
-                    before.number
-                )));
+                return Err(AppError::Conflict(
+                    Problem::new("err-voided-already").arg("number", &before.number),
+                ));
             }
             PaymentState::Cleared => {
-                return Err(AppError::Conflict(format!(
-                    "{} has cleared the bank and cannot be voided",
-                    before.number
-                )));
+                return Err(AppError::Conflict(
+                    Problem::new("err-void-cleared").arg("number", &before.number),
+                ));
             }
             PaymentState::Issued => {}
         }
@@ -488,13 +478,14 @@ pub async fn clear(
         applications::lock(conn, before.application_id).await?;
         match get(conn, id).await?.state() {
             PaymentState::Voided => {
-                return Err(AppError::Conflict(format!("{} is voided", before.number)));
+                return Err(AppError::Conflict(
+                    Problem::new("err-clear-voided").arg("number", &before.number),
+                ));
             }
             PaymentState::Cleared => {
-                return Err(AppError::Conflict(format!(
-                    "{} is already marked cleared",
-                    before.number
-                )));
+                return Err(AppError::Conflict(
+                    Problem::new("err-cleared-already").arg("number", &before.number),
+                ));
             }
             PaymentState::Issued => {}
         }
@@ -617,9 +608,7 @@ pub async fn close(
         match row.status() {
             Status::Approved => {
                 if !disbursed(conn, id).await? {
-                    return Err(AppError::Conflict(
-                        "nothing has been paid on this application; withdraw it instead".into(),
-                    ));
+                    return Err(AppError::Conflict(Problem::new("err-close-unpaid")));
                 }
                 let reason = required_reason(input.reason.as_deref())?;
                 let entry = release_unpaid(conn, actor, &row, clock.today, &reason).await?;
@@ -672,10 +661,9 @@ pub async fn record_receipt_number(
     conn.transaction(async |conn| {
         let row = applications::lock(conn, id).await?;
         if !matches!(row.status(), Status::Paid | Status::Closed) {
-            return Err(AppError::Conflict(format!(
-                "a receipt number is recorded once the fee is paid; the application is {}",
-                row.status()
-            )));
+            return Err(AppError::Conflict(
+                Problem::new("err-receipt-number-status").arg("status", row.status()),
+            ));
         }
         let line = fee_lines::table
             .filter(fee_lines::application_id.eq(id))

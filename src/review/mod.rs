@@ -219,9 +219,9 @@ pub async fn separation(
 fn reviewable(row: &ApplicationRow) -> AppResult<()> {
     match row.status() {
         Status::Eligible | Status::NeedsReview => Ok(()),
-        other => Err(AppError::Conflict(format!(
-            "cannot review an application that is {other}"
-        ))),
+        other => Err(AppError::Conflict(
+            Problem::new("err-review-status").arg("status", other),
+        )),
     }
 }
 
@@ -262,9 +262,7 @@ pub async fn declare(
         let row = applications::lock(conn, application_id).await?;
         may_review(conn, user, &row).await?;
         if declaration(conn, application_id, user.id).await?.is_some() {
-            return Err(AppError::Conflict(
-                "you have already made your declaration on this application".into(),
-            ));
+            return Err(AppError::Conflict(Problem::new("err-declared-already")));
         }
         record_declaration(conn, application_id, user.id, false).await
     })
@@ -356,9 +354,7 @@ pub async fn vote(
             .iter()
             .any(|v| v.voter_id == user.id)
         {
-            return Err(AppError::Conflict(
-                "you have already voted on this application; votes are final".into(),
-            ));
+            return Err(AppError::Conflict(Problem::new("err-voted-already")));
         }
         let policy = policy_for(conn, application_id, today).await?;
         let requested = row.requested_amount;

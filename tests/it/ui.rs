@@ -226,3 +226,45 @@ async fn pages_are_not_cached_and_load_nothing_from_elsewhere() {
     let js = app.page("/static/app.js", None).await;
     assert!(js.text.contains("fee-schedule"));
 }
+
+/// A refusal the service reports as a message key reads in the reader's language: the
+/// second submit of an application, on a Korean page, names its state in Korean, while the
+/// API's message stays the English sentence.
+#[tokio::test]
+async fn a_refused_step_is_explained_in_the_readers_language() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let aid = app.draft_n400(&cw, hid).await;
+    let b = app.browser(&cw).await;
+    app.form(
+        "/language",
+        Some(&b.cookie),
+        &format!("csrf_token={}&language=ko&next=%2F", b.csrf),
+    )
+    .await;
+    let submit = format!("/applications/{aid}/submit");
+    let body = format!("csrf_token={}", b.csrf);
+    let first = app.form(&submit, Some(&b.cookie), &body).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text);
+    let again = app.form(&submit, Some(&b.cookie), &body).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again
+            .text
+            .contains("상태가 '제출됨'인 신청서는 제출할 수 없습니다."),
+        "{}",
+        again.text
+    );
+    let api = app
+        .post(
+            &format!("/api/v1/applications/{aid}/submit"),
+            &cw,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(
+        api.json()["error"]["message"],
+        "cannot submit an application that is submitted"
+    );
+}

@@ -167,9 +167,9 @@ pub(super) async fn summary(
         ..ctx.clone()
     };
     let Some(check) = a.checks.iter().rev().find(|c| c.kind == CheckKind::Check) else {
-        return Err(AppError::Conflict(
-            "no eligibility check has been run on this application yet".into(),
-        ));
+        return Err(AppError::Conflict(crate::domain::Problem::new(
+            "err-no-check",
+        )));
     };
     let result = a.checks.last().map_or(check.result, |c| c.result);
     let next = match result {

@@ -185,9 +185,9 @@ pub(super) async fn letter(
         .into_iter()
         .find(|s| s.code == a.site);
     let Some(decision) = &a.decision else {
-        return Err(AppError::Conflict(
-            "the board has not decided on this application yet".into(),
-        ));
+        return Err(AppError::Conflict(crate::domain::Problem::new(
+            "err-not-decided",
+        )));
     };
     let lang = query
         .lang
