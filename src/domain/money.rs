@@ -118,17 +118,28 @@ impl Money {
 
     /// `$1,234.50`, as people read amounts in both languages.
     pub fn display(self) -> String {
-        let text = format!("{:.2}", self.0);
-        let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
-        let mut grouped = String::new();
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        format!("${grouped}.{cents}")
+        display_amount(self.0)
     }
+}
+
+/// `$1,234.50`, or `−$20.00` below zero: a computed amount (a running balance, a sum) as
+/// people read it. Stored amounts are [`Money`] and use [`Money::display`].
+pub fn display_amount(amount: Decimal) -> String {
+    let sign = if amount.is_sign_negative() && !amount.is_zero() {
+        "−"
+    } else {
+        ""
+    };
+    let text = format!("{:.2}", amount.abs());
+    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}${grouped}.{cents}")
 }
 
 /// The plain two-decimal form used in JSON, CSV and form fields: `1234.50`.

@@ -261,7 +261,7 @@ pub async fn create_version(
 
 /// The HHS guidelines and the USCIS schedule, every effective date included.
 pub async fn tables(conn: &mut AsyncPgConnection) -> AppResult<Tables> {
-    let rows: Vec<(i32, String, Decimal, Decimal, NaiveDate)> = poverty_guidelines::table
+    let rows: Vec<(i32, Region, Money, Money, NaiveDate)> = poverty_guidelines::table
         .order(poverty_guidelines::id)
         .select((
             poverty_guidelines::year,
@@ -274,15 +274,15 @@ pub async fn tables(conn: &mut AsyncPgConnection) -> AppResult<Tables> {
         .await?;
     let guidelines = rows
         .into_iter()
-        .filter_map(|(year, region, first, each, effective_from)| {
-            Some(Guideline {
+        .map(
+            |(year, region, first_person, each_additional, effective_from)| Guideline {
                 year,
-                region: Region::parse(&region)?,
-                first_person: Money::from_decimal(first).ok()?,
-                each_additional: Money::from_decimal(each).ok()?,
+                region,
+                first_person,
+                each_additional,
                 effective_from,
-            })
-        })
+            },
+        )
         .collect();
     let fees = applications::fees::all_rows(conn)
         .await?
@@ -304,9 +304,9 @@ struct GrantRow {
     #[diesel(sql_type = Text)]
     number: String,
     #[diesel(sql_type = Text)]
-    program: String,
+    program: Program,
     #[diesel(sql_type = Numeric)]
-    amount: Decimal,
+    amount: Money,
     #[diesel(sql_type = Date)]
     approved_on: NaiveDate,
 }
@@ -340,13 +340,11 @@ pub(crate) async fn prior_grants(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
-            Some(PriorGrant {
-                number: r.number,
-                program: Program::parse(&r.program)?,
-                amount: Money::from_decimal(r.amount).ok()?,
-                approved_on: r.approved_on,
-            })
+        .map(|r| PriorGrant {
+            number: r.number,
+            program: r.program,
+            amount: r.amount,
+            approved_on: r.approved_on,
         })
         .collect())
 }

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -19,7 +18,7 @@ use crate::domain::input::{LONG_TEXT, SHORT_TEXT, optional_date, optional_text, 
 use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource, receipt_lines};
 use crate::domain::{FieldErrors, Money, Problem, Program};
 use crate::error::{AppError, AppResult};
-use crate::ledger::{self, NewEntry, money};
+use crate::ledger::{self, NewEntry};
 
 /// A fund with its balances, as `GET /api/v1/funds` lists it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -51,9 +50,9 @@ type FundRow = (
     bool,
     Option<String>,
     DateTime<Utc>,
-    Decimal,
-    Decimal,
-    Decimal,
+    Money,
+    Money,
+    Money,
 );
 
 fn fund_from(row: FundRow) -> Fund {
@@ -78,9 +77,9 @@ fn fund_from(row: FundRow) -> Fund {
         is_general,
         active,
         note,
-        cash: money(cash),
-        committed: money(committed),
-        available: money(available),
+        cash,
+        committed,
+        available,
         created_at,
     }
 }
@@ -448,7 +447,7 @@ type ReceiptRow = (
     String,
     i64,
     String,
-    Decimal,
+    Money,
     NaiveDate,
     ReceiptSource,
     String,
@@ -519,7 +518,7 @@ pub async fn receipts(
                 number,
                 fund_id,
                 fund_name,
-                amount: money(amount),
+                amount,
                 received_on,
                 source,
                 account: crate::domain::ledger::revenue_account(source).to_owned(),

@@ -25,6 +25,7 @@ use crate::db::schema::{accounts, fund_balances, funds, journal_entries, posting
 use crate::domain::ledger::{
     AccountKind, Balances, DocumentType, EntryError, EntryKind, Line, Side, check_balanced, mirror,
 };
+use crate::domain::money::display_amount;
 use crate::domain::{Money, Problem, Program};
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
@@ -82,10 +83,6 @@ pub struct Entry {
 
 /// Amounts from the database as the two-decimal `Money` people read; balances that the
 /// database keeps non-negative.
-pub(crate) fn money(d: Decimal) -> Money {
-    Money::from_decimal(d.round_dp(2)).unwrap_or_default()
-}
-
 /// Refuses an entry the rules do not allow, naming the problem on its amount.
 fn rule(problem: Problem) -> AppError {
     AppError::rule("amount", problem)
@@ -161,7 +158,7 @@ pub async fn post_entry(
                 return Err(rule(
                     Problem::new("err-fund-overdrawn")
                         .arg("fund", &fund.name)
-                        .arg("available", money(was.available).display()),
+                        .arg("available", display_amount(was.available)),
                 ));
             }
             if now.committed < Decimal::ZERO {
@@ -311,14 +308,11 @@ pub async fn reverse(
 }
 
 async fn account_kinds(conn: &mut AsyncPgConnection) -> AppResult<BTreeMap<String, AccountKind>> {
-    let rows: Vec<(String, String)> = accounts::table
+    let rows: Vec<(String, AccountKind)> = accounts::table
         .select((accounts::code, accounts::kind))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(code, kind)| AccountKind::parse(&kind).map(|k| (code, k)))
-        .collect())
+    Ok(rows.into_iter().collect())
 }
 
 /// The stored balances of these funds.
@@ -326,7 +320,7 @@ pub async fn balances_of(
     conn: &mut AsyncPgConnection,
     fund_ids: &[i64],
 ) -> AppResult<BTreeMap<i64, Balances>> {
-    let rows: Vec<(i64, Decimal, Decimal, Decimal)> = fund_balances::table
+    let rows: Vec<(i64, Money, Money, Money)> = fund_balances::table
         .filter(fund_balances::fund_id.eq_any(fund_ids))
         .select((
             fund_balances::fund_id,
@@ -342,9 +336,9 @@ pub async fn balances_of(
             (
                 id,
                 Balances {
-                    cash,
-                    committed,
-                    available,
+                    cash: cash.decimal(),
+                    committed: committed.decimal(),
+                    available: available.decimal(),
                 },
             )
         })
@@ -386,25 +380,24 @@ async fn load_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> AppResult<Vec<E
         ))
         .load(conn)
         .await?;
-    let lines: Vec<(i64, i32, String, String, String, i64, String, Side, Decimal)> =
-        postings::table
-            .inner_join(accounts::table)
-            .inner_join(funds::table)
-            .filter(postings::entry_id.eq_any(ids))
-            .order((postings::entry_id, postings::line_no))
-            .select((
-                postings::entry_id,
-                postings::line_no,
-                postings::account_code,
-                accounts::name,
-                accounts::name_ko,
-                postings::fund_id,
-                funds::name,
-                postings::side,
-                postings::amount,
-            ))
-            .load(conn)
-            .await?;
+    let lines: Vec<(i64, i32, String, String, String, i64, String, Side, Money)> = postings::table
+        .inner_join(accounts::table)
+        .inner_join(funds::table)
+        .filter(postings::entry_id.eq_any(ids))
+        .order((postings::entry_id, postings::line_no))
+        .select((
+            postings::entry_id,
+            postings::line_no,
+            postings::account_code,
+            accounts::name,
+            accounts::name_ko,
+            postings::fund_id,
+            funds::name,
+            postings::side,
+            postings::amount,
+        ))
+        .load(conn)
+        .await?;
     // Each entry's reversal, by the entry it reverses.
     let reversed_by: BTreeMap<i64, i64> = journal_entries::table
         .filter(journal_entries::reverses.eq_any(ids))
@@ -448,7 +441,7 @@ async fn load_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> AppResult<Vec<E
                 fund_id,
                 fund_name,
                 side,
-                amount: money(amount),
+                amount,
             });
         }
     }

@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::domain::BOOKKEEPERS;
 use crate::domain::Language;
 use crate::domain::ledger::Side;
+use crate::domain::money::display_amount;
 use crate::error::AppResult;
 use crate::extract::WebQuery;
 use crate::paging::Paging;
@@ -68,8 +69,8 @@ pub fn entries_table(
                         }
                         @if fund.is_some() {
                             @let after = e.fund_balance_after.unwrap_or_default();
-                            td class="money" { (super::money(after.cash)) }
-                            td class="money" { strong { (super::money(after.available)) } }
+                            td class="money" { (display_amount(after.cash)) }
+                            td class="money" { strong { (display_amount(after.available)) } }
                         }
                     }
                     @for posting in e.postings.iter().filter(|p| fund.is_none_or(|f| p.fund_id == f)) {
@@ -172,7 +173,7 @@ async fn check(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
             thead { tr { th { (ctx.t("ledger-account")) } th class="money" { (ctx.t("ledger-debit")) } th class="money" { (ctx.t("ledger-credit")) } } }
             tbody {
                 @for a in &report.accounts {
-                    tr { td { (a.code) " " (a.name) } td class="money" { (super::money(a.debits)) } td class="money" { (super::money(a.credits)) } }
+                    tr { td { (a.code) " " (a.name) } td class="money" { (display_amount(a.debits)) } td class="money" { (display_amount(a.credits)) } }
                 }
             }
         }

@@ -32,7 +32,7 @@ use crate::domain::review::{
 };
 use crate::domain::{FieldErrors, Money, Problem, Program, Status, Transition};
 use crate::error::{AppError, AppResult};
-use crate::ledger::{self, NewEntry, money};
+use crate::ledger::{self, NewEntry};
 use crate::paging::{Page, Paging};
 use crate::sealed::{DataKey, mask_receipt_number};
 
@@ -52,7 +52,7 @@ pub struct Disbursement {
     pub fund_id: i64,
     #[diesel(sql_type = Text)]
     pub fund_name: String,
-    #[diesel(sql_type = Numeric, deserialize_as = Decimal)]
+    #[diesel(sql_type = Numeric, deserialize_as = Money)]
     #[schema(value_type = String, example = "760.00")]
     pub amount: MoneyCol,
     /// `null` for a board member who has not declared on the application: a payee may be
@@ -112,9 +112,9 @@ impl Disbursement {
 #[serde(transparent)]
 pub struct MoneyCol(pub Money);
 
-impl From<Decimal> for MoneyCol {
-    fn from(d: Decimal) -> MoneyCol {
-        MoneyCol(money(d))
+impl From<Money> for MoneyCol {
+    fn from(m: Money) -> MoneyCol {
+        MoneyCol(m)
     }
 }
 
@@ -212,16 +212,16 @@ pub async fn list(
 /// An approval's money: approved, paid (not voided), released, and what is left to pay.
 #[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema, QueryableByName)]
 pub struct Payable {
-    #[diesel(sql_type = Numeric, deserialize_as = Decimal)]
+    #[diesel(sql_type = Numeric, deserialize_as = Money)]
     #[schema(value_type = String)]
     pub approved: MoneyCol,
-    #[diesel(sql_type = Numeric, deserialize_as = Decimal)]
+    #[diesel(sql_type = Numeric, deserialize_as = Money)]
     #[schema(value_type = String)]
     pub paid: MoneyCol,
-    #[diesel(sql_type = Numeric, deserialize_as = Decimal)]
+    #[diesel(sql_type = Numeric, deserialize_as = Money)]
     #[schema(value_type = String)]
     pub released: MoneyCol,
-    #[diesel(sql_type = Numeric, deserialize_as = Decimal)]
+    #[diesel(sql_type = Numeric, deserialize_as = Money)]
     #[schema(value_type = String)]
     pub unpaid: MoneyCol,
     #[diesel(sql_type = BigInt)]
@@ -719,14 +719,13 @@ pub struct ReadyItem {
     #[diesel(sql_type = Text)]
     pub household_name: String,
     #[diesel(sql_type = Text)]
-    #[schema(value_type = Program)]
-    pub program: String,
+    pub program: Program,
     #[diesel(sql_type = Text)]
     pub site: String,
-    #[diesel(sql_type = Numeric, deserialize_as = Decimal)]
+    #[diesel(sql_type = Numeric, deserialize_as = Money)]
     #[schema(value_type = String)]
     pub approved: MoneyCol,
-    #[diesel(sql_type = Numeric, deserialize_as = Decimal)]
+    #[diesel(sql_type = Numeric, deserialize_as = Money)]
     #[schema(value_type = String)]
     pub unpaid: MoneyCol,
     #[diesel(sql_type = BigInt)]

@@ -15,8 +15,8 @@ use crate::app::AppState;
 use crate::audit::Channel;
 use crate::auth::CurrentUser;
 use crate::casefile::web::{PagePost, Slot};
+use crate::domain::Role;
 use crate::domain::review::DisbursementInput;
-use crate::domain::{Program, Role};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, WebForm};
 use crate::idempotency::{Once, RequestLine};
@@ -210,7 +210,7 @@ async fn payments_page(
                                 td { a href={ "/applications/" (r.id) "#payments" } { (r.number) } br;
                                      span class="hint" { (r.site) " · " (r.decided_at.format("%Y-%m-%d")) } }
                                 td { (r.household_name) }
-                                td { (Program::parse(&r.program).map(|p| ctx.label("program", p)).unwrap_or_default()) }
+                                td { (ctx.label("program", r.program)) }
                                 td { (r.fund_name) }
                                 td class="money" { (r.approved.0.display()) }
                                 td class="money" { strong { (r.unpaid.0.display()) } }

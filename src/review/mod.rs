@@ -27,7 +27,7 @@ use crate::domain::review::{
 };
 use crate::domain::{Money, Problem, Program, Role, Status, Transition};
 use crate::error::{AppError, AppResult};
-use crate::ledger::{self, NewEntry, money};
+use crate::ledger::{self, NewEntry};
 use crate::users::User;
 
 /// A member's vote.
@@ -83,7 +83,7 @@ type VoteRow = (
     i64,
     String,
     VoteChoice,
-    Option<Decimal>,
+    Option<Money>,
     Option<i64>,
     Option<String>,
     DateTime<Utc>,
@@ -96,7 +96,7 @@ fn to_vote(r: VoteRow) -> Vote {
         voter_id: r.2,
         voter_name: r.3,
         vote: r.4,
-        amount: r.5.map(money),
+        amount: r.5,
         fund_id: r.6,
         comment: r.7,
         cast_at: r.8,
@@ -133,7 +133,7 @@ pub async fn decision_of(
 ) -> AppResult<Option<Decision>> {
     type Row = (
         Outcome,
-        Option<Decimal>,
+        Option<Money>,
         Option<i64>,
         Option<String>,
         Option<i64>,
@@ -159,7 +159,7 @@ pub async fn decision_of(
         .optional()?;
     Ok(row.map(|r| Decision {
         outcome: r.0,
-        amount: r.1.map(money),
+        amount: r.1,
         fund_id: r.2,
         fund_name: r.3,
         commitment_entry_id: r.4,
@@ -325,13 +325,13 @@ async fn earlier_grants(
 ) -> AppResult<Money> {
     let grants = crate::eligibility::prior_grants(conn, row.household_id, row.id, timezone).await?;
     let days = chrono::Duration::days(i64::from(window_days));
-    Ok(Money::sum(
+    Money::sum(
         grants
             .into_iter()
             .filter(|g| g.approved_on <= today && today - g.approved_on < days)
             .map(|g| g.amount),
     )
-    .unwrap_or(Money::ZERO))
+    .ok_or_else(|| AppError::rule("amount", Problem::new("err-money-too-large")))
 }
 
 /// Records a member's vote and, if it decides the application, the decision and (for an
@@ -587,21 +587,18 @@ pub struct QueueItem {
     #[diesel(sql_type = Text)]
     pub number: String,
     #[diesel(sql_type = Text)]
-    #[schema(value_type = Program)]
-    pub program: String,
+    pub program: Program,
     #[diesel(sql_type = Text)]
     pub site: String,
     #[diesel(sql_type = Text)]
-    #[schema(value_type = Status)]
-    pub status: String,
+    pub status: Status,
     #[diesel(sql_type = Numeric)]
-    #[schema(value_type = String)]
-    pub requested_amount: Decimal,
+    pub requested_amount: Money,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub submitted_at: Option<DateTime<Utc>>,
     /// The standing eligibility result and the income as a percent of the guideline.
     #[diesel(sql_type = Nullable<Text>)]
-    pub eligibility: Option<String>,
+    pub eligibility: Option<crate::domain::status::CheckResult>,
     #[diesel(sql_type = Nullable<Numeric>)]
     #[schema(value_type = Option<String>)]
     pub percent_of_guideline: Option<Decimal>,

@@ -13,8 +13,8 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::casefile::web::{PagePost, Slot};
+use crate::domain::Role;
 use crate::domain::review::VoteInput;
-use crate::domain::{Program, Role};
 use crate::error::AppResult;
 use crate::extract::{Id, WebForm};
 use crate::idempotency::{Once, RequestLine};
@@ -110,9 +110,9 @@ async fn queue_page(
                             tr {
                                 td { a href={ "/applications/" (q.id) } { (q.number) } br;
                                      span class="hint" { (q.submitted_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()) } }
-                                td { (Program::parse(&q.program).map(|p| ctx.label("program", p)).unwrap_or_default()) }
+                                td { (ctx.label("program", q.program)) }
                                 td { (q.site) }
-                                td class="money" { (crate::ledger::money(q.requested_amount).display()) }
+                                td class="money" { (q.requested_amount.display()) }
                                 td {
                                     @if let Some(r) = &q.eligibility { span class="status" { (ctx.label("status", r)) } }
                                     @if let Some(p) = q.percent_of_guideline { br; span class="hint" { (ctx.tr("review-percent", &[("percent", crate::eligibility::percent(p))])) } }
