@@ -1,5 +1,6 @@
 -- Disbursement register: one row per payment, voided ones included. Sorted by
--- Paid_Date, Disbursement_Number.
+-- Paid_Date, Disbursement_Number. Status and the journal ids come from the view
+-- disbursement_states, the definition the service reads too.
 -- Parameters: $1 from, $2 to (paid date, inclusive), $3 fund id, $4 unused, $5 time zone.
 SELECT d.paid_on::text AS "Paid_Date",
        d.number AS "Disbursement_Number",
@@ -14,21 +15,18 @@ SELECT d.paid_on::text AS "Paid_Date",
        (SELECT string_agg(vu.email, '; ' ORDER BY v.id) FROM votes v JOIN users vu ON vu.id = v.voter_id
         WHERE v.application_id = a.id AND v.vote = 'approve') AS "Approved_By",
        u.email AS "Issued_By",
-       CASE WHEN vd.disbursement_id IS NOT NULL THEN 'voided'
-            WHEN c.disbursement_id IS NOT NULL THEN 'cleared' ELSE 'issued' END AS "Status",
-       c.cleared_on::text AS "Cleared_Date",
-       to_char(vd.voided_at AT TIME ZONE $5, 'YYYY-MM-DD') AS "Void_Date",
-       vd.reason AS "Void_Reason",
+       s.state AS "Status",
+       s.cleared_on::text AS "Cleared_Date",
+       to_char(s.voided_at AT TIME ZONE $5, 'YYYY-MM-DD') AS "Void_Date",
+       s.void_reason AS "Void_Reason",
        ro.number AS "Reissue_Of",
-       (SELECT e.id::text FROM journal_entries e WHERE e.kind = 'disbursement'
-          AND e.document_type = 'disbursement' AND e.document_id = d.id) AS "Journal_ID",
-       vd.entry_id::text AS "Void_Journal_ID"
+       s.entry_id::text AS "Journal_ID",
+       s.void_entry_id::text AS "Void_Journal_ID"
 FROM disbursements d
+JOIN disbursement_states s ON s.disbursement_id = d.id
 JOIN applications a ON a.id = d.application_id
 JOIN funds f ON f.id = d.fund_id
 JOIN users u ON u.id = d.created_by
-LEFT JOIN disbursement_voids vd ON vd.disbursement_id = d.id
-LEFT JOIN disbursement_clearings c ON c.disbursement_id = d.id
 LEFT JOIN disbursements ro ON ro.id = d.reissue_of
 WHERE ($1::date IS NULL OR d.paid_on >= $1)
   AND ($2::date IS NULL OR d.paid_on <= $2)

@@ -131,20 +131,15 @@ impl Disbursement {
 const SELECT: &str = "
     SELECT d.id, d.number, d.application_id, a.number AS application_number, d.fund_id,
            f.name AS fund_name, d.amount, d.payee, d.method, d.reference, d.paid_on, d.memo,
-           d.reissue_of, r.id AS reissued_by,
-           (SELECT e.id FROM journal_entries e WHERE e.kind = 'disbursement'
-             AND e.document_type = 'disbursement' AND e.document_id = d.id) AS entry_id,
-           CASE WHEN v.disbursement_id IS NOT NULL THEN 'voided'
-                WHEN c.disbursement_id IS NOT NULL THEN 'cleared' ELSE 'issued' END AS state,
-           c.cleared_on, v.reason AS void_reason, v.entry_id AS void_entry_id, v.voided_at,
+           d.reissue_of, r.id AS reissued_by, s.entry_id, s.state, s.cleared_on,
+           s.void_reason, s.void_entry_id, s.voided_at,
            d.created_by, u.name AS created_by_name, d.created_at
     FROM disbursements d
+    JOIN disbursement_states s ON s.disbursement_id = d.id
     JOIN applications a ON a.id = d.application_id
     JOIN funds f ON f.id = d.fund_id
     JOIN users u ON u.id = d.created_by
-    LEFT JOIN disbursements r ON r.reissue_of = d.id
-    LEFT JOIN disbursement_voids v ON v.disbursement_id = d.id
-    LEFT JOIN disbursement_clearings c ON c.disbursement_id = d.id";
+    LEFT JOIN disbursements r ON r.reissue_of = d.id";
 
 pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Disbursement> {
     diesel::sql_query(format!("{SELECT} WHERE d.id = $1"))

@@ -1,0 +1,1 @@
+DROP VIEW disbursement_states;
