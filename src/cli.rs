@@ -115,6 +115,9 @@ pub fn main() -> ExitCode {
                 .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")),
         )
         .with_writer(std::io::stderr)
+        // Each service entry point is a debug span: with RUST_LOG=grant_tracker=debug a
+        // request's log shows the time each step took (busy and idle) as the step closes.
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

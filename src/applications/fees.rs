@@ -92,6 +92,7 @@ pub fn find<'a>(
 }
 
 /// Every fee in force on `on`, for the fee line form's choices.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn schedule(conn: &mut AsyncPgConnection, on: NaiveDate) -> AppResult<Vec<ScheduleFee>> {
     let rows: Vec<FeeRow> = uscis_fees::table
         .filter(uscis_fees::effective_from.le(on))
@@ -110,6 +111,7 @@ pub async fn schedule(conn: &mut AsyncPgConnection, on: NaiveDate) -> AppResult<
     Ok(fees)
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(application_id))]
 pub async fn lines_of(
     conn: &mut AsyncPgConnection,
     application_id: i64,
@@ -184,6 +186,7 @@ pub async fn lines_of(
 }
 
 /// Every row of the schedule with its effective date, for the eligibility engine.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn all_rows(conn: &mut AsyncPgConnection) -> AppResult<Vec<ScheduleFee>> {
     let rows: Vec<FeeRow> = uscis_fees::table
         .order(uscis_fees::id)

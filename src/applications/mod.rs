@@ -185,6 +185,7 @@ async fn price_lines(
 }
 
 /// Parses and creates a draft application, in one transaction with its audit row.
+#[tracing::instrument(level = "debug", skip_all, fields(actor))]
 pub async fn create(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -288,6 +289,7 @@ async fn record_status(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id))]
 pub(crate) async fn lock(conn: &mut AsyncPgConnection, id: i64) -> AppResult<ApplicationRow> {
     applications::table
         .find(id)
@@ -301,6 +303,7 @@ pub(crate) async fn lock(conn: &mut AsyncPgConnection, id: i64) -> AppResult<App
 
 /// Moves an application through the life cycle, in one transaction: the state machine
 /// decides, then the status, its history row and the audit row are written together.
+#[tracing::instrument(level = "debug", skip_all, fields(actor, id))]
 pub async fn transition(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -317,6 +320,7 @@ pub async fn transition(
 
 /// Inside a transaction that holds the application's row lock (`lock`): the state machine
 /// decides, then the status, its history row and one audit row (with `details`) are written.
+#[tracing::instrument(level = "debug", skip_all, fields(actor))]
 pub(crate) async fn apply_transition(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -360,6 +364,7 @@ pub(crate) async fn apply_transition(
 }
 
 /// Records a document the caseworker saw.
+#[tracing::instrument(level = "debug", skip_all, fields(actor, id))]
 pub async fn add_document(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -458,6 +463,7 @@ pub fn may_see_names(user: &User) -> bool {
 
 /// What this capability recorded about application `id`; `with_names` false leaves out
 /// the family's and the beneficiaries' names.
+#[tracing::instrument(level = "debug", skip_all, fields(id))]
 pub async fn record(conn: &mut AsyncPgConnection, id: i64, with_names: bool) -> AppResult<Record> {
     let (row, site, name, name_ko): (ApplicationRow, String, String, Option<String>) =
         applications::table
@@ -542,6 +548,7 @@ pub struct ListFilter {
 }
 
 /// Applications, newest first. Board members see only the review queue, without names.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     user: &User,

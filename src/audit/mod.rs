@@ -27,6 +27,7 @@ pub struct AuditEntry {
 }
 
 /// Appends one audit row. Call it inside the transaction that makes the change.
+#[tracing::instrument(level = "debug", skip_all, fields(actor_id = ?actor_id, entity_id = ?entity_id))]
 pub async fn record(
     conn: &mut AsyncPgConnection,
     actor_id: Option<i64>,
@@ -66,6 +67,7 @@ impl Channel {
 
 /// Logs that `user_id` was shown a list or search result that names families: one row for
 /// the response, naming every id it showed (none is written for an empty one).
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub async fn record_list_access(
     conn: &mut AsyncPgConnection,
     user_id: i64,
@@ -90,6 +92,7 @@ pub async fn record_list_access(
 }
 
 /// Logs that `user_id` read a record.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id, entity_id))]
 pub async fn record_access(
     conn: &mut AsyncPgConnection,
     user_id: i64,
@@ -117,6 +120,7 @@ pub struct AuditFilter {
 }
 
 /// A page of the trail, newest first; the cursor is the smallest id seen so far.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &AuditFilter,

@@ -57,6 +57,7 @@ pub struct Attempt<'a> {
 /// leave an audit row; a failure keeps the typed email only if it is a known user's (a
 /// password typed into the email box is never kept). Attempts for one email queue on a
 /// lock, so racing guesses cannot all slip under the limit.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sign_in(
     conn: &mut AsyncPgConnection,
     key: &DataKey,
@@ -173,6 +174,7 @@ async fn throttled(
 }
 
 /// Issues an API token for `user`, valid for `ttl`.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn issue_token(
     conn: &mut AsyncPgConnection,
     user: &User,
@@ -211,6 +213,7 @@ pub async fn issue_token(
 
 /// The user a bearer token belongs to, and the token's id, if it is known, unexpired, not
 /// revoked and the user active.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn user_for_token(
     conn: &mut AsyncPgConnection,
     token: &str,
@@ -230,6 +233,7 @@ pub async fn user_for_token(
 }
 
 /// The holder revokes the token they presented: it stops working at once.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id, token_id))]
 pub async fn revoke_token(
     conn: &mut AsyncPgConnection,
     user: &User,
@@ -255,6 +259,7 @@ pub async fn revoke_token(
 }
 
 /// A new browser session: returns the cookie's secret.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn start_session(
     conn: &mut AsyncPgConnection,
     user: &User,
@@ -274,6 +279,7 @@ pub async fn start_session(
 }
 
 /// The user and CSRF token of a live session.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn session(
     conn: &mut AsyncPgConnection,
     token: &str,
@@ -291,6 +297,7 @@ pub async fn session(
 }
 
 /// Signs a browser out: the session row goes, so the cookie is worthless even if kept.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn end_session(conn: &mut AsyncPgConnection, user: &User, token: &str) -> AppResult<()> {
     conn.transaction(async move |conn| {
         diesel::delete(sessions::table.filter(sessions::token_hash.eq(digest(token))))

@@ -52,6 +52,7 @@ pub struct Application {
 
 /// Whether `user` may see who applied for application `id`: a board member alone sees a
 /// name only after declaring no conflict on it.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id, id))]
 pub async fn names_visible(conn: &mut AsyncPgConnection, user: &User, id: i64) -> AppResult<bool> {
     if applications::may_see_names(user) {
         return Ok(true);
@@ -61,7 +62,7 @@ pub async fn names_visible(conn: &mut AsyncPgConnection, user: &User, id: i64) -
 
 /// Application `id` and everything recorded about it; `with_names` false leaves out the
 /// family's and the beneficiaries' names (and a family paid directly, as payee).
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip_all, fields(id, with_names))]
 pub async fn load(
     conn: &mut AsyncPgConnection,
     id: i64,
@@ -100,7 +101,7 @@ pub async fn load(
 }
 
 /// A user reads an application: logged like a household read, since it names the family.
-#[tracing::instrument(skip(conn, user), fields(user = user.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id, id))]
 pub async fn view(
     conn: &mut AsyncPgConnection,
     user: &User,

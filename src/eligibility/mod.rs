@@ -91,6 +91,7 @@ fn to_version(row: VersionRow) -> AppResult<PolicyVersion> {
 }
 
 /// Every version, newest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn versions(conn: &mut AsyncPgConnection) -> AppResult<Vec<PolicyVersion>> {
     let rows: Vec<VersionRow> = policy_versions::table
         .order(policy_versions::version.desc())
@@ -100,6 +101,7 @@ pub async fn versions(conn: &mut AsyncPgConnection) -> AppResult<Vec<PolicyVersi
     rows.into_iter().map(to_version).collect()
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(version))]
 pub async fn version(conn: &mut AsyncPgConnection, version: i32) -> AppResult<PolicyVersion> {
     let row: VersionRow = policy_versions::table
         .filter(policy_versions::version.eq(version))
@@ -112,6 +114,7 @@ pub async fn version(conn: &mut AsyncPgConnection, version: i32) -> AppResult<Po
 }
 
 /// The version in force on `on`: the latest that took effect on or before it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn in_force(conn: &mut AsyncPgConnection, on: NaiveDate) -> AppResult<PolicyVersion> {
     let row: VersionRow = policy_versions::table
         .filter(policy_versions::effective_from.le(on))
@@ -167,6 +170,7 @@ pub fn parse_policy(value: &Value, errors: &mut FieldErrors) -> Option<Policy> {
 
 /// Adds a policy version. It may not take effect before today (that would change what
 /// past checks should have found) nor before an existing version.
+#[tracing::instrument(level = "debug", skip_all, fields(actor))]
 pub async fn create_version(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -260,6 +264,7 @@ pub async fn create_version(
 }
 
 /// The HHS guidelines and the USCIS schedule, every effective date included.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn tables(conn: &mut AsyncPgConnection) -> AppResult<Tables> {
     let rows: Vec<(i32, Region, Money, Money, NaiveDate)> = poverty_guidelines::table
         .order(poverty_guidelines::id)
@@ -314,6 +319,7 @@ struct GrantRow {
 /// The household's other applications that were granted money, dated by their decision
 /// in the fund's time zone: the amount is what stays granted, the commitment less any
 /// release (a withdrawal, or closing with less paid), from the ledger's expense postings.
+#[tracing::instrument(level = "debug", skip_all, fields(household_id, except))]
 pub(crate) async fn prior_grants(
     conn: &mut AsyncPgConnection,
     household_id: i64,
@@ -491,6 +497,7 @@ type CheckRow = (
 );
 
 /// Every check and override of an application, oldest first.
+#[tracing::instrument(level = "debug", skip_all, fields(application_id))]
 pub async fn checks(conn: &mut AsyncPgConnection, application_id: i64) -> AppResult<Vec<Check>> {
     load_checks(conn, application_id, None).await
 }
@@ -581,6 +588,7 @@ async fn check(conn: &mut AsyncPgConnection, application_id: i64, id: i64) -> Ap
 
 /// Runs the rules of the policy in force today over the application, stores the check and
 /// moves the application to the result, all in one transaction.
+#[tracing::instrument(level = "debug", skip_all, fields(actor, application_id))]
 pub async fn run_check(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -652,6 +660,7 @@ pub struct OverrideInput {
 }
 
 /// An admin replaces the latest check's result, with a reason; audited like every status change.
+#[tracing::instrument(level = "debug", skip_all, fields(actor, application_id))]
 pub async fn override_result(
     conn: &mut AsyncPgConnection,
     actor: i64,

@@ -91,6 +91,7 @@ pub struct Export {
 
 /// Starts an export and waits until its query is prepared (so a bad database or query is
 /// an error here, before any byte is sent); the rows then stream on their own task.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn start(
     database_url: &str,
     timezone: &str,

@@ -103,6 +103,7 @@ macro_rules! fund_query {
 }
 
 /// Every fund: the general fund first, then active before closed, by name.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(conn: &mut AsyncPgConnection) -> AppResult<Vec<Fund>> {
     let rows: Vec<FundRow> = fund_query!()
         .order((funds::is_general.desc(), funds::active.desc(), funds::name))
@@ -111,6 +112,7 @@ pub async fn list(conn: &mut AsyncPgConnection) -> AppResult<Vec<Fund>> {
     Ok(rows.into_iter().map(fund_from).collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id))]
 pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Fund> {
     let row: FundRow = fund_query!()
         .filter(funds::id.eq(id))
@@ -169,6 +171,7 @@ fn check_expiry(e: &mut FieldErrors, expires_on: Option<NaiveDate>, today: Naive
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(actor))]
 pub async fn create(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -214,6 +217,7 @@ pub async fn create(
 
 /// Renames, extends or closes a fund. Its restriction never changes, and its expiry may
 /// not move before an expense already charged to it.
+#[tracing::instrument(level = "debug", skip_all, fields(actor, id))]
 pub async fn update(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -322,6 +326,7 @@ pub struct Receipt {
 }
 
 /// Books money in to a fund: the receipt and its entry, Dr 1000 / Cr 4000 or 4100.
+#[tracing::instrument(level = "debug", skip_all, fields(actor, fund_id))]
 pub async fn record_receipt(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -403,6 +408,7 @@ pub struct ReverseInput {
 
 /// Reverses a receipt booked in error with the exact reverse of its entry, dated today.
 /// Refused if the money is already committed (the fund would be overdrawn).
+#[tracing::instrument(level = "debug", skip_all, fields(actor, id))]
 pub async fn reverse_receipt(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -457,6 +463,7 @@ type ReceiptRow = (
 );
 
 /// Receipts of a fund (or all), newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(fund_id = ?fund_id))]
 pub async fn receipts(
     conn: &mut AsyncPgConnection,
     fund_id: Option<i64>,
@@ -533,6 +540,7 @@ pub async fn receipts(
         .collect()
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id))]
 pub async fn receipt(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Receipt> {
     receipts(conn, None, Some(&[id]))
         .await?

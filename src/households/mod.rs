@@ -174,6 +174,7 @@ async fn insert_members(
 }
 
 /// Parses and creates a household with its members, in one transaction with its audit row.
+#[tracing::instrument(level = "debug", skip_all, fields(actor))]
 pub async fn create(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -223,6 +224,7 @@ pub async fn create(
 }
 
 /// Applies the fields present in `input`, in one transaction with its audit row of what changed.
+#[tracing::instrument(level = "debug", skip_all, fields(actor, id))]
 pub async fn update(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -402,6 +404,7 @@ async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household> {
     Ok(row.into_household(members, applications))
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(household_id))]
 pub async fn members(conn: &mut AsyncPgConnection, household_id: i64) -> AppResult<Vec<MemberRow>> {
     Ok(household_members::table
         .filter(household_members::household_id.eq(household_id))
@@ -413,6 +416,7 @@ pub async fn members(conn: &mut AsyncPgConnection, household_id: i64) -> AppResu
 }
 
 /// A user reads a household: the read is logged (who, when, where from).
+#[tracing::instrument(level = "debug", skip_all, fields(user_id, id))]
 pub async fn view(
     conn: &mut AsyncPgConnection,
     user_id: i64,
@@ -425,6 +429,7 @@ pub async fn view(
 }
 
 /// Search by Latin or Hangul name (any part, any case) or by phone digits.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search(
     conn: &mut AsyncPgConnection,
     q: &str,

@@ -146,6 +146,7 @@ const TRIGGERS: &str = "VALUES
     ('disbursement_voids', 'disbursement_voids_append_only')";
 
 /// Checks the whole ledger in one repeatable-read, read-only snapshot.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn run(conn: &mut AsyncPgConnection) -> AppResult<Report> {
     conn.build_transaction()
         .repeatable_read()

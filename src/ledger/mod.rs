@@ -99,6 +99,7 @@ struct LockedFund {
 
 /// Books `entry` for `actor`; its id. Runs in its own transaction, or as part of the
 /// caller's. [`load`] reads it back when a caller needs more than the id.
+#[tracing::instrument(level = "debug", skip_all, fields(actor))]
 pub async fn post_entry(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -266,6 +267,7 @@ fn already_reversed(e: diesel::result::Error) -> AppError {
 
 /// Books the exact reverse of entry `original`, linked to it; the new entry's id. Refused
 /// (409) if it was already reversed or is itself a reversal.
+#[tracing::instrument(level = "debug", skip_all, fields(actor, original))]
 pub async fn reverse(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -316,6 +318,7 @@ async fn account_kinds(conn: &mut AsyncPgConnection) -> AppResult<BTreeMap<Strin
 }
 
 /// The stored balances of these funds.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn balances_of(
     conn: &mut AsyncPgConnection,
     fund_ids: &[i64],
@@ -449,6 +452,7 @@ async fn load_many(conn: &mut AsyncPgConnection, ids: &[i64]) -> AppResult<Vec<E
 }
 
 /// One entry with its postings.
+#[tracing::instrument(level = "debug", skip_all, fields(id))]
 pub async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Entry> {
     load_many(conn, &[id])
         .await?
@@ -478,6 +482,7 @@ struct RunningRow {
 
 /// Entries in booking order (oldest first), with their postings. With a fund, each entry
 /// also carries the fund's balances once it was booked.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn entries(
     conn: &mut AsyncPgConnection,
     filter: &EntryFilter,
@@ -576,6 +581,7 @@ pub struct Account {
     pub kind: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn chart(conn: &mut AsyncPgConnection) -> AppResult<Vec<Account>> {
     Ok(accounts::table
         .order(accounts::code)

@@ -141,6 +141,7 @@ const SELECT: &str = "
     JOIN users u ON u.id = d.created_by
     LEFT JOIN disbursements r ON r.reissue_of = d.id";
 
+#[tracing::instrument(level = "debug", skip_all, fields(id))]
 pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Disbursement> {
     diesel::sql_query(format!("{SELECT} WHERE d.id = $1"))
         .bind::<BigInt, _>(id)
@@ -151,6 +152,7 @@ pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Disbursemen
 }
 
 /// The payments of an application, oldest first.
+#[tracing::instrument(level = "debug", skip_all, fields(application_id))]
 pub async fn of_application(
     conn: &mut AsyncPgConnection,
     application_id: i64,
@@ -173,6 +175,7 @@ pub struct ListFilter {
 /// Payments by date paid, newest first.
 /// Payments as `reader` is shown them: the one access row the response needs (a payee may be
 /// the family itself) is written with it.
+#[tracing::instrument(level = "debug", skip_all, fields(reader))]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     reader: i64,
@@ -228,6 +231,7 @@ pub struct Payable {
 const OWED_COLUMNS: &str = "p.approved, p.paid, p.released, p.unpaid, p.fund_id";
 
 /// The money of an approved application (None before an approval).
+#[tracing::instrument(level = "debug", skip_all, fields(application_id))]
 pub async fn payable(
     conn: &mut AsyncPgConnection,
     application_id: i64,
@@ -243,6 +247,7 @@ pub async fn payable(
 
 /// Pays (part of) an approved application to its payee: Dr 2100 / Cr 1000 from the fund
 /// the approval committed. Whoever voted to approve it cannot pay it.
+#[tracing::instrument(level = "debug", skip_all, fields(actor))]
 pub async fn disburse(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -381,6 +386,7 @@ pub use crate::domain::review::{CloseInput, ReasonInput};
 
 /// Voids a payment that did not reach the payee: the exact reverse of its entry, linked to
 /// it, dated today. The amount becomes payable again (a reissue names the voided payment).
+#[tracing::instrument(level = "debug", skip_all, fields(actor, id))]
 pub async fn void(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -460,6 +466,7 @@ pub struct ClearInput {
 }
 
 /// Marks a payment cleared by the bank.
+#[tracing::instrument(level = "debug", skip_all, fields(actor, id))]
 pub async fn clear(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -508,6 +515,7 @@ pub async fn clear(
 
 /// Inside the caller's transaction, holding the application's lock: books the reverse of
 /// the unpaid part of its commitment (kind `release`); the entry, if anything was unpaid.
+#[tracing::instrument(level = "debug", skip_all, fields(actor))]
 pub(crate) async fn release_unpaid(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -544,6 +552,7 @@ pub(crate) async fn release_unpaid(
 }
 
 /// Whether money went out for the application (payments not voided).
+#[tracing::instrument(level = "debug", skip_all, fields(application_id))]
 pub(crate) async fn disbursed(
     conn: &mut AsyncPgConnection,
     application_id: i64,
@@ -555,7 +564,7 @@ pub(crate) async fn disbursed(
 
 /// Withdraws an application before any money went out, with a reason; an approval's
 /// commitment is released in the same transaction (so withdrawing lives with the money).
-#[tracing::instrument(skip(conn, clock, reason))]
+#[tracing::instrument(level = "debug", skip_all, fields(actor, id))]
 pub async fn withdraw(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -586,6 +595,7 @@ pub async fn withdraw(
 
 /// Closes an application: a paid one, or an approved one paid in part, whose unpaid rest
 /// is released (the reason is required then).
+#[tracing::instrument(level = "debug", skip_all, fields(actor, id))]
 pub async fn close(
     conn: &mut AsyncPgConnection,
     actor: i64,
@@ -643,6 +653,7 @@ pub struct ReceiptNumberInput {
 
 /// Records the USCIS receipt number of a paid fee line: sealed, indexed and masked (the
 /// audit row holds only the masked form).
+#[tracing::instrument(level = "debug", skip_all, fields(actor, id, line_no))]
 pub async fn record_receipt_number(
     conn: &mut AsyncPgConnection,
     key: &DataKey,
@@ -732,6 +743,7 @@ pub struct ReadyItem {
 }
 
 /// The ready list as `reader` is shown it, with its access row (it names the families).
+#[tracing::instrument(level = "debug", skip_all, fields(reader))]
 pub async fn ready_for(
     conn: &mut AsyncPgConnection,
     reader: i64,
@@ -744,6 +756,7 @@ pub async fn ready_for(
 }
 
 /// Approved applications with an unpaid amount, the oldest decision first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn ready(conn: &mut AsyncPgConnection) -> AppResult<Vec<ReadyItem>> {
     Ok(diesel::sql_query(format!(
         "SELECT a.id, a.number, h.name AS household_name, a.program, s.code AS site, {OWED_COLUMNS},

@@ -104,6 +104,7 @@ fn to_vote(r: VoteRow) -> Vote {
 }
 
 /// The votes on an application, in the order cast.
+#[tracing::instrument(level = "debug", skip_all, fields(application_id))]
 pub async fn votes_of(conn: &mut AsyncPgConnection, application_id: i64) -> AppResult<Vec<Vote>> {
     use crate::db::schema::users;
     let rows: Vec<VoteRow> = votes::table
@@ -127,6 +128,7 @@ pub async fn votes_of(conn: &mut AsyncPgConnection, application_id: i64) -> AppR
 }
 
 /// The decision on an application, if the votes reached one.
+#[tracing::instrument(level = "debug", skip_all, fields(application_id))]
 pub async fn decision_of(
     conn: &mut AsyncPgConnection,
     application_id: i64,
@@ -170,6 +172,7 @@ pub async fn decision_of(
 }
 
 /// `Some(conflict)` once the member has declared on this application.
+#[tracing::instrument(level = "debug", skip_all, fields(application_id, user_id))]
 pub async fn declaration(
     conn: &mut AsyncPgConnection,
     application_id: i64,
@@ -186,6 +189,7 @@ pub async fn declaration(
 /// Why `user_id` may not vote on the application, if they entered it, recorded its
 /// documents, overrode its eligibility, or created or changed the household (the same
 /// rule the database enforces), as a message key.
+#[tracing::instrument(level = "debug", skip_all, fields(application_id, user_id))]
 pub async fn separation(
     conn: &mut AsyncPgConnection,
     application_id: i64,
@@ -241,6 +245,7 @@ async fn may_review(
 
 /// A member states no conflict of interest (and then sees who the applicant is), or a
 /// conflict, which records a `recuse` vote.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id, application_id))]
 pub async fn declare(
     conn: &mut AsyncPgConnection,
     user: &User,
@@ -336,6 +341,7 @@ async fn earlier_grants(
 
 /// Records a member's vote and, if it decides the application, the decision and (for an
 /// approval) the commitment. Votes are final.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id, application_id))]
 pub async fn vote(
     conn: &mut AsyncPgConnection,
     user: &User,
@@ -617,6 +623,7 @@ pub struct QueueItem {
 }
 
 /// Eligible and needs-review applications, oldest first, as `user` sees them.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn queue(conn: &mut AsyncPgConnection, user: &User) -> AppResult<Vec<QueueItem>> {
     Ok(diesel::sql_query(
         "SELECT a.id, a.number, a.program, s.code AS site, a.status, a.requested_amount, a.submitted_at,

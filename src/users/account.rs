@@ -77,6 +77,7 @@ impl UserChanges {
 
 /// Applies an admin's changes in one transaction with its audit row. An admin cannot
 /// lock themselves out (deactivate themselves or drop their own admin role).
+#[tracing::instrument(level = "debug", skip_all, fields(user = actor.id, id))]
 pub async fn update(
     conn: &mut AsyncPgConnection,
     actor: &User,
@@ -150,6 +151,7 @@ pub async fn update(
 }
 
 /// Revokes every live token of `user_id` (admin); returns how many.
+#[tracing::instrument(level = "debug", skip_all, fields(actor, user_id))]
 pub async fn revoke_tokens(
     conn: &mut AsyncPgConnection,
     actor: i64,

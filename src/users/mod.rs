@@ -190,6 +190,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// Creates a user; `actor` is the admin doing it (`None` from the command line).
+#[tracing::instrument(level = "debug", skip_all, fields(actor = ?actor))]
 pub async fn create(
     conn: &mut AsyncPgConnection,
     actor: Option<i64>,
@@ -226,6 +227,7 @@ pub async fn create(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id))]
 pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> AppResult<User> {
     let row: Option<UserRow> = users::table
         .find(id)
@@ -237,6 +239,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> AppResult<User> {
 }
 
 /// The user and password hash for an email, if there is an active one.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_for_sign_in(
     conn: &mut AsyncPgConnection,
     email: &str,
@@ -251,6 +254,7 @@ pub async fn find_for_sign_in(
     Ok(row.map(|(r, h)| (User::from(r), h)))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> AppResult<User> {
     find_for_sign_in(conn, email)
         .await?
@@ -258,6 +262,7 @@ pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> AppResu
         .ok_or(AppError::NotFound("user"))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(conn: &mut AsyncPgConnection) -> AppResult<Vec<User>> {
     let rows: Vec<UserRow> = users::table
         .select(UserRow::as_select())
@@ -267,11 +272,13 @@ pub async fn list(conn: &mut AsyncPgConnection) -> AppResult<Vec<User>> {
     Ok(rows.into_iter().map(User::from).collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count(conn: &mut AsyncPgConnection) -> AppResult<i64> {
     Ok(users::table.count().get_result(conn).await?)
 }
 
 /// Remembers the language a user chose.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn set_language(
     conn: &mut AsyncPgConnection,
     user: &User,
