@@ -26,7 +26,11 @@ use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
 use crate::users::User;
 
+mod checklist;
 pub mod fees;
+mod list;
+pub use checklist::*;
+pub use list::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = applications)]
@@ -115,20 +119,6 @@ pub struct Record {
     pub lines: Vec<FeeLine>,
     pub documents: Vec<Document>,
     pub history: Vec<StatusChange>,
-}
-
-/// A row of a list.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ApplicationListItem {
-    pub id: i64,
-    pub number: String,
-    pub household_id: i64,
-    pub household_name: Option<String>,
-    pub site: String,
-    pub program: Program,
-    pub status: Status,
-    pub requested_amount: Money,
-    pub created_at: DateTime<Utc>,
 }
 
 /// A fee line ready to store.
@@ -363,104 +353,6 @@ pub(crate) async fn apply_transition(
     Ok(to)
 }
 
-/// Records a document the caseworker saw.
-#[tracing::instrument(level = "debug", skip_all, fields(actor, id))]
-pub async fn add_document(
-    conn: &mut AsyncPgConnection,
-    actor: i64,
-    id: i64,
-    input: &DocumentInput,
-) -> AppResult<Document> {
-    let (kind, note) = input.parse()?;
-    conn.transaction(async move |conn| {
-        let row = lock(conn, id).await?;
-        let status = row.status();
-        if !matches!(
-            status,
-            Status::Draft
-                | Status::Submitted
-                | Status::Eligible
-                | Status::Ineligible
-                | Status::NeedsReview
-        ) {
-            return Err(AppError::Conflict(
-                Problem::new("err-documents-status").arg("status", status),
-            ));
-        }
-        let doc_id: i64 = diesel::insert_into(documents::table)
-            .values((
-                documents::application_id.eq(id),
-                documents::kind.eq(kind.as_str()),
-                documents::note.eq(&note),
-                documents::verified_by.eq(actor),
-            ))
-            .returning(documents::id)
-            .get_result(conn)
-            .await?;
-        diesel::update(applications::table.find(id))
-            .set(applications::updated_at.eq(Utc::now()))
-            .execute(conn)
-            .await?;
-        audit::record(
-            conn,
-            Some(actor),
-            "add_document",
-            "application",
-            Some(id),
-            json!({"document_id": doc_id, "kind": kind, "note": note}),
-        )
-        .await?;
-        let docs = load_documents(conn, id).await?;
-        docs.into_iter()
-            .find(|d| d.id == doc_id)
-            .ok_or(AppError::NotFound("document"))
-    })
-    .await
-}
-
-async fn load_documents(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Vec<Document>> {
-    let rows: Vec<(
-        i64,
-        DocumentKind,
-        Option<String>,
-        i64,
-        String,
-        DateTime<Utc>,
-    )> = documents::table
-        .inner_join(users::table)
-        .filter(documents::application_id.eq(id))
-        .order(documents::id)
-        .select((
-            documents::id,
-            documents::kind,
-            documents::note,
-            documents::verified_by,
-            users::name,
-            documents::verified_at,
-        ))
-        .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, kind, note, verified_by, verified_by_name, verified_at)| Document {
-                id,
-                kind,
-                note,
-                verified_by,
-                verified_by_name,
-                verified_at,
-            },
-        )
-        .collect())
-}
-
-/// Whether `user`'s roles show who applicants are in general: a board member alone sees
-/// a name only after declaring no conflict on that application ([`names_visible`]).
-pub fn may_see_names(user: &User) -> bool {
-    user.roles.iter().any(|r| *r != Role::BoardMember)
-}
-
 /// What this capability recorded about application `id`; `with_names` false leaves out
 /// the family's and the beneficiaries' names.
 #[tracing::instrument(level = "debug", skip_all, fields(id))]
@@ -537,68 +429,4 @@ pub async fn record(conn: &mut AsyncPgConnection, id: i64, with_names: bool) -> 
             .collect(),
         row,
     })
-}
-
-#[derive(Debug, Default, Clone)]
-pub struct ListFilter {
-    pub status: Option<Status>,
-    pub program: Option<Program>,
-    pub site: Option<String>,
-    pub household_id: Option<i64>,
-}
-
-/// Applications, newest first. Board members see only the review queue, without names.
-#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    user: &User,
-    filter: &ListFilter,
-    paging: Paging,
-) -> AppResult<Page<ApplicationListItem>> {
-    let names = may_see_names(user);
-    let mut query = applications::table
-        .inner_join(sites::table)
-        .inner_join(households::table)
-        .into_boxed();
-    if !names {
-        query = query.filter(
-            applications::status.eq_any([Status::Eligible.as_str(), Status::NeedsReview.as_str()]),
-        );
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(applications::status.eq(status.as_str()));
-    }
-    if let Some(program) = filter.program {
-        query = query.filter(applications::program.eq(program.as_str()));
-    }
-    if let Some(site) = &filter.site {
-        query = query.filter(sites::code.eq(site.to_ascii_uppercase()));
-    }
-    if let Some(hid) = filter.household_id {
-        query = query.filter(applications::household_id.eq(hid));
-    }
-    if let Some(after) = paging.after {
-        query = query.filter(applications::id.lt(after));
-    }
-    let rows: Vec<(ApplicationRow, String, String)> = query
-        .order(applications::id.desc())
-        .limit(paging.limit + 1)
-        .select((ApplicationRow::as_select(), sites::code, households::name))
-        .load(conn)
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(|(row, site, name)| ApplicationListItem {
-            id: row.id,
-            number: row.number.clone(),
-            household_id: row.household_id,
-            household_name: names.then_some(name),
-            site,
-            program: row.program,
-            status: row.status(),
-            requested_amount: row.requested_amount,
-            created_at: row.created_at,
-        })
-        .collect();
-    Ok(Page::from_rows(items, paging.limit, |a| a.id))
 }

@@ -1,0 +1,88 @@
+//! Lists of applications, and who may see the family's name in them.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// A row of a list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApplicationListItem {
+    pub id: i64,
+    pub number: String,
+    pub household_id: i64,
+    pub household_name: Option<String>,
+    pub site: String,
+    pub program: Program,
+    pub status: Status,
+    pub requested_amount: Money,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether `user`'s roles show who applicants are in general: a board member alone sees
+/// a name only after declaring no conflict on that application ([`names_visible`]).
+pub fn may_see_names(user: &User) -> bool {
+    user.roles.iter().any(|r| *r != Role::BoardMember)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub status: Option<Status>,
+    pub program: Option<Program>,
+    pub site: Option<String>,
+    pub household_id: Option<i64>,
+}
+
+/// Applications, newest first. Board members see only the review queue, without names.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    filter: &ListFilter,
+    paging: Paging,
+) -> AppResult<Page<ApplicationListItem>> {
+    let names = may_see_names(user);
+    let mut query = applications::table
+        .inner_join(sites::table)
+        .inner_join(households::table)
+        .into_boxed();
+    if !names {
+        query = query.filter(
+            applications::status.eq_any([Status::Eligible.as_str(), Status::NeedsReview.as_str()]),
+        );
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(applications::status.eq(status.as_str()));
+    }
+    if let Some(program) = filter.program {
+        query = query.filter(applications::program.eq(program.as_str()));
+    }
+    if let Some(site) = &filter.site {
+        query = query.filter(sites::code.eq(site.to_ascii_uppercase()));
+    }
+    if let Some(hid) = filter.household_id {
+        query = query.filter(applications::household_id.eq(hid));
+    }
+    if let Some(after) = paging.after {
+        query = query.filter(applications::id.lt(after));
+    }
+    let rows: Vec<(ApplicationRow, String, String)> = query
+        .order(applications::id.desc())
+        .limit(paging.limit + 1)
+        .select((ApplicationRow::as_select(), sites::code, households::name))
+        .load(conn)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|(row, site, name)| ApplicationListItem {
+            id: row.id,
+            number: row.number.clone(),
+            household_id: row.household_id,
+            household_name: names.then_some(name),
+            site,
+            program: row.program,
+            status: row.status(),
+            requested_amount: row.requested_amount,
+            created_at: row.created_at,
+        })
+        .collect();
+    Ok(Page::from_rows(items, paging.limit, |a| a.id))
+}
