@@ -57,31 +57,41 @@ async fn list(
         Channel::Web,
     )
     .await?;
+    let status = query.status.as_deref().unwrap_or("");
+    Ok(page(
+        &ctx,
+        &ctx.t("applications-title"),
+        list_view(&ctx, status, &page_rows),
+    ))
+}
+
+/// The list with its status filter, and the link to the next page keeping it.
+fn list_view(
+    ctx: &Ctx,
+    status: &str,
+    page_rows: &crate::paging::Page<super::ApplicationListItem>,
+) -> Markup {
     let statuses: Vec<(String, String)> = Status::ALL
         .iter()
         .map(|s| (s.as_str().to_owned(), ctx.label("status", s)))
         .collect();
     let mut values = Values::default();
-    values.set("status", query.status.as_deref().unwrap_or(""));
+    values.set("status", status);
     let form = Form {
-        ctx: &ctx,
+        ctx,
         values: &values,
         errors: &FieldErrors::new(),
     };
-    Ok(page(
-        &ctx,
-        &ctx.t("applications-title"),
-        html! {
-            form method="get" action="/applications" {
-                (form.select("status", &ctx.t("field-status"), &statuses, Some(&ctx.t("all")), false))
-                div class="actions" { button type="submit" { (ctx.t("filter")) } }
-            }
-            (crate::casefile::web::list_table(&ctx, &page_rows.items))
-            @if let Some(cursor) = &page_rows.next_cursor {
-                p { a href={ "/applications?status=" (values.get("status")) "&cursor=" (cursor) } { (ctx.t("next-page")) } }
-            }
-        },
-    ))
+    html! {
+        form method="get" action="/applications" {
+            (form.select("status", &ctx.t("field-status"), &statuses, Some(&ctx.t("all")), false))
+            div class="actions" { button type="submit" { (ctx.t("filter")) } }
+        }
+        (crate::casefile::web::list_table(ctx, &page_rows.items))
+        @if let Some(cursor) = &page_rows.next_cursor {
+            p { a href={ "/applications?status=" (values.get("status")) "&cursor=" (cursor) } { (ctx.t("next-page")) } }
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

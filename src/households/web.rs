@@ -74,31 +74,39 @@ async fn search(
     Ok(page(
         &ctx,
         &ctx.t("households-title"),
-        html! {
-            (search_form(&ctx, &q))
-            @if results.items.is_empty() {
-                p { (ctx.t("households-none")) }
-            } @else {
-                table {
-                    thead { tr { th { (ctx.t("field-name")) } th { (ctx.t("field-name-ko")) } th { (ctx.t("field-phone")) } th { (ctx.t("field-city")) } th { (ctx.t("field-size")) } } }
-                    tbody {
-                        @for h in &results.items {
-                            tr {
-                                td { a href={ "/households/" (h.id) } { (h.name) } }
-                                td lang="ko" { (h.name_ko.as_deref().unwrap_or("")) }
-                                td { (h.phone.as_deref().unwrap_or("")) }
-                                td { (h.city) ", " (h.state) }
-                                td { (h.size) }
-                            }
+        search_view(&ctx, &q, &results),
+    ))
+}
+
+fn search_view(
+    ctx: &Ctx,
+    q: &str,
+    results: &crate::paging::Page<super::HouseholdSummary>,
+) -> Markup {
+    html! {
+        (search_form(ctx, q))
+        @if results.items.is_empty() {
+            p { (ctx.t("households-none")) }
+        } @else {
+            table {
+                thead { tr { th { (ctx.t("field-name")) } th { (ctx.t("field-name-ko")) } th { (ctx.t("field-phone")) } th { (ctx.t("field-city")) } th { (ctx.t("field-size")) } } }
+                tbody {
+                    @for h in &results.items {
+                        tr {
+                            td { a href={ "/households/" (h.id) } { (h.name) } }
+                            td lang="ko" { (h.name_ko.as_deref().unwrap_or("")) }
+                            td { (h.phone.as_deref().unwrap_or("")) }
+                            td { (h.city) ", " (h.state) }
+                            td { (h.size) }
                         }
                     }
                 }
-                @if let Some(cursor) = &results.next_cursor {
-                    p { a href={ "/households?q=" (crate::web::form::url_encode(&q)) "&cursor=" (cursor) } { (ctx.t("next-page")) } }
-                }
             }
-        },
-    ))
+            @if let Some(cursor) = &results.next_cursor {
+                p { a href={ "/households?q=" (crate::web::form::url_encode(q)) "&cursor=" (cursor) } { (ctx.t("next-page")) } }
+            }
+        }
+    }
 }
 
 /// The form's values for an existing household.
@@ -364,50 +372,50 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<
         Some(ko) => format!("{} ({ko})", h.name),
         None => h.name.clone(),
     };
-    Ok(page(
-        &ctx,
-        &title,
-        html! {
-            dl {
-                dt { (ctx.t("field-phone")) } dd { (h.phone.as_deref().unwrap_or("—")) }
-                dt { (ctx.t("field-preferred-language")) } dd { (if h.preferred_language.as_str() == "ko" { "한국어" } else { "English" }) }
-                dt { (ctx.t("field-address")) } dd {
-                    (h.address.line1) @if let Some(l2) = &h.address.line2 { ", " (l2) } br;
-                    (h.address.city) ", " (h.address.state) " " (h.address.postal_code)
-                }
-                dt { (ctx.t("field-size")) } dd { (h.size) }
-                dt { (ctx.t("field-annual-income")) } dd { (h.annual_income) }
+    Ok(page(&ctx, &title, household_view(&ctx, &h, &user)))
+}
+
+fn household_view(ctx: &Ctx, h: &super::Household, user: &crate::users::User) -> Markup {
+    html! {
+        dl {
+            dt { (ctx.t("field-phone")) } dd { (h.phone.as_deref().unwrap_or("—")) }
+            dt { (ctx.t("field-preferred-language")) } dd { (if h.preferred_language.as_str() == "ko" { "한국어" } else { "English" }) }
+            dt { (ctx.t("field-address")) } dd {
+                (h.address.line1) @if let Some(l2) = &h.address.line2 { ", " (l2) } br;
+                (h.address.city) ", " (h.address.state) " " (h.address.postal_code)
             }
-            @if user.has(Role::Caseworker) {
-                div class="actions" {
-                    a class="button secondary" href={ "/households/" (h.id) "/edit" } { (ctx.t("household-edit")) }
-                    a class="button" href={ "/applications/new?household_id=" (h.id) "&program=immigration_fee" } { (ctx.t("application-new-fee")) }
-                    a class="button" href={ "/applications/new?household_id=" (h.id) "&program=emergency" } { (ctx.t("application-new-emergency")) }
-                }
+            dt { (ctx.t("field-size")) } dd { (h.size) }
+            dt { (ctx.t("field-annual-income")) } dd { (h.annual_income) }
+        }
+        @if user.has(Role::Caseworker) {
+            div class="actions" {
+                a class="button secondary" href={ "/households/" (h.id) "/edit" } { (ctx.t("household-edit")) }
+                a class="button" href={ "/applications/new?household_id=" (h.id) "&program=immigration_fee" } { (ctx.t("application-new-fee")) }
+                a class="button" href={ "/applications/new?household_id=" (h.id) "&program=emergency" } { (ctx.t("application-new-emergency")) }
             }
-            h2 { (ctx.t("household-members")) }
-            @if h.members.is_empty() { p { (ctx.t("members-none")) } } @else {
-                table {
-                    thead { tr { th { (ctx.t("field-name")) } th { (ctx.t("field-relationship")) } th { (ctx.t("field-birth-year")) } } }
-                    tbody { @for m in &h.members { tr { td { (m.name) } td { (ctx.label("relationship", m.relationship())) } td { (m.birth_year.map(|y| y.to_string()).unwrap_or_default()) } } } }
-                }
+        }
+        h2 { (ctx.t("household-members")) }
+        @if h.members.is_empty() { p { (ctx.t("members-none")) } } @else {
+            table {
+                thead { tr { th { (ctx.t("field-name")) } th { (ctx.t("field-relationship")) } th { (ctx.t("field-birth-year")) } } }
+                tbody { @for m in &h.members { tr { td { (m.name) } td { (ctx.label("relationship", m.relationship())) } td { (m.birth_year.map(|y| y.to_string()).unwrap_or_default()) } } } }
             }
-            h2 { (ctx.t("household-applications")) }
-            @if h.applications.is_empty() { p { (ctx.t("applications-none")) } } @else {
-                table {
-                    thead { tr { th { (ctx.t("field-number")) } th { (ctx.t("field-program")) } th { (ctx.t("field-status")) } th class="money" { (ctx.t("field-requested")) } } }
-                    tbody {
-                        @for a in &h.applications {
-                            tr {
-                                td { a href={ "/applications/" (a.id) } { (a.number) } }
-                                td { (ctx.label("program", a.program)) }
-                                td { span class="status" { (ctx.label("status", a.status)) } }
-                                td class="money" { (a.requested_amount) }
-                            }
+        }
+        h2 { (ctx.t("household-applications")) }
+        @if h.applications.is_empty() { p { (ctx.t("applications-none")) } } @else {
+            table {
+                thead { tr { th { (ctx.t("field-number")) } th { (ctx.t("field-program")) } th { (ctx.t("field-status")) } th class="money" { (ctx.t("field-requested")) } } }
+                tbody {
+                    @for a in &h.applications {
+                        tr {
+                            td { a href={ "/applications/" (a.id) } { (a.number) } }
+                            td { (ctx.label("program", a.program)) }
+                            td { span class="status" { (ctx.label("status", a.status)) } }
+                            td class="money" { (a.requested_amount) }
                         }
                     }
                 }
             }
-        },
-    ))
+        }
+    }
 }

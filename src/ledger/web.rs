@@ -103,6 +103,20 @@ async fn journal(
     let mut conn = state.pool.get().await?;
     let entries = super::entries(&mut conn, &filter, paging).await?;
     let funds = crate::funds::list(&mut conn).await?;
+    Ok(page(
+        &ctx,
+        &ctx.t("journal-title"),
+        journal_view(&ctx, &filter, &entries, &funds),
+    ))
+}
+
+/// The journal with its filters, and the link to the next page keeping them.
+fn journal_view(
+    ctx: &Ctx,
+    filter: &super::EntryFilter,
+    entries: &crate::paging::Page<super::Entry>,
+    funds: &[crate::funds::Fund],
+) -> Markup {
     let kept = |name: &str, value: Option<String>| {
         value
             .map(|v| format!("&{name}={}", url_encode(&v)))
@@ -114,7 +128,7 @@ async fn journal(
         kept("to", filter.to.map(|d| d.to_string())),
         kept("fund_id", filter.fund_id.map(|f| f.to_string())),
     );
-    let body = html! {
+    html! {
         p { a href="/ledger/check" { (ctx.t("check-title")) } }
         form method="get" action="/ledger" class="filters" {
             div class="row" {
@@ -125,7 +139,7 @@ async fn journal(
                 div { label for="fund_id" { (ctx.t("fund-name")) }
                       select id="fund_id" name="fund_id" {
                           option value="" { (ctx.t("fund-total")) }
-                          @for f in &funds {
+                          @for f in funds {
                               option value=(f.id) selected[filter.fund_id == Some(f.id)] { (f.name) }
                           }
                       } }
@@ -135,13 +149,12 @@ async fn journal(
         @if entries.items.is_empty() {
             p { (ctx.t("ledger-empty")) }
         } @else {
-            (entries_table(&ctx, &entries.items, filter.fund_id, &|_| None))
+            (entries_table(ctx, &entries.items, filter.fund_id, &|_| None))
         }
         @if let Some(next) = &entries.next_cursor {
             p { a href={ "/ledger?cursor=" (next) (next_query) } { (ctx.t("ledger-next")) } }
         }
-    };
-    Ok(page(&ctx, &ctx.t("journal-title"), body))
+    }
 }
 
 async fn check(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {

@@ -196,31 +196,40 @@ async fn payments_page(
     Ok(page(
         &ctx,
         &ctx.t("payments-title"),
-        html! {
-            h2 { (ctx.t("payments-ready")) }
-            @if ready.is_empty() { p { (ctx.t("payments-ready-none")) } } @else {
-                table {
-                    thead { tr {
-                        th { (ctx.t("field-number")) } th { (ctx.t("field-household")) } th { (ctx.t("field-program")) }
-                        th { (ctx.t("payment-fund")) } th class="money" { (ctx.t("payment-approved")) } th class="money" { (ctx.t("payment-unpaid")) }
-                    } }
-                    tbody {
-                        @for r in &ready {
-                            tr {
-                                td { a href={ "/applications/" (r.id) "#payments" } { (r.number) } br;
-                                     span class="hint" { (r.site) " · " (r.decided_at.format("%Y-%m-%d")) } }
-                                td { (r.household_name) }
-                                td { (ctx.label("program", r.program)) }
-                                td { (r.fund_name) }
-                                td class="money" { (r.approved.0.display()) }
-                                td class="money" { strong { (r.unpaid.0.display()) } }
-                            }
+        payments_view(&ctx, &ready, &recent, today),
+    ))
+}
+
+fn payments_view(
+    ctx: &Ctx,
+    ready: &[super::ReadyItem],
+    recent: &crate::paging::Page<super::Disbursement>,
+    today: chrono::NaiveDate,
+) -> Markup {
+    html! {
+        h2 { (ctx.t("payments-ready")) }
+        @if ready.is_empty() { p { (ctx.t("payments-ready-none")) } } @else {
+            table {
+                thead { tr {
+                    th { (ctx.t("field-number")) } th { (ctx.t("field-household")) } th { (ctx.t("field-program")) }
+                    th { (ctx.t("payment-fund")) } th class="money" { (ctx.t("payment-approved")) } th class="money" { (ctx.t("payment-unpaid")) }
+                } }
+                tbody {
+                    @for r in ready {
+                        tr {
+                            td { a href={ "/applications/" (r.id) "#payments" } { (r.number) } br;
+                                 span class="hint" { (r.site) " · " (r.decided_at.format("%Y-%m-%d")) } }
+                            td { (r.household_name) }
+                            td { (ctx.label("program", r.program)) }
+                            td { (r.fund_name) }
+                            td class="money" { (r.approved.0.display()) }
+                            td class="money" { strong { (r.unpaid.0.display()) } }
                         }
                     }
                 }
             }
-            h2 { (ctx.t("payments-recent")) }
-            @if recent.items.is_empty() { p { (ctx.t("payments-none")) } } @else { (crate::casefile::web::payments::payments_table(&ctx, &recent.items, false, today)) }
-        },
-    ))
+        }
+        h2 { (ctx.t("payments-recent")) }
+        @if recent.items.is_empty() { p { (ctx.t("payments-none")) } } @else { (crate::casefile::web::payments::payments_table(ctx, &recent.items, false, today)) }
+    }
 }

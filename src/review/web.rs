@@ -96,40 +96,44 @@ async fn queue_page(
     Ok(page(
         &ctx,
         &ctx.t("review-queue-title"),
-        html! {
-            p class="hint" { (ctx.t("review-queue-hint")) }
-            @if items.is_empty() { p { (ctx.t("review-queue-empty")) } } @else {
-                table {
-                    thead { tr {
-                        th { (ctx.t("field-number")) } th { (ctx.t("field-program")) } th { (ctx.t("field-site")) }
-                        th class="money" { (ctx.t("field-requested")) } th { (ctx.t("review-eligibility")) }
-                        th { (ctx.t("review-votes-cast")) } th { (ctx.t("review-your-part")) }
-                    } }
-                    tbody {
-                        @for q in &items {
-                            tr {
-                                td { a href={ "/applications/" (q.id) } { (q.number) } br;
-                                     span class="hint" { (q.submitted_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()) } }
-                                td { (ctx.label("program", q.program)) }
-                                td { (q.site) }
-                                td class="money" { (q.requested_amount.display()) }
-                                td {
-                                    @if let Some(r) = &q.eligibility { span class="status" { (ctx.label("status", r)) } }
-                                    @if let Some(p) = q.percent_of_guideline { br; span class="hint" { (ctx.tr("review-percent", &[("percent", crate::eligibility::percent(p))])) } }
-                                    @if let Some(f) = &q.flagged_rules { br; span class="hint" { (f.split(", ").map(|r| ctx.label("rulename", r)).collect::<Vec<_>>().join(", ")) } }
-                                }
-                                td { (q.votes_cast) }
-                                td {
-                                    @if !q.may_vote { (ctx.t("review-part-separated")) }
-                                    @else if let Some(v) = &q.my_vote { (ctx.tr("review-you-voted", &[("vote", ctx.label("vote", v))])) }
-                                    @else if q.declared { (ctx.t("review-part-declared")) }
-                                    @else { strong { (ctx.t("review-part-todo")) } }
-                                }
+        queue_view(&ctx, &items),
+    ))
+}
+
+fn queue_view(ctx: &Ctx, items: &[super::QueueItem]) -> Markup {
+    html! {
+        p class="hint" { (ctx.t("review-queue-hint")) }
+        @if items.is_empty() { p { (ctx.t("review-queue-empty")) } } @else {
+            table {
+                thead { tr {
+                    th { (ctx.t("field-number")) } th { (ctx.t("field-program")) } th { (ctx.t("field-site")) }
+                    th class="money" { (ctx.t("field-requested")) } th { (ctx.t("review-eligibility")) }
+                    th { (ctx.t("review-votes-cast")) } th { (ctx.t("review-your-part")) }
+                } }
+                tbody {
+                    @for q in items {
+                        tr {
+                            td { a href={ "/applications/" (q.id) } { (q.number) } br;
+                                 span class="hint" { (q.submitted_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()) } }
+                            td { (ctx.label("program", q.program)) }
+                            td { (q.site) }
+                            td class="money" { (q.requested_amount.display()) }
+                            td {
+                                @if let Some(r) = &q.eligibility { span class="status" { (ctx.label("status", r)) } }
+                                @if let Some(p) = q.percent_of_guideline { br; span class="hint" { (ctx.tr("review-percent", &[("percent", crate::eligibility::percent(p))])) } }
+                                @if let Some(f) = &q.flagged_rules { br; span class="hint" { (f.split(", ").map(|r| ctx.label("rulename", r)).collect::<Vec<_>>().join(", ")) } }
+                            }
+                            td { (q.votes_cast) }
+                            td {
+                                @if !q.may_vote { (ctx.t("review-part-separated")) }
+                                @else if let Some(v) = &q.my_vote { (ctx.tr("review-you-voted", &[("vote", ctx.label("vote", v))])) }
+                                @else if q.declared { (ctx.t("review-part-declared")) }
+                                @else { strong { (ctx.t("review-part-todo")) } }
                             }
                         }
                     }
                 }
             }
-        },
-    ))
+        }
+    }
 }

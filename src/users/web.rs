@@ -70,6 +70,33 @@ async fn login_page(ctx: Ctx, WebQuery(query): WebQuery<NextQuery>) -> Response 
     login_form(&ctx, &values, &FieldErrors::new(), None).into_response()
 }
 
+/// The sign-in form again, with the email kept and why it was refused (a wrong password,
+/// or throttling with its `Retry-After`).
+fn refused(ctx: &Ctx, values: &Values, error: &AppError) -> Response {
+    let mut kept = values.clone();
+    kept.set("password", "");
+    let report = crate::respond::ErrorReport::of(error);
+    let problem = report
+        .problem
+        .clone()
+        .unwrap_or(Problem::new("sign-in-failed"));
+    let form = login_form(ctx, &kept, &FieldErrors::new(), Some(problem));
+    let mut response = (report.status, form).into_response();
+    report.headers(&mut response);
+    response
+}
+
+/// The session cookie: HTTP only, same site, Secure behind HTTPS, as long as the session.
+fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.cookie_secure)
+        .max_age(time::Duration::hours(state.config.session_ttl_hours))
+        .build()
+}
+
 async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -97,32 +124,13 @@ async fn login(
     let user = match crate::auth::sign_in(&mut conn, &state.data_key, attempt).await {
         Ok(user) => user,
         Err(e @ (AppError::Unauthorized(_) | AppError::TooManyAttempts { .. })) => {
-            let mut kept = values.clone();
-            kept.set("password", "");
-            let report = crate::respond::ErrorReport::of(&e);
-            let problem = report
-                .problem
-                .clone()
-                .unwrap_or(Problem::new("sign-in-failed"));
-            let mut response = (
-                report.status,
-                login_form(&ctx, &kept, &errors, Some(problem)),
-            )
-                .into_response();
-            report.headers(&mut response);
-            return Ok(response);
+            return Ok(refused(&ctx, &values, &e));
         }
         Err(e) => return Err(e),
     };
     let ttl = chrono::Duration::hours(state.config.session_ttl_hours);
     let token = crate::auth::start_session(&mut conn, &user, ttl).await?;
-    let cookie = Cookie::build((SESSION_COOKIE, token))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.config.cookie_secure)
-        .max_age(time::Duration::hours(state.config.session_ttl_hours))
-        .build();
+    let cookie = session_cookie(&state, token);
     Ok((
         jar.add(cookie),
         Redirect::to(&safe_next(values.opt("next").as_deref())),

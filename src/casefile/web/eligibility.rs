@@ -161,15 +161,25 @@ pub(super) async fn summary(
     let a = crate::casefile::view(&mut conn, &user, id, Channel::Web).await?;
     let household =
         crate::households::view(&mut conn, user.id, a.household_id, Channel::Web).await?;
-    let lang = household.preferred_language;
-    let family = Ctx {
-        lang,
-        ..ctx.clone()
-    };
     let Some(check) = a.checks.iter().rev().find(|c| c.kind == CheckKind::Check) else {
         return Err(AppError::Conflict(crate::domain::Problem::new(
             "err-no-check",
         )));
+    };
+    Ok(summary_view(&ctx, &a, &household, check))
+}
+
+/// The one-page summary in the family's language (the way back in the reader's).
+fn summary_view(
+    ctx: &Ctx,
+    a: &Application,
+    household: &crate::households::Household,
+    check: &Check,
+) -> Markup {
+    let lang = household.preferred_language;
+    let family = Ctx {
+        lang,
+        ..ctx.clone()
     };
     let result = a.checks.last().map_or(check.result, |c| c.result);
     let next = match result {
@@ -178,7 +188,7 @@ pub(super) async fn summary(
         CheckResult::NeedsReview => "eligibility-next-needs-review",
     };
     let name = household.name_in(lang);
-    Ok(page(
+    page(
         &family,
         &family.t("eligibility-summary-title"),
         html! {
@@ -196,5 +206,5 @@ pub(super) async fn summary(
                 }
             }
         },
-    ))
+    )
 }

@@ -11,12 +11,30 @@ use crate::paging::Paging;
 use crate::web::Ctx;
 use crate::web::layout::page;
 
+/// What waits for each of the reader's roles: the board's votes to cast, the payments to
+/// make and the funds, the latest applications (their read logged).
+struct Waiting {
+    recent: Vec<ApplicationListItem>,
+    to_review: usize,
+    to_pay: usize,
+    funds: Option<(Vec<crate::funds::Fund>, chrono::NaiveDate)>,
+}
+
 pub(super) async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     let user = ctx.require_user()?.clone();
     let mut conn = state.pool.get().await?;
+    let waiting = waiting(&mut conn, &state, &user).await?;
+    Ok(home_view(&ctx, &user, &waiting))
+}
+
+async fn waiting(
+    conn: &mut diesel_async::AsyncPgConnection,
+    state: &AppState,
+    user: &crate::users::User,
+) -> AppResult<Waiting> {
     let recent = crate::applications::list(
-        &mut conn,
-        &user,
+        conn,
+        user,
         &crate::applications::ListFilter::default(),
         Paging {
             limit: 10,
@@ -26,7 +44,7 @@ pub(super) async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<M
     .await?;
     let named = recent.items.iter().filter(|a| a.household_name.is_some());
     crate::audit::record_list_access(
-        &mut conn,
+        conn,
         user.id,
         "application",
         named.map(|a| a.id),
@@ -34,7 +52,7 @@ pub(super) async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<M
     )
     .await?;
     let to_review = if user.has(Role::BoardMember) {
-        crate::review::queue(&mut conn, &user)
+        crate::review::queue(conn, user)
             .await?
             .iter()
             .filter(|q| q.may_vote && q.my_vote.is_none())
@@ -43,22 +61,37 @@ pub(super) async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<M
         0
     };
     let to_pay = if user.has(Role::Accountant) {
-        crate::payments::ready(&mut conn).await?.len()
+        crate::payments::ready(conn).await?.len()
     } else {
         0
     };
     let funds = if user.has(Role::Accountant) {
         let today = state.clock.today();
-        Some((crate::funds::list(&mut conn).await?, today))
+        Some((crate::funds::list(conn).await?, today))
     } else {
         None
     };
+    Ok(Waiting {
+        recent: recent.items,
+        to_review,
+        to_pay,
+        funds,
+    })
+}
+
+fn home_view(ctx: &Ctx, user: &crate::users::User, waiting: &Waiting) -> Markup {
+    let Waiting {
+        recent,
+        to_review,
+        to_pay,
+        funds,
+    } = waiting;
     let body = html! {
         p { (ctx.tr("home-welcome", &[("name", user.name.clone())])) }
         @if user.has(Role::Caseworker) {
             section {
                 h2 { (ctx.t("home-caseworker")) }
-                (crate::households::web::search_form(&ctx, ""))
+                (crate::households::web::search_form(ctx, ""))
             }
         }
         @if user.has(Role::BoardMember) {
@@ -72,7 +105,7 @@ pub(super) async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<M
             section {
                 h2 { (ctx.t("home-accountant")) }
                 p { a class="button" href="/payments" { (ctx.tr("home-accountant-ready", &[("count", to_pay.to_string())])) } }
-                (crate::funds::web::fund_table(&ctx, funds, *today))
+                (crate::funds::web::fund_table(ctx, funds, *today))
                 p { a href="/funds" { (ctx.t("home-accountant-text")) } }
             }
         }
@@ -87,10 +120,10 @@ pub(super) async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<M
         }
         section {
             h2 { (ctx.t("home-recent")) }
-            (list_table(&ctx, &recent.items))
+            (list_table(ctx, recent))
         }
     };
-    Ok(page(&ctx, &ctx.t("home-title"), body))
+    page(ctx, &ctx.t("home-title"), body)
 }
 
 /// Applications as a table (the home page and the applications list).

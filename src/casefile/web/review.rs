@@ -184,16 +184,37 @@ pub(super) async fn letter(
         .await?
         .into_iter()
         .find(|s| s.code == a.site);
-    let Some(decision) = &a.decision else {
+    if a.decision.is_none() {
         return Err(AppError::Conflict(crate::domain::Problem::new(
             "err-not-decided",
         )));
-    };
+    }
     let lang = query
         .lang
         .as_deref()
         .and_then(Language::parse)
         .unwrap_or(household.preferred_language);
+    let site_name = match (&site, lang) {
+        (Some(s), Language::Ko) => s.name_ko.clone(),
+        (Some(s), Language::En) => s.name.clone(),
+        (None, _) => a.site.clone(),
+    };
+    Ok(letter_view(&ctx, &a, &household, lang, site_name, today))
+}
+
+/// The decision letter in `lang`, with the way back and to the other language in the
+/// reader's own.
+fn letter_view(
+    ctx: &Ctx,
+    a: &Application,
+    household: &crate::households::Household,
+    lang: Language,
+    site: String,
+    today: chrono::NaiveDate,
+) -> Markup {
+    let Some(decision) = &a.decision else {
+        return html! {};
+    };
     let family = Ctx {
         lang,
         ..ctx.clone()
@@ -210,7 +231,7 @@ pub(super) async fn letter(
         Language::Ko => Language::En,
         Language::En => Language::Ko,
     };
-    Ok(page(
+    page(
         &family,
         &family.t("letter-title"),
         html! {
@@ -244,11 +265,6 @@ pub(super) async fn letter(
                         p { (family.t("letter-denied-next")) }
                     }
                 }
-                @let site = match (&site, lang) {
-                    (Some(s), Language::Ko) => s.name_ko.clone(),
-                    (Some(s), Language::En) => s.name.clone(),
-                    (None, _) => a.site.clone(),
-                };
                 p { (family.tr("letter-questions", &[("site", site)])) }
                 p { (family.t("letter-closing")) br; (family.t("letter-signature")) }
             }
@@ -258,5 +274,5 @@ pub(super) async fn letter(
                 a class="button secondary" href={ "/applications/" (a.id) } { (ctx.t("back-to-application")) }
             }
         },
-    ))
+    )
 }
