@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .into();
     let pages = Router::new()
         .merge(crate::casefile::web::router())
+        .merge(auth::web::router())
         .merge(users::web::router())
         .merge(households::web::router())
         .merge(applications::web::router())

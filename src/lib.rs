@@ -34,6 +34,7 @@ pub mod payments;
 pub mod respond;
 pub mod review;
 pub mod sealed;
+pub mod session;
 pub mod sites;
 pub mod users;
 pub mod web;

@@ -10,16 +10,15 @@ use utoipa_axum::routes;
 use super::{ApplicationListItem, Document, ListFilter};
 use crate::app::AppState;
 use crate::audit::{self, Channel};
-use crate::auth::CurrentUser;
 use crate::casefile::Application;
 use crate::domain::application::{ApplicationInput, DocumentInput};
 use crate::domain::input::{optional_choice, optional_id};
-use crate::domain::review::ReasonInput;
 use crate::domain::{FieldErrors, Program, Role, Status, Transition};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, ApiQuery, Id};
 use crate::paging::{Page, Paging};
 use crate::respond::ErrorResponses;
+use crate::session::CurrentUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -27,7 +26,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show))
         .routes(routes!(add_document))
         .routes(routes!(submit))
-        .routes(routes!(withdraw))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -170,22 +168,5 @@ async fn submit(
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
     super::transition(&mut conn, user.id, id, Transition::Submit, None).await?;
-    Ok(Json(crate::casefile::load(&mut conn, id, true).await?))
-}
-
-/// Withdraw an application before any money moved (caseworker, admin), with a reason.
-#[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "applications", params(("id" = i64, Path, minimum = 1)),
-    request_body = ReasonInput,
-    responses((status = 200, body = Application), ErrorResponses))]
-async fn withdraw(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Id(id): Id,
-    ApiJson(input): ApiJson<ReasonInput>,
-) -> AppResult<Json<Application>> {
-    user.require(&[Role::Caseworker, Role::Admin])?;
-    let mut conn = state.pool.get().await?;
-    let clock = state.clock.read();
-    crate::payments::withdraw(&mut conn, user.id, id, &clock, input.reason.as_deref()).await?;
     Ok(Json(crate::casefile::load(&mut conn, id, true).await?))
 }

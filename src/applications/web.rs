@@ -1,4 +1,4 @@
-//! Pages: application list, create (both programs), view, add a document, submit, withdraw.
+//! Pages: application list, create (both programs), add a document, submit.
 
 use axum::Router;
 use axum::extract::State;
@@ -29,7 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/applications/new", get(new_form))
         .route("/applications/{id}/documents", post(add_document))
         .route("/applications/{id}/submit", post(submit))
-        .route("/applications/{id}/withdraw", post(withdraw))
 }
 
 /// Fee line rows the form offers.
@@ -403,27 +402,5 @@ async fn submit(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResul
     user.require(&[Role::Caseworker])?;
     let mut conn = state.pool.get().await?;
     super::transition(&mut conn, user.id, id, Transition::Submit, None).await?;
-    Ok(Redirect::to(&format!("/applications/{id}")))
-}
-
-async fn withdraw(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    WebForm(pairs): WebForm<Vec<(String, String)>>,
-) -> AppResult<Redirect> {
-    let user = ctx.require_user()?.clone();
-    user.require(&[Role::Caseworker, Role::Admin])?;
-    let values = Values::from_pairs(pairs);
-    let mut conn = state.pool.get().await?;
-    let clock = state.clock.read();
-    crate::payments::withdraw(
-        &mut conn,
-        user.id,
-        id,
-        &clock,
-        values.opt("reason").as_deref(),
-    )
-    .await?;
     Ok(Redirect::to(&format!("/applications/{id}")))
 }

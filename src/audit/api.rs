@@ -8,13 +8,13 @@ use utoipa_axum::routes;
 
 use super::{AuditEntry, AuditFilter};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::input::optional_id;
 use crate::domain::{FieldErrors, Role};
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiQuery;
 use crate::paging::{Page, Paging};
 use crate::respond::ErrorResponses;
+use crate::session::CurrentUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list))

@@ -9,13 +9,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use crate::auth::Attempt;
 use crate::auth::middleware::ClientAddress;
-use crate::auth::{Attempt, AuthVia, CurrentUser};
 use crate::domain::input::required_text;
 use crate::domain::{FieldErrors, Language, Problem, Role};
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::respond::ErrorResponses;
+use crate::session::{AuthVia, CurrentUser};
 use crate::users::User;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod middleware;
+pub mod web;
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -17,8 +18,6 @@ use crate::db::schema::{api_tokens, sessions, sign_in_failures, users};
 use crate::error::{AppError, AppResult};
 use crate::sealed::DataKey;
 use crate::users::{User, UserRow};
-
-pub use middleware::{AuthVia, CurrentUser};
 
 /// A fresh random secret, hex-encoded (256 bits).
 pub fn random_token() -> String {

@@ -8,12 +8,12 @@ use utoipa_axum::routes;
 
 use super::{Check, NewVersionInput, OverrideInput, PolicyVersion};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, Id};
 use crate::paging::Page;
 use crate::respond::ErrorResponses;
+use crate::session::CurrentUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -11,11 +11,11 @@ use maud::{Markup, html};
 
 use super::{NewVersionInput, OverrideInput, PolicyVersion};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::casefile::web::{PagePost, Slot};
 use crate::domain::{FieldErrors, Problem, Role};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, WebForm};
+use crate::session::CurrentUser;
 use crate::web::Ctx;
 use crate::web::form::{Form, Values};
 use crate::web::layout::page;

@@ -10,13 +10,13 @@ use utoipa_axum::routes;
 
 use super::{ExportFilter, ExportKind};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::BOOKKEEPERS;
 use crate::domain::FieldErrors;
 use crate::domain::input::{optional_date, optional_id};
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiQuery;
 use crate::respond::ErrorResponses;
+use crate::session::CurrentUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(export))

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use super::ExportKind;
 use super::api::ExportQuery;
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::BOOKKEEPERS;
 use crate::error::{AppError, AppResult};
 use crate::extract::WebQuery;
+use crate::session::CurrentUser;
 use crate::web::Ctx;
 use crate::web::layout::page;
 

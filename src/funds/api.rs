@@ -8,7 +8,6 @@ use utoipa_axum::routes;
 
 use super::{Fund, FundInput, Receipt, ReverseInput};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::BOOKKEEPERS;
 use crate::domain::Role;
 use crate::domain::ledger::ReceiptInput;
@@ -17,6 +16,7 @@ use crate::extract::{ApiJson, Id};
 use crate::idempotency::{IdempotencyKey, Once, Replied, RequestLine};
 use crate::paging::Page;
 use crate::respond::ErrorResponses;
+use crate::session::CurrentUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -20,7 +20,6 @@ use serde_json::Value;
 
 use super::{Fund, FundInput, Receipt, ReverseInput};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::BOOKKEEPERS;
 use crate::domain::ledger::{DocumentType, EntryKind, ReceiptInput, ReceiptSource};
 use crate::domain::{FieldErrors, Money, Program, Role};
@@ -30,6 +29,7 @@ use crate::idempotency::{Once, RequestLine};
 use crate::ledger::web::entries_table;
 use crate::ledger::{Entry, EntryFilter};
 use crate::paging::{Page, Paging};
+use crate::session::CurrentUser;
 use crate::web::Ctx;
 use crate::web::form::{Form, Values, form_key, once_key_field};
 use crate::web::layout::page;

@@ -10,13 +10,13 @@ use utoipa_axum::routes;
 use super::{Household, HouseholdSummary};
 use crate::app::AppState;
 use crate::audit::{self, Channel};
-use crate::auth::CurrentUser;
 use crate::domain::Role;
 use crate::domain::household::HouseholdInput;
 use crate::error::AppResult;
 use crate::extract::{ApiJson, ApiQuery, Id};
 use crate::paging::{Page, Paging};
 use crate::respond::ErrorResponses;
+use crate::session::CurrentUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -9,13 +9,13 @@ use utoipa_axum::routes;
 use super::check::Report;
 use super::{Account, Entry, EntryFilter};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::input::{filter_date, optional_id};
 use crate::domain::{BOOKKEEPERS, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiQuery, Id};
 use crate::paging::{Page, Paging};
 use crate::respond::ErrorResponses;
+use crate::session::CurrentUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -319,6 +319,16 @@ async fn account_kinds(conn: &mut AsyncPgConnection) -> AppResult<BTreeMap<Strin
     Ok(rows.into_iter().collect())
 }
 
+/// Every fund's id and name, in id order: the sub-ledgers the journal can be read by.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn fund_names(conn: &mut AsyncPgConnection) -> AppResult<Vec<(i64, String)>> {
+    Ok(funds::table
+        .order(funds::id)
+        .select((funds::id, funds::name))
+        .load(conn)
+        .await?)
+}
+
 /// The stored balances of these funds.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn balances_of(

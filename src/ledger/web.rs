@@ -102,7 +102,7 @@ async fn journal(
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
     let entries = super::entries(&mut conn, &filter, paging).await?;
-    let funds = crate::funds::list(&mut conn).await?;
+    let funds = super::fund_names(&mut conn).await?;
     Ok(page(
         &ctx,
         &ctx.t("journal-title"),
@@ -115,7 +115,7 @@ fn journal_view(
     ctx: &Ctx,
     filter: &super::EntryFilter,
     entries: &crate::paging::Page<super::Entry>,
-    funds: &[crate::funds::Fund],
+    funds: &[(i64, String)],
 ) -> Markup {
     let kept = |name: &str, value: Option<String>| {
         value
@@ -139,8 +139,8 @@ fn journal_view(
                 div { label for="fund_id" { (ctx.t("fund-name")) }
                       select id="fund_id" name="fund_id" {
                           option value="" { (ctx.t("fund-total")) }
-                          @for f in funds {
-                              option value=(f.id) selected[filter.fund_id == Some(f.id)] { (f.name) }
+                          @for (id, name) in funds {
+                              option value=(id) selected[filter.fund_id == Some(*id)] { (name) }
                           }
                       } }
             }

@@ -13,7 +13,6 @@ use super::{
 };
 use crate::app::AppState;
 use crate::audit::Channel;
-use crate::auth::CurrentUser;
 use crate::casefile::Application;
 use crate::domain::BOOKKEEPERS;
 use crate::domain::input::{filter_date, optional_id};
@@ -24,9 +23,11 @@ use crate::extract::{ApiJson, ApiQuery, Id, Ids};
 use crate::idempotency::{IdempotencyKey, Once, Replied, RequestLine};
 use crate::paging::{Page, Paging};
 use crate::respond::ErrorResponses;
+use crate::session::CurrentUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(withdraw))
         .routes(routes!(list, disburse))
         .routes(routes!(ready))
         .routes(routes!(show))
@@ -229,4 +230,21 @@ async fn receipt_number(
     Ok(Json(
         crate::casefile::view(&mut conn, &user, id, Channel::Api).await?,
     ))
+}
+
+/// Withdraw an application before any money moved (caseworker, admin), with a reason.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "applications", params(("id" = i64, Path, minimum = 1)),
+    request_body = ReasonInput,
+    responses((status = 200, body = Application), ErrorResponses))]
+async fn withdraw(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Id(id): Id,
+    ApiJson(input): ApiJson<ReasonInput>,
+) -> AppResult<Json<Application>> {
+    user.require(&[Role::Caseworker, Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    let clock = state.clock.read();
+    super::withdraw(&mut conn, user.id, id, &clock, input.reason.as_deref()).await?;
+    Ok(Json(crate::casefile::load(&mut conn, id, true).await?))
 }

@@ -13,7 +13,6 @@ use serde_json::Value;
 use super::{ClearInput, CloseInput, ReasonInput, ReceiptNumberInput};
 use crate::app::AppState;
 use crate::audit::Channel;
-use crate::auth::CurrentUser;
 use crate::casefile::web::{PagePost, Slot};
 use crate::domain::Role;
 use crate::domain::review::DisbursementInput;
@@ -22,6 +21,7 @@ use crate::extract::{Id, WebForm};
 use crate::idempotency::{Once, RequestLine};
 use crate::paging::Paging;
 use crate::payments::Disbursement;
+use crate::session::CurrentUser;
 use crate::web::Ctx;
 use crate::web::form::Values;
 use crate::web::form::form_key;
@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/disbursements/{id}/void", post(void))
         .route("/disbursements/{id}/clear", post(clear))
         .route("/applications/{id}/close", post(close))
+        .route("/applications/{id}/withdraw", post(withdraw))
         .route("/applications/{id}/receipt-number", post(receipt_number))
 }
 
@@ -232,4 +233,26 @@ fn payments_view(
         h2 { (ctx.t("payments-recent")) }
         @if recent.items.is_empty() { p { (ctx.t("payments-none")) } } @else { (crate::casefile::web::payments::payments_table(ctx, &recent.items, false, today)) }
     }
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    WebForm(pairs): WebForm<Vec<(String, String)>>,
+) -> AppResult<Redirect> {
+    let user = ctx.require_user()?.clone();
+    user.require(&[Role::Caseworker, Role::Admin])?;
+    let values = Values::from_pairs(pairs);
+    let mut conn = state.pool.get().await?;
+    let clock = state.clock.read();
+    super::withdraw(
+        &mut conn,
+        user.id,
+        id,
+        &clock,
+        values.opt("reason").as_deref(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/applications/{id}")))
 }

@@ -10,7 +10,6 @@ use utoipa_axum::routes;
 use super::QueueItem;
 use crate::app::AppState;
 use crate::audit::Channel;
-use crate::auth::CurrentUser;
 use crate::casefile::Application;
 use crate::domain::Role;
 use crate::domain::review::VoteInput;
@@ -19,6 +18,7 @@ use crate::extract::{ApiJson, Id};
 use crate::idempotency::{IdempotencyKey, Once, Replied, RequestLine};
 use crate::paging::Page;
 use crate::respond::ErrorResponses;
+use crate::session::CurrentUser;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -11,13 +11,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::casefile::web::{PagePost, Slot};
 use crate::domain::Role;
 use crate::domain::review::VoteInput;
 use crate::error::AppResult;
 use crate::extract::{Id, WebForm};
 use crate::idempotency::{Once, RequestLine};
+use crate::session::CurrentUser;
 use crate::web::Ctx;
 use crate::web::form::Values;
 use crate::web::form::form_key;

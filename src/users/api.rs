@@ -10,12 +10,12 @@ use utoipa_axum::routes;
 use super::account::UserChanges;
 use super::{NewUserInput, User};
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::extract::{ApiJson, Id};
 use crate::paging::Page;
 use crate::respond::ErrorResponses;
+use crate::session::CurrentUser;
 use crate::sites::{self, Site};
 
 pub fn router() -> OpenApiRouter<AppState> {

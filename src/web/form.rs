@@ -207,6 +207,11 @@ pub fn once_key_field(values: &Values) -> Markup {
     html! { input type="hidden" name="idempotency_key" value=(values.opt("idempotency_key").unwrap_or_else(crate::auth::random_token)); }
 }
 
+/// A fresh one-time key for a money form shown without values (a row's void form).
+pub fn fresh_once_key_field() -> Markup {
+    once_key_field(&Values::default())
+}
+
 /// The one-time key of a money form; a form without one is booked without it.
 pub fn form_key(values: &Values) -> crate::error::AppResult<crate::idempotency::IdempotencyKey> {
     values

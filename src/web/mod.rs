@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::domain::Language;
 use crate::error::AppError;
 use crate::respond::ErrorReport;
+use crate::session::CurrentUser;
 
 /// Cookie remembering the language of someone not signed in.
 pub const LANG_COOKIE: &str = "gt_lang";

@@ -58,7 +58,7 @@ pub fn payments_table(
                                     }
                                     form method="post" action={ "/disbursements/" (d.id) "/void" } {
                                         input type="hidden" name="csrf_token" value=(ctx.csrf());
-                                        input type="hidden" name="idempotency_key" value=(crate::auth::random_token());
+                                        (crate::web::form::fresh_once_key_field())
                                         label for={ "void-" (d.id) } { (ctx.tr("payment-void-label", &[("number", d.number.clone())])) }
                                         input id={ "void-" (d.id) } type="text" name="reason" required;
                                         div class="actions" { button type="submit" class="secondary" { (ctx.t("payment-void")) } }
