@@ -94,7 +94,7 @@ fn rule(problem: Problem) -> AppError {
 struct LockedFund {
     id: i64,
     name: String,
-    restricted_program: Option<String>,
+    restricted_program: Option<Program>,
     expires_on: Option<NaiveDate>,
     active: bool,
 }
@@ -235,9 +235,7 @@ fn check_restriction(
     program: Option<Program>,
     date: NaiveDate,
 ) -> AppResult<()> {
-    let restricted = fund.restricted_program.as_deref();
-    if restricted.is_some() && program.map(Program::as_str) != restricted {
-        let restricted = restricted.unwrap_or_default();
+    if let Some(restricted) = fund.restricted_program.filter(|r| program != Some(*r)) {
         return Err(rule(
             Problem::new("err-fund-restricted")
                 .arg("fund", &fund.name)
