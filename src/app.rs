@@ -148,6 +148,8 @@ pub fn router(state: AppState) -> Router {
             auth::middleware::authenticate,
         ))
         .layer(from_fn(auth::middleware::refuse_cross_origin))
+        // Pages show every time in the fund's time zone (web::Ctx reads it from here).
+        .layer(axum::Extension(state.config.fund_timezone))
         // Pages hold personal and immigration data: nothing is cached (shared computers at
         // the sites) unless a handler says so, as the static assets do; scripts, styles and
         // form targets are this origin only.

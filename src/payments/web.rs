@@ -219,7 +219,7 @@ fn payments_view(
                     @for r in ready {
                         tr {
                             td { a href={ "/applications/" (r.id) "#payments" } { (r.number) } br;
-                                 span class="hint" { (r.site) " · " (r.decided_at.format("%Y-%m-%d")) } }
+                                 span class="hint" { (r.site) " · " (ctx.date(r.decided_at)) } }
                             td { (r.household_name) }
                             td { (ctx.label("program", r.program)) }
                             td { (r.fund_name) }

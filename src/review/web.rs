@@ -114,7 +114,7 @@ fn queue_view(ctx: &Ctx, items: &[super::QueueItem]) -> Markup {
                     @for q in items {
                         tr {
                             td { a href={ "/applications/" (q.id) } { (q.number) } br;
-                                 span class="hint" { (q.submitted_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()) } }
+                                 span class="hint" { (q.submitted_at.map(|t| ctx.date(t)).unwrap_or_default()) } }
                             td { (ctx.label("program", q.program)) }
                             td { (q.site) }
                             td class="money" { (q.requested_amount.display()) }

@@ -203,7 +203,7 @@ async fn audit_page(
                 tbody {
                     @for e in &page_rows.items {
                         tr {
-                            td { (e.at.format("%Y-%m-%d %H:%M:%S UTC")) }
+                            td { (ctx.timestamp(e.at)) }
                             td { (e.actor_id.map(|a| a.to_string()).unwrap_or_else(|| "—".into())) }
                             td { (e.action) }
                             td { (e.entity_type) " " (e.entity_id.map(|i| i.to_string()).unwrap_or_default()) }

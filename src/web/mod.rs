@@ -56,9 +56,30 @@ pub struct Ctx {
     pub lang: Language,
     pub user: Option<CurrentUser>,
     pub path: String,
+    /// The fund's time zone: every time a page shows is read in it.
+    pub zone: chrono_tz::Tz,
 }
 
 impl Ctx {
+    /// The day `at` fell on in the fund's time zone (`2026-12-02`).
+    pub fn date(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&self.zone).format("%Y-%m-%d").to_string()
+    }
+
+    /// `at` to the minute in the fund's time zone, with the zone (`2026-12-02 16:05 PST`).
+    pub fn time(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&self.zone)
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    }
+
+    /// `at` to the second in the fund's time zone, with the zone, for the audit trail.
+    pub fn timestamp(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&self.zone)
+            .format("%Y-%m-%d %H:%M:%S %Z")
+            .to_string()
+    }
+
     pub fn t(&self, key: &str) -> String {
         crate::i18n::t(self.lang, key)
     }
@@ -118,8 +139,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
-        Ok(Ctx { lang, user, path })
+        Ok(Ctx {
+            lang,
+            user,
+            path,
+            zone: zone_of(parts),
+        })
     }
+}
+
+/// The fund's time zone, which `app` puts on every request (a time shown always names its
+/// zone, so a request without it shows UTC, said as such).
+fn zone_of(parts: &Parts) -> chrono_tz::Tz {
+    parts
+        .extensions
+        .get::<chrono_tz::Tz>()
+        .copied()
+        .unwrap_or(chrono_tz::UTC)
 }
 
 /// Turns errors from page handlers into pages: 401 goes to the sign-in page, the rest
@@ -167,6 +203,7 @@ pub fn error_response(parts: &mut Parts, error: AppError) -> Response {
         lang,
         user,
         path: parts.uri.path().to_owned(),
+        zone: zone_of(parts),
     };
     error_page(&ctx, &report)
 }

@@ -268,3 +268,31 @@ async fn a_refused_step_is_explained_in_the_readers_language() {
         "cannot submit an application that is submitted"
     );
 }
+
+/// Times on pages are read in the fund's time zone and name it: the application's history
+/// shows when it was created as the fund's clock read it, not UTC.
+#[tokio::test]
+async fn pages_show_times_in_the_funds_time_zone() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let aid = app.draft_n400(&cw, hid).await;
+    let b = app.browser(&cw).await;
+    let page = app
+        .page(&format!("/applications/{aid}"), Some(&b.cookie))
+        .await;
+    let micros = app
+        .count(&format!(
+            "SELECT (extract(epoch FROM changed_at) * 1000000)::bigint FROM status_changes \
+             WHERE application_id = {aid}"
+        ))
+        .await;
+    let at = chrono::DateTime::from_timestamp_micros(micros).unwrap();
+    let zone = app.state.config.fund_timezone;
+    let shown = at
+        .with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string();
+    assert!(page.text.contains(&shown), "{shown} in {}", page.text);
+    assert!(!page.text.contains(" UTC<"), "no time is shown in UTC");
+}

@@ -238,7 +238,7 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
         @if a.documents.is_empty() { p { (ctx.t("documents-none")) } } @else {
             ul {
                 @for d in &a.documents {
-                    li { (ctx.label("document", d.kind)) @if let Some(n) = &d.note { " — " (n) } " " span class="hint" { (ctx.tr("document-verified", &[("name", d.verified_by_name.clone()), ("date", d.verified_at.format("%Y-%m-%d").to_string())])) } }
+                    li { (ctx.label("document", d.kind)) @if let Some(n) = &d.note { " — " (n) } " " span class="hint" { (ctx.tr("document-verified", &[("name", d.verified_by_name.clone()), ("date", ctx.date(d.verified_at))])) } }
                 }
             }
         }
@@ -279,7 +279,7 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
             tbody {
                 @for h in &a.history {
                     tr {
-                        td { (h.at.format("%Y-%m-%d %H:%M UTC")) }
+                        td { (ctx.time(h.at)) }
                         td { (h.by_name) }
                         td { @if let Some(f) = h.from { (ctx.label("status", f)) " → " } (ctx.label("status", h.to)) }
                         td { (h.reason.as_deref().unwrap_or("")) }

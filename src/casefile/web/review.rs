@@ -42,7 +42,7 @@ pub(super) fn section(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &PageF
                         @if let Some(amount) = d.amount { " · " (amount.display()) }
                     }
                     @if let Some(fund) = &d.fund_name { p { (ctx.tr("review-committed-from", &[("fund", fund.clone())])) } }
-                    p class="hint" { (ctx.tr("review-decided-on", &[("date", d.decided_at.format("%Y-%m-%d").to_string()),
+                    p class="hint" { (ctx.tr("review-decided-on", &[("date", ctx.date(d.decided_at)),
                         ("version", d.policy_version.to_string())])) }
                     @if ctx.user.as_ref().is_some_and(|u| u.has(Role::Caseworker) || u.has(Role::Admin) || u.has(Role::Accountant)) {
                         p { a href={ "/applications/" (a.id) "/letter" } { (ctx.t("letter-link")) } }
@@ -59,7 +59,7 @@ pub(super) fn section(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &PageF
                                 td { strong { (ctx.label("vote", v.vote)) } }
                                 td class="money" { @if let Some(m) = v.amount { (m.display()) } }
                                 td { (v.comment.as_deref().unwrap_or("")) }
-                                td class="date" { (v.cast_at.format("%Y-%m-%d %H:%M UTC")) }
+                                td class="date" { (ctx.time(v.cast_at)) }
                             }
                         }
                     }
@@ -247,7 +247,7 @@ fn letter_view(
                 @match (decision.outcome, decision.amount) {
                     (Outcome::Approved, Some(amount)) => {
                         p { (family.tr("letter-approved", &[("amount", amount.display()), ("program", program.clone()),
-                            ("date", decision.decided_at.format("%Y-%m-%d").to_string())])) }
+                            ("date", family.date(decision.decided_at))])) }
                         @if a.program == Program::ImmigrationFee {
                             p { (family.t("letter-approved-fee")) }
                         } @else {
