@@ -118,6 +118,11 @@ impl AppError {
         match self {
             AppError::Barred(p) | AppError::Conflict(p) | AppError::Forbidden(p) => Some(p.clone()),
             AppError::IllegalTransition(t) => Some(t.problem()),
+            AppError::NotFound(what) => Some(
+                Problem::new("err-missing")
+                    .arg("what", what)
+                    .arg("kind", what.replace(' ', "_")),
+            ),
             AppError::TooManyAttempts { retry_after } => {
                 Some(Problem::new("err-too-many-attempts").arg("minutes", retry_after.div_ceil(60)))
             }

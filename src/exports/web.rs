@@ -51,7 +51,7 @@ async fn exports_page(
                     option value="" { (ctx.t("all")) }
                     @for f in &funds { option value=(f.id) { (f.name) } }
                 }
-                label class="choice" { input type="checkbox" name="bom" value="1"; " " (ctx.t("exports-bom")) }
+                label class="choice" { input type="checkbox" name="bom" value="1" checked; " " (ctx.t("exports-bom")) }
                 div class="actions" { button type="submit" { (ctx.t("exports-download")) } }
             }
             h2 { (ctx.t("exports-columns")) }

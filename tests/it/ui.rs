@@ -296,3 +296,34 @@ async fn pages_show_times_in_the_funds_time_zone() {
     assert!(page.text.contains(&shown), "{shown} in {}", page.text);
     assert!(!page.text.contains(" UTC<"), "no time is shown in UTC");
 }
+
+/// A missing record is said in the reader's language, and the export form is ready for a
+/// spreadsheet (the byte order mark ticked, so Excel shows Hangul).
+#[tokio::test]
+async fn a_missing_record_reads_in_korean_and_exports_default_to_the_spreadsheet_mark() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker", "accountant"]).await;
+    let b = app.browser(&cw).await;
+    app.form(
+        "/language",
+        Some(&b.cookie),
+        &format!("csrf_token={}&language=ko&next=%2F", b.csrf),
+    )
+    .await;
+    let missing = app.page("/applications/987654", Some(&b.cookie)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.text.contains("이 신청서는 없습니다."),
+        "{}",
+        missing.text
+    );
+    assert!(!missing.text.contains("application not found"));
+    let exports = app.page("/exports", Some(&b.cookie)).await;
+    assert!(
+        exports
+            .text
+            .contains(r#"<input type="checkbox" name="bom" value="1" checked>"#),
+        "{}",
+        exports.text
+    );
+}

@@ -501,7 +501,7 @@ exports-kind = 파일
 exports-from = 시작일
 exports-to = 종료일
 exports-as-of = 시산표 기준일
-exports-bom = 바이트 순서 표시 추가 (엑셀용)
+exports-bom = 스프레드시트(엑셀, Numbers)용: 한글이 깨지지 않도록 파일에 UTF-8 표시를 넣습니다. hledger 같은 프로그램에 쓸 때는 선택을 해제하세요.
 exports-download = 내려받기
 exports-columns = 각 파일의 내용
 export-general-ledger = 총계정원장
@@ -576,6 +576,23 @@ err-close-unpaid = 이 신청서에는 지급된 금액이 없습니다. 대신 
 err-receipt-number-status = USCIS 접수 번호는 수수료를 지급한 뒤에 기록합니다. 이 신청서는 '{ $status_label }' 상태입니다.
 err-documents-status = 상태가 '{ $status_label }'인 신청서에는 서류를 추가할 수 없습니다.
 err-changed-meanwhile = 같은 기록이 동시에 바뀌었습니다. 다시 시도하세요.
+err-missing = { $kind ->
+    [application] 이 신청서는
+    [disbursement] 이 지급은
+    [document] 이 서류는
+    [eligibility_check] 이 자격 심사는
+    [export] 이 내보내기 종류는
+    [fee_line] 이 수수료 항목은
+    [fund] 이 기금은
+    [household] 이 가정은
+    [journal_entry] 이 분개는
+    [page] 이 페이지는
+    [policy_version] 이 정책 판은
+    [receipt] 이 입금은
+    [user] 이 사용자는
+    [vote] 이 투표는
+   *[other] 이 기록은
+} 없습니다.
 err-transition-submit = 상태가 '{ $status_label }'인 신청서는 제출할 수 없습니다.
 err-transition-check = 상태가 '{ $status_label }'인 신청서에는 자격 심사를 기록할 수 없습니다.
 err-transition-override = 상태가 '{ $status_label }'인 신청서의 자격 결과는 바꿀 수 없습니다.
