@@ -236,13 +236,7 @@ async fn a_refused_step_is_explained_in_the_readers_language() {
     let cw = app.user(&["caseworker"]).await;
     let hid = app.household(&cw).await["id"].as_i64().unwrap();
     let aid = app.draft_n400(&cw, hid).await;
-    let b = app.browser(&cw).await;
-    app.form(
-        "/language",
-        Some(&b.cookie),
-        &format!("csrf_token={}&language=ko&next=%2F", b.csrf),
-    )
-    .await;
+    let b = in_korean(&app, &cw).await;
     let submit = format!("/applications/{aid}/submit");
     let body = format!("csrf_token={}", b.csrf);
     let first = app.form(&submit, Some(&b.cookie), &body).await;
@@ -303,13 +297,7 @@ async fn pages_show_times_in_the_funds_time_zone() {
 async fn a_missing_record_reads_in_korean_and_exports_default_to_the_spreadsheet_mark() {
     let app = TestApp::spawn().await;
     let cw = app.user(&["caseworker", "accountant"]).await;
-    let b = app.browser(&cw).await;
-    app.form(
-        "/language",
-        Some(&b.cookie),
-        &format!("csrf_token={}&language=ko&next=%2F", b.csrf),
-    )
-    .await;
+    let b = in_korean(&app, &cw).await;
     let missing = app.page("/applications/987654", Some(&b.cookie)).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(
@@ -326,4 +314,16 @@ async fn a_missing_record_reads_in_korean_and_exports_default_to_the_spreadsheet
         "{}",
         exports.text
     );
+}
+
+/// Signs `user` in through the form and switches their pages to Korean.
+async fn in_korean(app: &TestApp, user: &TestUser) -> Browser {
+    let b = app.browser(user).await;
+    app.form(
+        "/language",
+        Some(&b.cookie),
+        &format!("csrf_token={}&language=ko&next=%2F", b.csrf),
+    )
+    .await;
+    b
 }
