@@ -40,6 +40,7 @@ pub const CSS: &str = r#"
 :root { --ink: #1a1a1a; --muted: #555; --line: #bbb; --accent: #0b5394; --bad: #b00020; --ok: #1e6b30; --bg: #fff; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 20px/1.5 "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", "NanumGothic", "Nanum Gothic", system-ui, sans-serif; color: var(--ink); background: var(--bg); }
+:lang(ko) { word-break: keep-all; overflow-wrap: anywhere; }
 header { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; justify-content: space-between; padding: .75rem 1.25rem; border-bottom: 3px solid var(--accent); }
 header .brand { font-weight: 700; font-size: 1.2rem; color: var(--accent); text-decoration: none; }
 nav ul { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; margin: 0; padding: 0; }
@@ -51,7 +52,7 @@ h1 { font-size: 1.6rem; margin-top: .5rem; }
 h2 { font-size: 1.3rem; margin-top: 2rem; border-bottom: 1px solid var(--line); }
 a { color: var(--accent); }
 label { display: block; font-weight: 600; margin-top: 1rem; }
-input[type="checkbox"], input[type="radio"] { width: auto; }
+input[type="checkbox"], input[type="radio"] { width: 1.5rem; height: 1.5rem; vertical-align: middle; }
 .story { white-space: pre-wrap; }
 .checklist { list-style: none; padding: 0; }
 .checklist .rule { border-left: 6px solid var(--line); padding: .4rem .75rem; margin: .5rem 0; background: #fafafa; }
@@ -62,11 +63,11 @@ input[type="checkbox"], input[type="radio"] { width: auto; }
 .result { font-size: 1.2rem; font-weight: 700; }
 .result.eligible { color: var(--ok); } .result.ineligible { color: var(--bad); } .result.needs_review { color: #b26a00; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-pre { white-space: pre-wrap; font-size: .85rem; background: #f4f4f4; padding: .75rem; }
-textarea[name="policy"] { min-height: 24rem; font-family: monospace; font-size: .85rem; }
+pre { white-space: pre-wrap; font-size: 1.125rem; background: #f4f4f4; padding: .75rem; }
+textarea[name="policy"] { min-height: 24rem; font-family: monospace; font-size: 1.125rem; }
 .past-check { border-top: 1px solid var(--line); margin-top: 1rem; }
 .schedule-fee { font-weight: 600; font-size: 1.1rem; margin: .25rem 0 0; }
-.hint { color: var(--muted); font-size: .9rem; font-weight: 400; }
+.hint { color: var(--muted); font-size: 1.125rem; font-weight: 400; }
 input, select, textarea { font: inherit; width: 100%; max-width: 32rem; padding: .55rem .65rem; border: 2px solid var(--line); border-radius: 6px; background: #fff; }
 textarea { min-height: 8rem; }
 input:focus, select:focus, textarea:focus, button:focus, a:focus { outline: 3px solid #f3b000; outline-offset: 2px; }
@@ -78,7 +79,7 @@ button[aria-pressed="true"] { background: var(--ink); border-color: var(--ink); 
 .actions { margin-top: 1.5rem; display: flex; gap: .75rem; flex-wrap: wrap; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-size: .9rem; color: var(--muted); }
+th { font-size: 1.125rem; color: var(--muted); }
 .money { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .status { display: inline-block; padding: .1rem .6rem; border-radius: 1rem; background: #e8eef6; font-weight: 600; }
 .notice { padding: .75rem 1rem; border-left: 6px solid var(--accent); background: #eef4fb; margin: 1rem 0; }
@@ -92,14 +93,14 @@ dt { font-weight: 600; color: var(--muted); }
 dd { margin: 0; }
 .balances { grid-template-columns: max-content max-content; font-size: 1.15rem; }
 table.ledger .entry-head td { border-bottom: none; padding-top: .75rem; }
-table.ledger .posting td { font-size: .95rem; padding-top: .1rem; }
+table.ledger .posting td { font-size: 1.125rem; padding-top: .1rem; }
 table.ledger tbody.entry { border-bottom: 2px solid var(--line); }
 tfoot th { color: var(--ink); border-top: 2px solid var(--ink); }
 .status.closed { background: #f3e5e5; }
 td.date { white-space: nowrap; }
 .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; }
 label.choice { display: inline-block; margin: .25rem 1.25rem .25rem 0; font-weight: 400; }
-.letter { max-width: 40rem; font-size: 1.05rem; }
+.letter { max-width: 40rem; font-size: 1.25rem; }
 .letter p { margin: 0 0 1rem; }
 @media print { header, .actions, form, .skip, main > h1 { display: none; } body { font-size: 13pt; } main { padding: 0; } }
 "#;

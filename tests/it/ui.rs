@@ -327,3 +327,23 @@ async fn in_korean(app: &TestApp, user: &TestUser) -> Browser {
     .await;
     b
 }
+
+/// The stylesheet keeps Korean words whole (no one-syllable lines), makes tick boxes and
+/// radio buttons 24 px, and sets no text below 18 px (1.125rem) in hints, headers or code.
+#[tokio::test]
+async fn the_stylesheet_keeps_korean_words_whole_and_nothing_small() {
+    let app = TestApp::spawn().await;
+    let css = app.page("/static/app.css", None).await.text;
+    assert!(css.contains(":lang(ko) { word-break: keep-all;"));
+    assert!(css.contains(
+        r#"input[type="checkbox"], input[type="radio"] { width: 1.5rem; height: 1.5rem;"#
+    ));
+    for small in [
+        "font-size: .8",
+        "font-size: .9",
+        "font-size: .85",
+        "font-size: .95",
+    ] {
+        assert!(!css.contains(small), "{small}");
+    }
+}
