@@ -159,27 +159,29 @@ impl Status {
     }
 }
 
+/// Every kind of transition, for tests that go through them all.
+#[cfg(test)]
+pub(crate) const ALL_TRANSITIONS: &[Transition] = &[
+    Transition::Submit,
+    Transition::Check(CheckResult::Eligible),
+    Transition::Check(CheckResult::Ineligible),
+    Transition::Check(CheckResult::NeedsReview),
+    Transition::Override(CheckResult::Eligible),
+    Transition::Approve,
+    Transition::Deny,
+    Transition::PayInFull,
+    Transition::VoidPayment,
+    Transition::Close,
+    Transition::Settle,
+    Transition::Withdraw { disbursed: false },
+    Transition::Withdraw { disbursed: true },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use CheckResult as C;
     use Status::*;
-
-    const ALL_TRANSITIONS: &[Transition] = &[
-        Transition::Submit,
-        Transition::Check(C::Eligible),
-        Transition::Check(C::Ineligible),
-        Transition::Check(C::NeedsReview),
-        Transition::Override(C::Eligible),
-        Transition::Approve,
-        Transition::Deny,
-        Transition::PayInFull,
-        Transition::VoidPayment,
-        Transition::Close,
-        Transition::Settle,
-        Transition::Withdraw { disbursed: false },
-        Transition::Withdraw { disbursed: true },
-    ];
 
     #[test]
     fn the_happy_path() {

@@ -172,23 +172,10 @@ mod tests {
     /// the status's own label (the `-status-name` term follows the vocabulary).
     #[test]
     fn refused_transitions_read_in_both_languages() {
-        use crate::domain::status::CheckResult;
-        use crate::domain::{Status, Transition};
-        let transitions = [
-            Transition::Submit,
-            Transition::Check(CheckResult::Eligible),
-            Transition::Override(CheckResult::Ineligible),
-            Transition::Approve,
-            Transition::Deny,
-            Transition::PayInFull,
-            Transition::VoidPayment,
-            Transition::Close,
-            Transition::Settle,
-            Transition::Withdraw { disbursed: false },
-            Transition::Withdraw { disbursed: true },
-        ];
+        use crate::domain::Status;
+        use crate::domain::status::ALL_TRANSITIONS;
         for from in Status::ALL {
-            for transition in transitions {
+            for transition in ALL_TRANSITIONS.iter().copied() {
                 let Err(refused) = from.apply(transition) else {
                     continue;
                 };
