@@ -194,3 +194,22 @@ async fn every_transition_names_its_user() {
         .await;
     assert_eq!(audited, 2);
 }
+
+/// The view every payment's state is read from (SPEC "the database role": least
+/// privilege) is only readable by the service's role: it cannot write through it.
+#[tokio::test]
+async fn the_service_role_only_reads_the_payment_state_view() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let mut conn = app.app_conn().await;
+    conn.batch_execute("SELECT count(*) FROM disbursement_states")
+        .await
+        .unwrap();
+    for sql in [
+        "DELETE FROM disbursement_states",
+        "UPDATE disbursement_states SET state = 'cleared'",
+        "TRUNCATE disbursement_states",
+    ] {
+        assert!(conn.batch_execute(sql).await.is_err(), "{sql}");
+    }
+}
