@@ -193,14 +193,14 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
             legend { (ctx.t("application-lines")) }
             p class="hint" { (ctx.t("application-lines-hint")) }
             (form.group_error("lines"))
-            table {
+            (crate::web::table_box(&ctx.t("application-lines"), html! { table {
                 thead { tr { th { (ctx.t("field-form")) } th { (ctx.t("field-filing")) } th class="money" { (ctx.t("fee-schedule")) } } }
                 tbody {
                     @for fee in &data.fees {
                         tr { td { (fee.form) @if !fee.category.is_empty() { " (" (fee.category) ")" } } td { (ctx.label("filing", fee.filing)) } td class="money" { (fee.fee) } }
                     }
                 }
-            }
+            } }))
             script type="application/json" id="fee-schedule" { (schedule_json(&data.fees)) }
             @for i in 0..LINE_ROWS {
                 fieldset data-fee-line {

@@ -83,7 +83,7 @@ fn policy_view(
     };
     html! {
         p class="hint" { (ctx.t("policy-hint")) }
-        table {
+        (crate::web::table_box(&ctx.t("policy-title"), html! { table {
             thead { tr { th { (ctx.t("policy-title")) } th { (ctx.t("field-effective-from")) } th { (ctx.t("field-note")) } } }
             tbody {
                 @for v in versions {
@@ -95,7 +95,7 @@ fn policy_view(
                     }
                 }
             }
-        }
+        } }))
         @for v in versions.iter().take(1) {
             details {
                 summary { (ctx.tr("policy-version", &[("version", v.version.to_string())])) }

@@ -75,7 +75,7 @@ fn fund_badges(ctx: &Ctx, fund: &Fund, today: NaiveDate) -> Markup {
 pub fn fund_table(ctx: &Ctx, funds: &[Fund], today: NaiveDate) -> Markup {
     let total = |pick: fn(&Fund) -> Money| Money::sum(funds.iter().map(pick)).unwrap_or_default();
     html! {
-        table class="funds" {
+        (crate::web::table_box(&ctx.t("nav-funds"), html! { table class="funds" {
             thead { tr {
                 th { (ctx.t("fund-name")) } th { (ctx.t("fund-restriction")) } th { (ctx.t("fund-expires")) }
                 th class="money" { (ctx.t("fund-cash")) } th class="money" { (ctx.t("fund-committed")) }
@@ -99,7 +99,7 @@ pub fn fund_table(ctx: &Ctx, funds: &[Fund], today: NaiveDate) -> Markup {
                 th class="money" { (total(|f| f.committed)) }
                 th class="money" { strong { (total(|f| f.available)) } }
             } }
-        }
+        } }))
     }
 }
 

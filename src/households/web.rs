@@ -88,7 +88,7 @@ fn search_view(
         @if results.items.is_empty() {
             p { (ctx.t("households-none")) }
         } @else {
-            table {
+            (crate::web::table_box(&ctx.t("nav-households"), html! { table {
                 thead { tr { th { (ctx.t("field-name")) } th { (ctx.t("field-name-ko")) } th { (ctx.t("field-phone")) } th { (ctx.t("field-city")) } th { (ctx.t("field-size")) } } }
                 tbody {
                     @for h in &results.items {
@@ -101,7 +101,7 @@ fn search_view(
                         }
                     }
                 }
-            }
+            } }))
             @if let Some(cursor) = &results.next_cursor {
                 p { a href={ "/households?q=" (crate::web::form::url_encode(q)) "&cursor=" (cursor) } { (ctx.t("next-page")) } }
             }
@@ -396,26 +396,26 @@ fn household_view(ctx: &Ctx, h: &super::Household, user: &crate::users::User) ->
         }
         h2 { (ctx.t("household-members")) }
         @if h.members.is_empty() { p { (ctx.t("members-none")) } } @else {
-            table {
+            (crate::web::table_box(&ctx.t("household-members"), html! { table {
                 thead { tr { th { (ctx.t("field-name")) } th { (ctx.t("field-relationship")) } th { (ctx.t("field-birth-year")) } } }
                 tbody { @for m in &h.members { tr { td { (m.name) } td { (ctx.label("relationship", m.relationship())) } td { (m.birth_year.map(|y| y.to_string()).unwrap_or_default()) } } } }
-            }
+            } }))
         }
         h2 { (ctx.t("household-applications")) }
         @if h.applications.is_empty() { p { (ctx.t("applications-none")) } } @else {
-            table {
+            (crate::web::table_box(&ctx.t("household-applications"), html! { table {
                 thead { tr { th { (ctx.t("field-number")) } th { (ctx.t("field-program")) } th { (ctx.t("field-status")) } th class="money" { (ctx.t("field-requested")) } } }
                 tbody {
                     @for a in &h.applications {
                         tr {
-                            td { a href={ "/applications/" (a.id) } { (a.number) } }
+                            td class="nowrap" { a href={ "/applications/" (a.id) } { (a.number) } }
                             td { (ctx.label("program", a.program)) }
                             td { span class="status" { (ctx.label("status", a.status)) } }
                             td class="money" { (a.requested_amount) }
                         }
                     }
                 }
-            }
+            } }))
         }
     }
 }

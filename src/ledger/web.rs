@@ -48,7 +48,7 @@ pub fn entries_table(
 ) -> Markup {
     let columns = if fund.is_some() { 7 } else { 6 };
     html! {
-        table class="ledger" {
+        (crate::web::table_box(&ctx.t("nav-ledger"), html! { table class="ledger" {
             thead { tr {
                 th { (ctx.t("ledger-date")) } th { (ctx.t("ledger-entry")) } th { (ctx.t("ledger-account")) }
                 @if fund.is_none() { th { (ctx.t("fund-name")) } }
@@ -88,7 +88,7 @@ pub fn entries_table(
                     }
                 }
             }
-        }
+        } }))
     }
 }
 
@@ -182,14 +182,14 @@ async fn check(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
             }
         }
         h2 { (ctx.t("check-accounts")) }
-        table {
+        (crate::web::table_box(&ctx.t("check-accounts"), html! { table {
             thead { tr { th { (ctx.t("ledger-account")) } th class="money" { (ctx.t("ledger-debit")) } th class="money" { (ctx.t("ledger-credit")) } } }
             tbody {
                 @for a in &report.accounts {
                     tr { td { (a.code) " " (a.name) } td class="money" { (display_amount(a.debits)) } td class="money" { (display_amount(a.credits)) } }
                 }
             }
-        }
+        } }))
     };
     Ok(page(&ctx, &ctx.t("check-title"), body))
 }

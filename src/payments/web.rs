@@ -210,7 +210,7 @@ fn payments_view(
     html! {
         h2 { (ctx.t("payments-ready")) }
         @if ready.is_empty() { p { (ctx.t("payments-ready-none")) } } @else {
-            table {
+            (crate::web::table_box(&ctx.t("payments-ready"), html! { table {
                 thead { tr {
                     th { (ctx.t("field-number")) } th { (ctx.t("field-household")) } th { (ctx.t("field-program")) }
                     th { (ctx.t("payment-fund")) } th class="money" { (ctx.t("payment-approved")) } th class="money" { (ctx.t("payment-unpaid")) }
@@ -218,7 +218,7 @@ fn payments_view(
                 tbody {
                     @for r in ready {
                         tr {
-                            td { a href={ "/applications/" (r.id) "#payments" } { (r.number) } br;
+                            td { a class="nowrap" href={ "/applications/" (r.id) "#payments" } { (r.number) } br;
                                  span class="hint" { (r.site) " · " (ctx.date(r.decided_at)) } }
                             td { (r.household_name) }
                             td { (ctx.label("program", r.program)) }
@@ -228,7 +228,7 @@ fn payments_view(
                         }
                     }
                 }
-            }
+            } }))
         }
         h2 { (ctx.t("payments-recent")) }
         @if recent.items.is_empty() { p { (ctx.t("payments-none")) } } @else { (crate::casefile::web::payments::payments_table(ctx, &recent.items, false, today)) }

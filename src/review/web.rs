@@ -104,7 +104,7 @@ fn queue_view(ctx: &Ctx, items: &[super::QueueItem]) -> Markup {
     html! {
         p class="hint" { (ctx.t("review-queue-hint")) }
         @if items.is_empty() { p { (ctx.t("review-queue-empty")) } } @else {
-            table {
+            (crate::web::table_box(&ctx.t("review-queue-title"), html! { table {
                 thead { tr {
                     th { (ctx.t("field-number")) } th { (ctx.t("field-program")) } th { (ctx.t("field-site")) }
                     th class="money" { (ctx.t("field-requested")) } th { (ctx.t("review-eligibility")) }
@@ -113,7 +113,7 @@ fn queue_view(ctx: &Ctx, items: &[super::QueueItem]) -> Markup {
                 tbody {
                     @for q in items {
                         tr {
-                            td { a href={ "/applications/" (q.id) } { (q.number) } br;
+                            td { a class="nowrap" href={ "/applications/" (q.id) } { (q.number) } br;
                                  span class="hint" { (q.submitted_at.map(|t| ctx.date(t)).unwrap_or_default()) } }
                             td { (ctx.label("program", q.program)) }
                             td { (q.site) }
@@ -133,7 +133,7 @@ fn queue_view(ctx: &Ctx, items: &[super::QueueItem]) -> Markup {
                         }
                     }
                 }
-            }
+            } }))
         }
     }
 }

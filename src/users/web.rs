@@ -93,7 +93,7 @@ fn users_view(
         &ctx.t("users-title"),
         html! {
             @if let Some(email) = created { div class="notice" role="status" { (ctx.tr("user-created", &[("email", email.to_owned())])) } }
-            table {
+            (crate::web::table_box(&ctx.t("users-title"), html! { table {
                 thead { tr { th { (ctx.t("field-name")) } th { (ctx.t("field-email")) } th { (ctx.t("field-roles")) } th { (ctx.t("field-language")) } th { (ctx.t("user-active")) } } }
                 tbody {
                     @for u in users {
@@ -105,7 +105,7 @@ fn users_view(
                         }
                     }
                 }
-            }
+            } }))
             h2 { (ctx.t("user-new")) }
             (form.summary())
             form method="post" action="/admin/users" {
@@ -198,7 +198,7 @@ async fn audit_page(
         &ctx,
         &ctx.t("audit-title"),
         html! {
-            table {
+            (crate::web::table_box(&ctx.t("audit-title"), html! { table {
                 thead { tr { th { (ctx.t("audit-when")) } th { (ctx.t("audit-who")) } th { (ctx.t("audit-action")) } th { (ctx.t("audit-entity")) } th { (ctx.t("audit-changes")) } } }
                 tbody {
                     @for e in &page_rows.items {
@@ -211,7 +211,7 @@ async fn audit_page(
                         }
                     }
                 }
-            }
+            } }))
             @if let Some(cursor) = &page_rows.next_cursor {
                 p { a href={ "/admin/audit?cursor=" (cursor) } { (ctx.t("next-page")) } }
             }

@@ -40,7 +40,8 @@ pub const CSS: &str = r#"
 :root { --ink: #1a1a1a; --muted: #555; --line: #bbb; --accent: #0b5394; --bad: #b00020; --ok: #1e6b30; --bg: #fff; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 20px/1.5 "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", "NanumGothic", "Nanum Gothic", system-ui, sans-serif; color: var(--ink); background: var(--bg); }
-:lang(ko) { word-break: keep-all; overflow-wrap: anywhere; }
+:lang(ko) { word-break: keep-all; }
+body { overflow-wrap: break-word; }
 header { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; justify-content: space-between; padding: .75rem 1.25rem; border-bottom: 3px solid var(--accent); }
 header .brand { font-weight: 700; font-size: 1.2rem; color: var(--accent); text-decoration: none; }
 nav ul { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; margin: 0; padding: 0; }
@@ -77,7 +78,8 @@ button, .button { font: inherit; font-weight: 600; padding: .55rem 1.1rem; borde
 button.secondary, .button.secondary { background: #fff; color: var(--accent); }
 button[aria-pressed="true"] { background: var(--ink); border-color: var(--ink); color: #fff; }
 .actions { margin-top: 1.5rem; display: flex; gap: .75rem; flex-wrap: wrap; }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+.table-box { overflow-x: auto; max-width: 100%; margin: .5rem 0; }
+table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 1.125rem; color: var(--muted); }
 .money { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -88,7 +90,7 @@ fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 1rem 0; pa
 legend { font-weight: 700; padding: 0 .4rem; }
 .row { display: flex; flex-wrap: wrap; gap: 0 1rem; }
 .row > div { flex: 1 1 12rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1.25rem; }
+dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .3rem 1.25rem; }
 dt { font-weight: 600; color: var(--muted); }
 dd { margin: 0; }
 .balances { grid-template-columns: max-content max-content; font-size: 1.15rem; }
@@ -97,11 +99,18 @@ table.ledger .posting td { font-size: 1.125rem; padding-top: .1rem; }
 table.ledger tbody.entry { border-bottom: 2px solid var(--line); }
 tfoot th { color: var(--ink); border-top: 2px solid var(--ink); }
 .status.closed { background: #f3e5e5; }
-td.date { white-space: nowrap; }
+td.date, .nowrap { white-space: nowrap; }
 .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; }
 label.choice { display: inline-block; margin: .25rem 1.25rem .25rem 0; font-weight: 400; }
 .letter { max-width: 40rem; font-size: 1.25rem; }
 .letter p { margin: 0 0 1rem; }
+@media (max-width: 40rem) {
+  main { padding: 1rem .75rem; }
+  header { padding: .5rem .75rem; }
+  dl:not(.balances) { grid-template-columns: minmax(0, 1fr); gap: 0; }
+  dd { margin-bottom: .6rem; }
+  th, td { padding: .4rem .35rem; }
+}
 @media print { header, .actions, form, .skip, main > h1 { display: none; } body { font-size: 13pt; } main { padding: 0; } }
 "#;
 

@@ -176,6 +176,15 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     }
 }
 
+/// A table in its own box that scrolls sideways, so a wide table never makes the page
+/// scroll on a phone. The box is named for screen readers and takes the keyboard's focus,
+/// so it can be scrolled without a mouse.
+pub fn table_box(label: &str, table: maud::Markup) -> maud::Markup {
+    maud::html! {
+        div class="table-box" role="region" aria-label=(label) tabindex="0" { (table) }
+    }
+}
+
 pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
 }

@@ -21,7 +21,7 @@ use crate::helpers::*;
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-async fn start_browser() -> Option<(ChildGuard, Client)> {
+pub(crate) async fn start_browser() -> Option<(ChildGuard, Client)> {
     if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -64,7 +64,7 @@ async fn start_browser() -> Option<(ChildGuard, Client)> {
 }
 
 /// Serves the test app on a real port, for the browser.
-async fn serve(app: &TestApp) -> String {
+pub(crate) async fn serve(app: &TestApp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let router = app.router.clone();
@@ -72,26 +72,26 @@ async fn serve(app: &TestApp) -> String {
     format!("http://{address}")
 }
 
-struct Shots {
+pub(crate) struct Shots {
     dir: PathBuf,
     n: usize,
 }
 
 impl Shots {
-    fn new() -> Shots {
+    pub(crate) fn new() -> Shots {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         Shots { dir, n: 0 }
     }
 
-    async fn take(&mut self, client: &Client, name: &str) {
+    pub(crate) async fn take(&mut self, client: &Client, name: &str) {
         self.n += 1;
         let png = client.screenshot().await.unwrap();
         std::fs::write(self.dir.join(format!("{:02}-{name}.png", self.n)), png).unwrap();
     }
 }
 
-async fn css(client: &Client, selector: &str) -> Element {
+pub(crate) async fn css(client: &Client, selector: &str) -> Element {
     client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -107,7 +107,7 @@ fn stale(e: &fantoccini::error::CmdError) -> bool {
         if w.error == fantoccini::error::ErrorStatus::StaleElementReference)
 }
 
-async fn fill(client: &Client, name: &str, value: &str) {
+pub(crate) async fn fill(client: &Client, name: &str, value: &str) {
     for _ in 0..20 {
         match css(client, &format!("[name=\"{name}\"]"))
             .await
@@ -121,7 +121,7 @@ async fn fill(client: &Client, name: &str, value: &str) {
     panic!("{name} kept going stale");
 }
 
-async fn choose(client: &Client, name: &str, value: &str) {
+pub(crate) async fn choose(client: &Client, name: &str, value: &str) {
     for _ in 0..20 {
         match css(client, &format!("select[name=\"{name}\"]"))
             .await
@@ -137,7 +137,7 @@ async fn choose(client: &Client, name: &str, value: &str) {
 
 /// Submits the form and waits until the page it was on is gone, so what follows acts
 /// on the next page (which may hold a form of the same name).
-async fn submit(client: &Client, form_action: &str) {
+pub(crate) async fn submit(client: &Client, form_action: &str) {
     let form = css(client, &format!("form[action=\"{form_action}\"]")).await;
     form.find(Locator::Css("button[type=\"submit\"]"))
         .await
@@ -154,7 +154,7 @@ async fn submit(client: &Client, form_action: &str) {
     panic!("submitting {form_action} did not leave the page");
 }
 
-async fn text(client: &Client) -> String {
+pub(crate) async fn text(client: &Client) -> String {
     css(client, "main").await.text().await.unwrap()
 }
 
@@ -404,23 +404,28 @@ async fn an_accountant_records_a_grant_into_a_restricted_fund_in_a_real_browser(
 }
 
 /// Signs `user` in on a fresh session.
-async fn sign_in(client: &Client, base: &str, user: &TestUser) {
+pub(crate) async fn sign_in(client: &Client, base: &str, user: &TestUser) {
+    sign_in_as(client, base, &user.email, PASSWORD).await;
+}
+
+/// Signs the user with this email and password in on a fresh session.
+pub(crate) async fn sign_in_as(client: &Client, base: &str, email: &str, password: &str) {
     client.delete_all_cookies().await.unwrap();
     client.goto(&format!("{base}/")).await.unwrap();
-    fill(client, "email", &user.email).await;
-    fill(client, "password", PASSWORD).await;
+    fill(client, "email", email).await;
+    fill(client, "password", password).await;
     submit(client, "/login").await;
     css(client, "form[action=\"/logout\"]").await;
 }
 
 /// Replaces what a field holds.
-async fn set(client: &Client, selector: &str, value: &str) {
+pub(crate) async fn set(client: &Client, selector: &str, value: &str) {
     let field = css(client, selector).await;
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
 }
 
-async fn click(client: &Client, selector: &str) {
+pub(crate) async fn click(client: &Client, selector: &str) {
     css(client, selector).await.click().await.unwrap();
 }
 

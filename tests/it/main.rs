@@ -19,4 +19,5 @@ mod ledger;
 mod restart;
 mod review;
 mod review_ui;
+mod screens;
 mod ui;

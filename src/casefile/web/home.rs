@@ -130,7 +130,7 @@ fn home_view(ctx: &Ctx, user: &crate::users::User, waiting: &Waiting) -> Markup 
 pub fn list_table(ctx: &Ctx, items: &[ApplicationListItem]) -> Markup {
     html! {
         @if items.is_empty() { p { (ctx.t("applications-none")) } } @else {
-            table {
+            (crate::web::table_box(&ctx.t("nav-applications"), html! { table {
                 thead { tr {
                     th { (ctx.t("field-number")) } th { (ctx.t("field-household")) } th { (ctx.t("field-site")) }
                     th { (ctx.t("field-program")) } th { (ctx.t("field-status")) } th class="money" { (ctx.t("field-requested")) }
@@ -138,7 +138,7 @@ pub fn list_table(ctx: &Ctx, items: &[ApplicationListItem]) -> Markup {
                 tbody {
                     @for a in items {
                         tr {
-                            td { a href={ "/applications/" (a.id) } { (a.number) } }
+                            td class="nowrap" { a href={ "/applications/" (a.id) } { (a.number) } }
                             td { (a.household_name.as_deref().unwrap_or("—")) }
                             td { (a.site) }
                             td { (ctx.label("program", a.program)) }
@@ -147,7 +147,7 @@ pub fn list_table(ctx: &Ctx, items: &[ApplicationListItem]) -> Markup {
                         }
                     }
                 }
-            }
+            } }))
         }
     }
 }

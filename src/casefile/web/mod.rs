@@ -219,7 +219,7 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
         }
         @if !a.lines.is_empty() {
             h2 { (ctx.t("application-lines")) }
-            table {
+            (crate::web::table_box(&ctx.t("application-lines"), html! { table {
                 thead { tr { th { (ctx.t("field-form")) } th { (ctx.t("field-filing")) } th { (ctx.t("field-beneficiary")) } th class="money" { (ctx.t("fee-schedule")) } th class="money" { (ctx.t("field-amount")) } } }
                 tbody {
                     @for l in &a.lines {
@@ -232,7 +232,7 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
                         }
                     }
                 }
-            }
+            } }))
         }
         h2 { (ctx.t("application-documents")) }
         @if a.documents.is_empty() { p { (ctx.t("documents-none")) } } @else {
@@ -274,7 +274,7 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
             }
         }
         h2 { (ctx.t("application-history")) }
-        table {
+        (crate::web::table_box(&ctx.t("application-history"), html! { table {
             thead { tr { th { (ctx.t("audit-when")) } th { (ctx.t("audit-who")) } th { (ctx.t("field-status")) } th { (ctx.t("field-reason")) } } }
             tbody {
                 @for h in &a.history {
@@ -286,7 +286,7 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
                     }
                 }
             }
-        }
+        } }))
     }
 }
 

@@ -30,7 +30,7 @@ pub fn payments_table(
     today: chrono::NaiveDate,
 ) -> Markup {
     html! {
-        table {
+        (crate::web::table_box(&ctx.t("payment-title"), html! { table {
             thead { tr {
                 th { (ctx.t("payment-number")) } th { (ctx.t("payment-paid-on")) } th { (ctx.t("payment-payee")) }
                 th { (ctx.t("payment-method")) } th class="money" { (ctx.t("field-amount")) } th { (ctx.t("field-status")) }
@@ -69,7 +69,7 @@ pub fn payments_table(
                     }
                 }
             }
-        }
+        } }))
     }
 }
 

@@ -50,7 +50,7 @@ pub(super) fn section(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &PageF
                 }
             }
             @if a.votes.is_empty() { p { (ctx.t("review-no-votes")) } } @else {
-                table {
+                (crate::web::table_box(&ctx.t("review-votes-cast"), html! { table {
                     thead { tr { th { (ctx.t("review-member")) } th { (ctx.t("review-vote")) } th class="money" { (ctx.t("field-amount")) } th { (ctx.t("review-comment")) } th { (ctx.t("audit-when")) } } }
                     tbody {
                         @for v in &a.votes {
@@ -63,7 +63,7 @@ pub(super) fn section(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &PageF
                             }
                         }
                     }
-                }
+                } }))
             }
             @if is_board(ctx) && reviewable && a.decision.is_none() {
                 @if let Some(why) = &viewer.separated {
@@ -254,10 +254,10 @@ fn letter_view(
                             p { (family.t("letter-approved-emergency")) }
                         }
                         @if !live.is_empty() {
-                            table {
+                            (crate::web::table_box(&family.t("payment-title"), html! { table {
                                 thead { tr { th { (family.t("payment-paid-on")) } th { (family.t("payment-payee")) } th class="money" { (family.t("field-amount")) } } }
                                 tbody { @for d in &live { tr { td { (d.paid_on) } td { (d.payee.as_deref().unwrap_or("—")) } td class="money" { (d.amount.0.display()) } } } }
-                            }
+                            } }))
                         }
                     }
                     _ => {
