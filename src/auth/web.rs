@@ -45,6 +45,7 @@ fn login_form(ctx: &Ctx, values: &Values, errors: &FieldErrors, failed: Option<P
             @if let Some(problem) = &failed {
                 div class="error-box" role="alert" { p { (crate::i18n::problem(ctx.lang, problem)) } }
             }
+            (form.summary())
             form method="post" action="/login" {
                 input type="hidden" name="next" value=(values.get("next"));
                 (form.input("email", &ctx.t("field-email"), "email", None, true))

@@ -58,6 +58,46 @@ pub fn t(lang: Language, key: &str) -> String {
     tr(lang, key, &[])
 }
 
+/// The message `key` in `lang`, if the catalogue has it.
+pub fn lookup(lang: Language, key: &str) -> Option<String> {
+    let bundle = bundle_for(lang);
+    let pattern = bundle.get_message(key)?.value()?;
+    let mut errors = Vec::new();
+    Some(
+        bundle
+            .format_pattern(pattern, None, &mut errors)
+            .into_owned(),
+    )
+}
+
+/// What a form field is called, for a list of a form's problems: `address.postal_code` is
+/// "ZIP code", `members[1].birth_year` is "Person 2: Year of birth". `None` for a field the
+/// catalogue has no label for (the problem is then shown alone).
+pub fn field_label(lang: Language, field: &str) -> Option<String> {
+    let (row, plain) = match field.split_once('[').and_then(|(list, rest)| {
+        let (n, tail) = rest.split_once(']')?;
+        Some((list, n.parse::<usize>().ok()?, tail.trim_start_matches('.')))
+    }) {
+        Some((list, n, tail)) => (
+            Some(tr(
+                lang,
+                &format!("form-row-{list}"),
+                &[("n", (n + 1).to_string())],
+            )),
+            tail.to_owned(),
+        ),
+        None => (None, field.to_owned()),
+    };
+    let key = |name: &str| format!("field-{}", name.replace(['.', '_'], "-"));
+    let last = plain.rsplit('.').next().unwrap_or(&plain);
+    let label = lookup(lang, &key(&plain)).or_else(|| lookup(lang, &key(last)));
+    match (row, label) {
+        (Some(row), Some(label)) => Some(format!("{row}: {label}")),
+        (Some(row), None) => Some(row),
+        (None, label) => label,
+    }
+}
+
 /// A field problem in words.
 /// A `status` argument also comes as `status_label`, the status's label in `lang`, so a
 /// catalogue can name the state in the reader's words (English keeps the code).

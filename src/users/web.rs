@@ -2,6 +2,7 @@
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
@@ -144,7 +145,7 @@ async fn create_user(
     State(state): State<AppState>,
     ctx: Ctx,
     WebForm(pairs): WebForm<Vec<(String, String)>>,
-) -> AppResult<Markup> {
+) -> AppResult<Response> {
     let admin = ctx.require_user()?.clone();
     admin.require(&[Role::Admin])?;
     let (roles, mut values) = checked_roles(pairs);
@@ -165,10 +166,12 @@ async fn create_user(
             &Values::default(),
             &FieldErrors::new(),
             Some(&user.email),
-        )),
+        )
+        .into_response()),
         Err(AppError::Invalid { fields, .. }) => {
             values.set("password", "");
-            Ok(users_view(&ctx, &users, &values, &fields, None))
+            let page = users_view(&ctx, &users, &values, &fields, None);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),
     }

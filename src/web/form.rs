@@ -63,9 +63,10 @@ impl Form<'_> {
         html! { @if let Some(message) = self.error(name) { p class="field-error" id={ (id) "-error" } { (message) } } }
     }
 
-    /// The problem of a whole group of fields (`members`, `lines`, `roles`), if any.
+    /// The problem of a whole group of fields (`members`, `lines`, `roles`), if any. It
+    /// carries the group's id, so the form's summary links to it.
     pub fn group_error(&self, name: &str) -> Markup {
-        self.error_line(&field_id(name), name)
+        html! { @if let Some(message) = self.error(name) { p class="field-error" id=(field_id(name)) { (message) } } }
     }
 
     /// A text input. `kind` is the HTML input type.
@@ -137,11 +138,28 @@ impl Form<'_> {
         html! { input type="hidden" name="csrf_token" value=(self.ctx.csrf()); }
     }
 
-    /// A summary at the top when anything is wrong, for screen readers and long forms.
+    /// A summary at the top when anything is wrong: each problem, named by its field and
+    /// linked to it (the field, or a group's message), for screen readers and long forms.
     pub fn summary(&self) -> Markup {
-        html! {
-            @if !self.errors.is_empty() {
-                div class="error-box" role="alert" { p { (self.ctx.t("form-has-errors")) } }
+        error_summary(self.ctx, self.errors, field_id)
+    }
+}
+
+/// A form's problems at its top, each named by its field and linked to the element with
+/// the id `target(field)`. Empty when nothing is wrong.
+pub fn error_summary(ctx: &Ctx, errors: &FieldErrors, target: impl Fn(&str) -> String) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="error-box error-summary" role="alert" {
+                p { strong { (ctx.t("form-has-errors")) } }
+                ul {
+                    @for (name, problem) in errors.iter() {
+                        li { a href={ "#" (target(name)) } {
+                            @if let Some(label) = crate::i18n::field_label(ctx.lang, name) { (label) ": " }
+                            (crate::i18n::problem(ctx.lang, problem))
+                        } }
+                    }
+                }
             }
         }
     }

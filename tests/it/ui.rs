@@ -347,3 +347,100 @@ async fn the_stylesheet_keeps_korean_words_whole_and_nothing_small() {
         assert!(!css.contains(small), "{small}");
     }
 }
+
+/// The links of a page's error summary; each must lead to an element of the page.
+fn summary_links(html: &str) -> Vec<String> {
+    let start = html
+        .find("class=\"error-box error-summary\"")
+        .unwrap_or_else(|| panic!("no error summary: {html}"));
+    let block = &html[start..start + html[start..].find("</div>").unwrap()];
+    let links: Vec<String> = block
+        .split("href=\"#")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .collect();
+    for id in &links {
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "#{id} leads nowhere: {html}"
+        );
+    }
+    links
+}
+
+/// SPEC "Working screens": a form with problems comes back with a summary at its top that
+/// names each problem's field, in the reader's language, and links to the field (or to a
+/// group's message); the message is also beside the field.
+#[tokio::test]
+async fn every_form_with_errors_starts_with_a_summary_linking_to_each_field() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let b = in_korean(&app, &cw).await;
+    // A household: bad ZIP, no size, a member row with a birth year and no name.
+    let body = format!(
+        "csrf_token={}&name=Kim&name_ko=&phone=&preferred_language=ko&address.line1=1+Main+St&address.city=LA&address.state=CA&address.postal_code=900&size=&annual_income=1000&members%5B0%5D.name=Kim&members%5B0%5D.relationship=self&members%5B1%5D.birth_year=1990",
+        b.csrf
+    );
+    let reply = app.form("/households", Some(&b.cookie), &body).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let links = summary_links(&reply.text);
+    assert!(
+        links.contains(&"address-postal-code".to_owned()),
+        "{links:?}"
+    );
+    assert!(links.contains(&"size".to_owned()), "{links:?}");
+    let summary = &reply.text[reply.text.find("error-summary").unwrap()..];
+    assert!(
+        summary.contains("우편번호 (ZIP): "),
+        "the field is named in Korean"
+    );
+    assert!(
+        reply.text.contains("id=\"address-postal-code-error\""),
+        "and the message is beside it"
+    );
+
+    // Signing in with nothing typed (English, before anyone signs in).
+    let login = app.form("/login", None, "email=&password=").await;
+    assert_eq!(summary_links(&login.text), vec!["email", "password"]);
+    assert!(login.text.contains("Email: "));
+
+    // An admin's new user with a bad email and no role.
+    let admin = app.user(&["admin"]).await;
+    let ab = app.browser(&admin).await;
+    let user = app
+        .form(
+            "/admin/users",
+            Some(&ab.cookie),
+            &format!("csrf_token={}&name=Lee&email=lee&language=en", ab.csrf),
+        )
+        .await;
+    assert_eq!(user.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let links = summary_links(&user.text);
+    assert!(
+        links.contains(&"email".to_owned()) && links.contains(&"roles".to_owned()),
+        "{links:?}"
+    );
+
+    // An accountant's receipt with a three-decimal amount.
+    let accountant = app.user(&["accountant"]).await;
+    let fb = app.browser(&accountant).await;
+    let fund = app.count("SELECT min(id) FROM funds").await;
+    let receipt = app
+        .form(
+            &format!("/funds/{fund}/receipts"),
+            Some(&fb.cookie),
+            &format!(
+                "csrf_token={}&amount=10.005&received_on={}&donor=Lee&method=check&reference=",
+                fb.csrf,
+                app.today()
+            ),
+        )
+        .await;
+    assert_eq!(
+        receipt.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        receipt.text
+    );
+    assert!(summary_links(&receipt.text).contains(&"amount".to_owned()));
+}

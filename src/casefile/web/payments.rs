@@ -195,6 +195,7 @@ fn close_short_form(ctx: &Ctx, a: &Application, values: &Values, errors: &FieldE
     html! {
         h3 { (ctx.t("close-short-title")) }
         p class="hint" { (ctx.t("close-short-text")) }
+        (form.summary())
         form method="post" action={ "/applications/" (a.id) "/close" } {
             (form.csrf())
             (form.input("reason", &ctx.t("field-reason"), "text", None, true))
@@ -208,6 +209,7 @@ fn receipt_numbers(ctx: &Ctx, a: &Application, values: &Values, errors: &FieldEr
     html! {
         h3 { (ctx.t("receipt-number-title")) }
         p class="hint" { (ctx.t("receipt-number-hint")) }
+        (crate::web::form::error_summary(ctx, errors, |_| format!("receipt-{failed_line}")))
         @for l in &a.lines {
             form method="post" action={ "/applications/" (a.id) "/receipt-number" } {
                 input type="hidden" name="csrf_token" value=(ctx.csrf());
@@ -218,8 +220,9 @@ fn receipt_numbers(ctx: &Ctx, a: &Application, values: &Values, errors: &FieldEr
                     @if let Some(masked) = &l.uscis_receipt_number { " " span class="hint" { (ctx.tr("receipt-number-recorded", &[("number", masked.clone())])) } } }
                 input id=(id) type="text" name="receipt_number" autocomplete="off" placeholder="IOE0912345678"
                     value=(if error.is_some() { values.get("receipt_number") } else { "" })
-                    aria-invalid=(if error.is_some() { "true" } else { "false" });
-                @if let Some(p) = error { p class="field-error" { (crate::i18n::problem(ctx.lang, p)) } }
+                    aria-invalid=(if error.is_some() { "true" } else { "false" })
+                    aria-describedby=[error.map(|_| format!("{id}-error"))];
+                @if let Some(p) = error { p class="field-error" id={ (id) "-error" } { (crate::i18n::problem(ctx.lang, p)) } }
                 div class="actions" { button type="submit" class="secondary" { (ctx.t("receipt-number-save")) } }
             }
         }

@@ -56,6 +56,7 @@ pub(super) fn reverse_form(
     html! {
         details class="reverse" open[!errors.is_empty()] {
             summary { (ctx.t("receipt-reverse")) }
+            (form.summary())
             form method="post" action={ "/receipts/" (receipt_id) "/reverse" } {
                 (form.csrf())
                 (once_key_field(values))

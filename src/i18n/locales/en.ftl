@@ -18,7 +18,9 @@ filter = Show
 all = All
 save = Save changes
 next-page = Next page
-form-has-errors = Some answers need fixing. Look for the red messages below.
+form-has-errors = Some answers need fixing. Each link below goes to the answer; the message is also beside it.
+form-row-members = Person { $n }
+form-row-lines = Form line { $n }
 
 home-title = Home
 home-welcome = Welcome, { $name }.

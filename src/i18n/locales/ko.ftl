@@ -18,7 +18,9 @@ filter = 보기
 all = 전체
 save = 변경 내용 저장
 next-page = 다음 페이지
-form-has-errors = 고쳐야 할 답이 있습니다. 아래의 빨간 안내를 확인하세요.
+form-has-errors = 고쳐야 할 답이 있습니다. 아래 링크를 누르면 그 답으로 갑니다. 안내는 답 옆에도 있습니다.
+form-row-members = { $n }번째 사람
+form-row-lines = { $n }번째 양식
 
 home-title = 처음 화면
 home-welcome = { $name }님, 안녕하세요.
