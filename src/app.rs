@@ -121,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::web::router())
         .merge(households::web::router())
         .merge(applications::web::router())
+        .merge(crate::intake::web::router())
         .merge(crate::eligibility::web::router())
         .merge(crate::funds::web::router())
         .merge(crate::ledger::web::router())

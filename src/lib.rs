@@ -26,6 +26,7 @@ pub mod funds;
 pub mod households;
 pub mod i18n;
 pub mod idempotency;
+pub mod intake;
 pub mod ledger;
 pub mod numbering;
 pub mod openapi;

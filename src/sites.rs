@@ -14,6 +14,8 @@ pub struct Site {
     pub code: String,
     pub name: String,
     pub name_ko: String,
+    /// The state most of its families live in (a new family's address starts there).
+    pub state: String,
 }
 
 pub async fn all(conn: &mut AsyncPgConnection) -> AppResult<Vec<Site>> {
@@ -22,4 +24,14 @@ pub async fn all(conn: &mut AsyncPgConnection) -> AppResult<Vec<Site>> {
         .select(Site::as_select())
         .load(conn)
         .await?)
+}
+
+/// The site with this id, if any (a user's site).
+pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Option<Site>> {
+    Ok(sites::table
+        .find(id)
+        .select(Site::as_select())
+        .first(conn)
+        .await
+        .optional()?)
 }

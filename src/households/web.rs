@@ -11,8 +11,9 @@ use serde::Deserialize;
 use super::Household;
 use crate::app::AppState;
 use crate::audit::{self, Channel};
+use crate::domain::household::MAX_MEMBERS;
 use crate::domain::household::{AddressInput, HouseholdInput, MemberInput};
-use crate::domain::{FieldErrors, Relationship, Role, US_STATES};
+use crate::domain::{FieldErrors, Program, Relationship, Role, US_STATES};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, WebForm, WebQuery};
 use crate::paging::Paging;
@@ -28,8 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}/edit", get(edit_form).post(update))
 }
 
-/// Blank member rows offered for adding people.
-const BLANK_MEMBER_ROWS: usize = 3;
+/// Blank rows offered for adding people (twice as many after "more people").
+const BLANK_MEMBER_ROWS: usize = 2;
 
 #[derive(Debug, Deserialize)]
 struct SearchQuery {
@@ -45,7 +46,11 @@ pub fn search_form(ctx: &Ctx, q: &str) -> Markup {
             input id="q" type="search" name="q" value=(q) placeholder=(ctx.t("household-search-placeholder"));
             div class="actions" {
                 button type="submit" { (ctx.t("search")) }
-                a class="button secondary" href="/households/new" { (ctx.t("household-new")) }
+                @if q.trim().is_empty() {
+                    a class="button secondary" href="/households/new" { (ctx.t("household-new")) }
+                } @else {
+                    a class="button secondary" href={ "/households/new?q=" (crate::web::form::url_encode(q.trim())) } { (ctx.t("household-new")) }
+                }
             }
         }
     }
@@ -109,7 +114,8 @@ fn search_view(
     }
 }
 
-/// The form's values for an existing household.
+/// The form's values for an existing household: the applicant (the member who is `self`)
+/// is person 1, typed with the household's name; the others follow.
 fn values_of(h: &Household) -> Values {
     let mut v = Values::default();
     v.set("name", &h.name);
@@ -121,57 +127,98 @@ fn values_of(h: &Household) -> Values {
     v.set("address.city", &h.address.city);
     v.set("address.state", &h.address.state);
     v.set("address.postal_code", &h.address.postal_code);
-    v.set("size", h.size);
     v.set("annual_income", h.annual_income);
-    for (i, m) in h.members.iter().enumerate() {
+    let applicant = h
+        .members
+        .iter()
+        .position(|m| m.relationship == Relationship::SelfMember);
+    if let Some(m) = applicant.map(|i| &h.members[i]) {
+        v.set("members[0].id", m.id);
+        v.set("members[0].birth_year", year_text(m.birth_year));
+    }
+    let others = h
+        .members
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != applicant)
+        .map(|(_, m)| m);
+    for (i, m) in (1..).zip(others) {
         v.set(format!("members[{i}].id"), m.id);
         v.set(format!("members[{i}].name"), &m.name);
         v.set(format!("members[{i}].relationship"), m.relationship);
-        v.set(
-            format!("members[{i}].birth_year"),
-            m.birth_year.map(|y| y.to_string()).unwrap_or_default(),
-        );
+        v.set(format!("members[{i}].birth_year"), year_text(m.birth_year));
     }
     v
 }
 
-/// How many member rows the form shows: those entered plus blank ones.
-fn member_rows(values: &Values) -> usize {
-    let filled = (0..crate::domain::household::MAX_MEMBERS)
-        .take_while(|i| {
-            values
-                .0
-                .keys()
-                .any(|k| k.starts_with(&format!("members[{i}].")))
-        })
-        .count();
-    (filled + BLANK_MEMBER_ROWS).min(crate::domain::household::MAX_MEMBERS)
+fn year_text(year: Option<i32>) -> String {
+    year.map(|y| y.to_string()).unwrap_or_default()
 }
 
-/// Reads the form back into the same input the API takes.
-/// The member rows of the form that hold someone (blank rows are left out).
-fn filled_member_rows(values: &Values) -> Vec<usize> {
-    (0..member_rows(values))
+/// The form's rows for people other than the applicant (1, 2, …): those the form came
+/// with, plus blank ones to add people (more when the caseworker asked for more).
+fn member_rows(values: &Values, more: bool) -> usize {
+    let last = (1..MAX_MEMBERS)
         .filter(|i| {
-            values.opt(&format!("members[{i}].name")).is_some()
-                || values.opt(&format!("members[{i}].id")).is_some()
+            let prefix = format!("members[{i}].");
+            values.0.keys().any(|k| k.starts_with(&prefix))
+        })
+        .max()
+        .unwrap_or(0);
+    let blank = if more {
+        2 * BLANK_MEMBER_ROWS
+    } else {
+        BLANK_MEMBER_ROWS
+    };
+    (last + blank).min(MAX_MEMBERS - 1)
+}
+
+/// The rows of people other than the applicant that hold anything: a row with only a
+/// birth year is kept, so its missing name is reported rather than the row dropped.
+fn filled_member_rows(values: &Values) -> Vec<usize> {
+    (1..MAX_MEMBERS)
+        .filter(|i| {
+            ["id", "name", "relationship", "birth_year"]
+                .iter()
+                .any(|field| values.opt(&format!("members[{i}].{field}")).is_some())
         })
         .collect()
 }
 
+/// The form's rows in the order of the members sent to the service: the applicant first.
+fn rows_sent(values: &Values) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(filled_member_rows(values))
+        .collect()
+}
+
+/// Reads the form back into the same input the API takes: the applicant is member 1
+/// (named by the household's name, relationship `self`), and the household's size is the
+/// number of people listed.
 fn input_from(values: &Values) -> HouseholdInput {
-    let members = filled_member_rows(values)
-        .into_iter()
-        .map(|i| MemberInput {
-            id: values
-                .opt(&format!("members[{i}].id"))
-                .map(serde_json::Value::String),
-            name: values.opt(&format!("members[{i}].name")),
-            relationship: values.opt(&format!("members[{i}].relationship")),
-            birth_year: values
-                .opt(&format!("members[{i}].birth_year"))
-                .map(serde_json::Value::String),
-        })
+    let member = |i: usize, name: Option<String>, relationship: Option<String>| MemberInput {
+        id: values
+            .opt(&format!("members[{i}].id"))
+            .map(serde_json::Value::String),
+        name,
+        relationship,
+        birth_year: values
+            .opt(&format!("members[{i}].birth_year"))
+            .map(serde_json::Value::String),
+    };
+    let applicant = member(
+        0,
+        values.opt("name"),
+        Some(Relationship::SelfMember.as_str().to_owned()),
+    );
+    let members: Vec<MemberInput> = std::iter::once(applicant)
+        .chain(filled_member_rows(values).into_iter().map(|i| {
+            member(
+                i,
+                values.opt(&format!("members[{i}].name")),
+                values.opt(&format!("members[{i}].relationship")),
+            )
+        }))
         .collect();
     HouseholdInput {
         name: values.opt("name"),
@@ -185,18 +232,51 @@ fn input_from(values: &Values) -> HouseholdInput {
             state: values.opt("address.state"),
             postal_code: values.opt("address.postal_code"),
         }),
-        size: values.opt("size").map(serde_json::Value::String),
+        size: Some(serde_json::Value::from(members.len())),
         annual_income: values.opt("annual_income").map(serde_json::Value::String),
         members: Some(members),
     }
 }
 
+/// The service's problems put back on the form's fields: member problems on their rows,
+/// the applicant's name on the household's name, the size on the list of people.
+fn form_errors(fields: FieldErrors, values: &Values) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for (field, problem) in renumber_rows(fields, "members", &rows_sent(values)).iter() {
+        let field = match field.as_str() {
+            "members[0].name" | "members[0].relationship" => "name",
+            "size" => "members",
+            other => other,
+        };
+        if errors.get(field).is_none() {
+            errors.add(field.to_owned(), problem.clone());
+        }
+    }
+    errors
+}
+
+/// Where the household form goes after saving: the new application it asked for, or
+/// the household's page.
+fn after_saving(values: &Values, household_id: i64) -> String {
+    match values.opt("then").as_deref().and_then(Program::parse) {
+        Some(program) => format!(
+            "/applications/new?household_id={household_id}&program={}",
+            program.as_str()
+        ),
+        None => format!("/households/{household_id}"),
+    }
+}
+
+/// The household form: the applicant first (typed once: the household is named after
+/// them), the address (its state starts at the caseworker's site), income, and the other
+/// people; the size is counted from the people, not typed.
 fn household_form(
     ctx: &Ctx,
     action: &str,
     values: &Values,
     errors: &FieldErrors,
-    submit_key: &str,
+    more: bool,
+    new: bool,
 ) -> Markup {
     let form = Form {
         ctx,
@@ -210,18 +290,26 @@ fn household_form(
         .collect();
     let relationships: Vec<(String, String)> = Relationship::ALL
         .iter()
+        .filter(|r| **r != Relationship::SelfMember)
         .map(|r| (r.as_str().to_owned(), ctx.label("relationship", r)))
         .collect();
+    let size = rows_sent(values).len();
     html! {
         (form.summary())
-        form method="post" action=(action) {
+        form method="post" action=(action) data-household-form {
             (form.csrf())
             fieldset {
-                legend { (ctx.t("household-who")) }
+                legend { (ctx.t("household-applicant")) }
+                @if let Some(id) = values.opt("members[0].id") { input type="hidden" name="members[0].id" value=(id); }
                 (form.input("name", &ctx.t("field-name"), "text", Some(&ctx.t("field-name-hint")), true))
-                (form.input("name_ko", &ctx.t("field-name-ko"), "text", Some(&ctx.t("optional")), false))
-                (form.input("phone", &ctx.t("field-phone"), "tel", Some(&ctx.t("optional")), false))
-                (form.select("preferred_language", &ctx.t("field-preferred-language"), &languages, Some(""), true))
+                div class="row" {
+                    (form.input("name_ko", &ctx.t("field-name-ko"), "text", Some(&ctx.t("optional")), false))
+                    (form.input("members[0].birth_year", &ctx.t("field-birth-year"), "number", Some(&ctx.t("optional")), false))
+                }
+                div class="row" {
+                    (form.input("phone", &ctx.t("field-phone"), "tel", Some(&ctx.t("optional")), false))
+                    (form.select("preferred_language", &ctx.t("field-preferred-language"), &languages, Some(""), true))
+                }
             }
             fieldset {
                 legend { (ctx.t("field-address")) }
@@ -234,33 +322,67 @@ fn household_form(
                 }
             }
             fieldset {
-                legend { (ctx.t("household-money")) }
-                div class="row" {
-                    (form.input("size", &ctx.t("field-size"), "number", Some(&ctx.t("field-size-hint")), true))
-                    (form.input("annual_income", &ctx.t("field-annual-income"), "text", Some(&ctx.t("field-money-hint")), true))
-                }
-            }
-            fieldset {
-                legend { (ctx.t("household-members")) }
+                legend { (ctx.t("household-others")) }
+                p class="hint" { (ctx.t("household-others-hint")) }
                 (form.group_error("members"))
-                @for i in 0..member_rows(values) {
-                    div class="row" {
+                @for i in 1..=member_rows(values, more) {
+                    div class="row member-row" {
                         @if let Some(id) = values.opt(&format!("members[{i}].id")) { input type="hidden" name={ "members[" (i) "].id" } value=(id); }
                         (form.input(&format!("members[{i}].name"), &ctx.tr("field-member-name", &[("n", (i + 1).to_string())]), "text", None, false))
                         (form.select(&format!("members[{i}].relationship"), &ctx.t("field-relationship"), &relationships, Some(""), false))
                         (form.input(&format!("members[{i}].birth_year"), &ctx.t("field-birth-year"), "number", Some(&ctx.t("optional")), false))
                     }
                 }
+                div class="actions" { button type="submit" name="then" value="more" class="secondary" formnovalidate { (ctx.t("household-more-people")) } }
             }
-            div class="actions" { button type="submit" { (ctx.t(submit_key)) } }
+            fieldset {
+                legend { (ctx.t("household-money")) }
+                p { (ctx.t("field-size")) ": " strong { output id="household-size" aria-live="polite" { (size) } } " " span class="hint" { (ctx.t("household-size-counted")) } }
+                (form.input("annual_income", &ctx.t("field-annual-income"), "text", Some(&ctx.t("field-money-hint")), true))
+            }
+            div class="actions" {
+                @if new {
+                    button type="submit" name="then" value=(Program::ImmigrationFee.as_str()) { (ctx.t("household-save-then-fee")) }
+                    button type="submit" name="then" value=(Program::Emergency.as_str()) { (ctx.t("household-save-then-emergency")) }
+                    button type="submit" name="then" value="" class="secondary" { (ctx.t("household-create")) }
+                } @else {
+                    button type="submit" name="then" value="" { (ctx.t("save")) }
+                }
+            }
         }
     }
 }
 
-async fn new_form(ctx: Ctx) -> AppResult<Markup> {
-    ctx.require_user()?.require(&[Role::Caseworker])?;
+/// A new family's form: the language the caseworker is working in, and the state of
+/// their site.
+async fn new_values(state: &AppState, ctx: &Ctx) -> AppResult<Values> {
     let mut values = Values::default();
     values.set("preferred_language", ctx.lang);
+    if let Some(site_id) = ctx.require_user()?.site_id {
+        let mut conn = state.pool.get().await?;
+        if let Some(site) = crate::sites::find(&mut conn, site_id).await? {
+            values.set("address.state", site.state);
+        }
+    }
+    Ok(values)
+}
+
+#[derive(Debug, Deserialize)]
+struct NewQuery {
+    /// What the caseworker searched for before adding the family.
+    q: Option<String>,
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    WebQuery(query): WebQuery<NewQuery>,
+) -> AppResult<Markup> {
+    ctx.require_user()?.require(&[Role::Caseworker])?;
+    let mut values = new_values(&state, &ctx).await?;
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        values.set(searched_field(q), q);
+    }
     Ok(page(
         &ctx,
         &ctx.t("household-new"),
@@ -269,9 +391,40 @@ async fn new_form(ctx: Ctx) -> AppResult<Markup> {
             "/households",
             &values,
             &FieldErrors::new(),
-            "household-create",
+            false,
+            true,
         ),
     ))
+}
+
+/// Which field a search starts: a name in Hangul, a phone number, or a name.
+fn searched_field(q: &str) -> &'static str {
+    if q.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)) {
+        "name_ko"
+    } else if q.chars().filter(char::is_ascii_digit).count() >= 7
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    {
+        "phone"
+    } else {
+        "name"
+    }
+}
+
+/// The form again, unsaved: with more rows for people, or with its problems (422).
+fn form_again(ctx: &Ctx, id: Option<i64>, values: &Values, errors: &FieldErrors) -> Response {
+    let more = values.get("then") == "more";
+    let (action, title) = match id {
+        Some(id) => (format!("/households/{id}/edit"), ctx.t("household-edit")),
+        None => ("/households".to_owned(), ctx.t("household-new")),
+    };
+    let body = household_form(ctx, &action, values, errors, more, id.is_none());
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (status, page(ctx, &title, body)).into_response()
 }
 
 async fn create(
@@ -282,6 +435,9 @@ async fn create(
     let user = ctx.require_user()?.clone();
     user.require(&[Role::Caseworker])?;
     let values = Values::from_pairs(pairs);
+    if values.get("then") == "more" {
+        return Ok(form_again(&ctx, None, &values, &FieldErrors::new()));
+    }
     let mut conn = state.pool.get().await?;
     match super::create(
         &mut conn,
@@ -291,16 +447,13 @@ async fn create(
     )
     .await
     {
-        Ok(h) => Ok(Redirect::to(&format!("/households/{}", h.id)).into_response()),
-        Err(AppError::Invalid { fields, .. }) => {
-            let errors = renumber_rows(fields, "members", &filled_member_rows(&values));
-            let body = household_form(&ctx, "/households", &values, &errors, "household-create");
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(&ctx, &ctx.t("household-new"), body),
-            )
-                .into_response())
-        }
+        Ok(h) => Ok(Redirect::to(&after_saving(&values, h.id)).into_response()),
+        Err(AppError::Invalid { fields, .. }) => Ok(form_again(
+            &ctx,
+            None,
+            &values,
+            &form_errors(fields, &values),
+        )),
         Err(e) => Err(e),
     }
 }
@@ -319,7 +472,8 @@ async fn edit_form(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRe
             &action,
             &values_of(&household),
             &FieldErrors::new(),
-            "save",
+            false,
+            false,
         ),
     ))
 }
@@ -333,6 +487,9 @@ async fn update(
     let user = ctx.require_user()?.clone();
     user.require(&[Role::Caseworker])?;
     let values = Values::from_pairs(pairs);
+    if values.get("then") == "more" {
+        return Ok(form_again(&ctx, Some(id), &values, &FieldErrors::new()));
+    }
     let mut conn = state.pool.get().await?;
     match super::update(
         &mut conn,
@@ -344,21 +501,12 @@ async fn update(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
-        Err(AppError::Invalid { fields, .. }) => {
-            let errors = renumber_rows(fields, "members", &filled_member_rows(&values));
-            let body = household_form(
-                &ctx,
-                &format!("/households/{id}/edit"),
-                &values,
-                &errors,
-                "save",
-            );
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(&ctx, &ctx.t("household-edit"), body),
-            )
-                .into_response())
-        }
+        Err(AppError::Invalid { fields, .. }) => Ok(form_again(
+            &ctx,
+            Some(id),
+            &values,
+            &form_errors(fields, &values),
+        )),
         Err(e) => Err(e),
     }
 }

@@ -106,7 +106,12 @@ pub fn problem(lang: Language, problem: &Problem) -> String {
     if let Some((_, status)) = problem.args.iter().find(|(name, _)| *name == "status") {
         args.push(("status_label", tr(lang, &label_key("status", status), &[])));
     }
-    tr(lang, problem.key, &args)
+    let text = tr(lang, problem.key, &args);
+    // A problem that is an eligibility rule's verdict names the rule first.
+    match problem.args.iter().find(|(name, _)| *name == "rule") {
+        Some((_, rule)) => format!("{}: {text}", tr(lang, &label_key("rulename", rule), &[])),
+        None => text,
+    }
 }
 
 /// Every field problem in `lang`, by field.

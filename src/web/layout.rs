@@ -16,6 +16,19 @@ document.addEventListener('DOMContentLoaded', function () {
   document.querySelectorAll('[data-print]').forEach(function (button) {
     button.addEventListener('click', function () { window.print(); });
   });
+  // The household's size follows the people listed: the applicant and each row with a name.
+  var household = document.querySelector('[data-household-form]');
+  var size = document.getElementById('household-size');
+  if (household && size) {
+    var count = function () {
+      var n = 1;
+      household.querySelectorAll('.member-row input[name$=".name"]').forEach(function (input) {
+        if (input.value.trim()) n += 1;
+      });
+      size.textContent = n;
+    };
+    household.addEventListener('input', count);
+  }
   var data = document.getElementById('fee-schedule');
   if (!data) return;
   var fees = JSON.parse(data.textContent);

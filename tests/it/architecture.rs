@@ -22,6 +22,7 @@ const CAPABILITIES: &[&str] = &[
     "exports",
     "funds",
     "households",
+    "intake",
     "ledger",
     "payments",
     "review",

@@ -15,6 +15,7 @@ mod eligibility;
 mod exports;
 mod funds_ui;
 mod hardening;
+mod intake;
 mod ledger;
 mod restart;
 mod review;

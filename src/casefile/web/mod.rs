@@ -185,8 +185,10 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
         values: doc_values,
         errors: doc_errors,
     };
+    // The kinds not seen yet, to tick.
     let kinds: Vec<(String, String)> = DocumentKind::ALL
         .iter()
+        .filter(|k| !a.documents.iter().any(|d| d.kind == **k))
         .map(|k| (k.as_str().to_owned(), ctx.label("document", k)))
         .collect();
     let accepts_documents = matches!(
@@ -246,10 +248,19 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
             (doc_form.summary())
             form method="post" action={ "/applications/" (a.id) "/documents" } {
                 (doc_form.csrf())
-                div class="row" {
-                    (doc_form.select("kind", &ctx.t("field-document-kind"), &kinds, Some(""), true))
-                    (doc_form.input("note", &ctx.t("field-note"), "text", Some(&ctx.t("optional")), false))
+                fieldset {
+                    legend { (ctx.t("field-document-kind")) }
+                    p class="hint" { (ctx.t("documents-tick-hint")) }
+                    (doc_form.group_error("kind"))
+                    @for (value, label) in &kinds {
+                        label class="choice" {
+                            input type="checkbox" name="kind" value=(value)
+                                checked[doc_values.0.contains_key(&format!("kind:{value}"))];
+                            " " (label)
+                        }
+                    }
                 }
+                (doc_form.input("note", &ctx.t("field-note"), "text", Some(&ctx.t("optional")), false))
                 div class="actions" { button type="submit" class="secondary" { (ctx.t("document-add")) } }
             }
         }

@@ -41,6 +41,13 @@ household-create = Save the family
 household-edit = Change details
 household-who = Who
 household-money = Household size and income
+household-applicant = The applicant (person 1)
+household-others = Other people in the household
+household-others-hint = Everyone who lives with the applicant and shares the income. Leave the extra rows empty.
+household-more-people = More rows for people
+household-size-counted = (the applicant and the people listed; counted for you)
+household-save-then-fee = Save and start an immigration fee application
+household-save-then-emergency = Save and start an emergency grant application
 household-members = People in the household
 household-applications = Applications
 members-none = No people listed yet.
@@ -590,3 +597,13 @@ err-transition-close = cannot close an application that is { $status }
 err-transition-settle = cannot close with less paid an application that is { $status }
 err-transition-withdraw = cannot withdraw an application that is { $status }
 err-transition-withdraw-disbursed = cannot withdraw an application once money has been disbursed (it is { $status })
+
+# The intake in one flow (issue 14)
+documents-tick-hint = Tick every document you have seen; they are recorded together.
+err-documents-none-ticked = Tick at least one document.
+intake-documents = Documents seen
+intake-documents-hint = Tick each document you have seen with the family. The ones this program asks for come first.
+intake-documents-other = Other documents
+intake-submit-and-check = Save, submit and check eligibility
+intake-save-draft = Save as a draft
+intake-buttons-hint = "Save, submit and check" sends the application on and shows the eligibility result at once. A draft can be finished later.

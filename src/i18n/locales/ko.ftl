@@ -41,6 +41,13 @@ household-create = 가정 저장
 household-edit = 정보 고치기
 household-who = 누구인가요
 household-money = 가구원 수와 소득
+household-applicant = 신청인 (1번째 사람)
+household-others = 함께 사는 가구원
+household-others-hint = 신청인과 함께 살며 소득을 나누는 사람을 모두 적으세요. 남는 줄은 비워 두세요.
+household-more-people = 사람 줄 더 보기
+household-size-counted = (신청인과 아래 적은 사람 수를 자동으로 셉니다)
+household-save-then-fee = 저장하고 이민 수수료 신청 시작
+household-save-then-emergency = 저장하고 긴급 지원 신청 시작
 household-members = 가구원
 household-applications = 신청서
 members-none = 아직 등록된 가구원이 없습니다.
@@ -606,3 +613,13 @@ err-transition-close = 상태가 '{ $status_label }'인 신청서는 종결할 �
 err-transition-settle = 상태가 '{ $status_label }'인 신청서는 일부 지급으로 종결할 수 없습니다.
 err-transition-withdraw = 상태가 '{ $status_label }'인 신청서는 철회할 수 없습니다.
 err-transition-withdraw-disbursed = 이미 돈이 지급된 신청서는 철회할 수 없습니다 (현재 '{ $status_label }').
+
+# The intake in one flow (issue 14)
+documents-tick-hint = 확인한 서류를 모두 체크하세요. 함께 기록됩니다.
+err-documents-none-ticked = 서류를 하나 이상 체크하세요.
+intake-documents = 확인한 서류
+intake-documents-hint = 가정과 함께 확인한 서류를 모두 체크하세요. 이 프로그램에 필요한 서류가 먼저 나옵니다.
+intake-documents-other = 다른 서류
+intake-submit-and-check = 저장하고 제출한 뒤 자격 확인
+intake-save-draft = 임시 저장
+intake-buttons-hint = "저장하고 제출한 뒤 자격 확인"을 누르면 신청서가 제출되고 자격 확인 결과가 바로 나옵니다. 임시 저장한 신청서는 나중에 마칠 수 있습니다.
