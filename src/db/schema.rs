@@ -106,6 +106,11 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
         updated_at -> Timestamptz,
+        name_key -> Nullable<Text>,
+        name_ko_key -> Nullable<Text>,
+        phone_key -> Nullable<Text>,
+        address_key -> Nullable<Text>,
+        merged_into -> Nullable<Int8>,
     }
 }
 

@@ -75,6 +75,17 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Why a household may be the same family.
+    pub enum MatchReason {
+        Phone = "phone",
+        NameKo = "name_ko",
+        Name = "name",
+        Member = "member",
+        Address = "address",
+    }
+}
+
 // The macro's derive list is shared, so Default is written out here.
 #[allow(clippy::derivable_impls)]
 impl Default for Language {

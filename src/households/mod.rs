@@ -1,7 +1,12 @@
 //! Households: create, change, search and read (each read logged), with their members.
 
 pub mod api;
+mod matching;
+mod merge;
 pub mod web;
+
+pub use matching::{DuplicateRef, Match, Probe, matches, possible_duplicates};
+pub use merge::merge;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -34,6 +39,7 @@ struct HouseholdRow {
     annual_income: Money,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    merged_into: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
@@ -85,6 +91,9 @@ pub struct Household {
     pub applications: Vec<ApplicationSummary>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The household this one was merged into (an admin found they were one family); its
+    /// applications and members are there now.
+    pub merged_into: Option<i64>,
 }
 
 impl Household {
@@ -134,6 +143,7 @@ impl HouseholdRow {
             applications,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            merged_into: self.merged_into,
         }
     }
 }
@@ -428,73 +438,106 @@ pub async fn view(
     Ok(household)
 }
 
-/// Search by Latin or Hangul name (any part, any case) or by phone digits.
+/// Creates the household after the caseworker saw the likely matches `different_from`
+/// and said it is another family: that answer is kept in the audit trail with the record.
+#[tracing::instrument(level = "debug", skip_all, fields(actor))]
+pub async fn create_distinct(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    today: NaiveDate,
+    input: &HouseholdInput,
+    different_from: &[i64],
+) -> AppResult<Household> {
+    conn.transaction(async move |conn| {
+        let household = create(conn, actor, today, input).await?;
+        audit::record(
+            conn,
+            Some(actor),
+            "not_duplicate",
+            "household",
+            Some(household.id),
+            json!({"different_from": different_from}),
+        )
+        .await?;
+        Ok(household)
+    })
+    .await
+}
+
+/// Search by any part of the romanized or Hangul name (Hangul spaces ignored), the name's
+/// words in either order, any part of the phone number (`+1` and punctuation ignored), a
+/// member's name, the street address or the ZIP. A household merged into another is not
+/// listed.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn search(
     conn: &mut AsyncPgConnection,
     q: &str,
     paging: Paging,
 ) -> AppResult<Page<HouseholdSummary>> {
+    use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Nullable<Text>)]
+        name_ko: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        phone: Option<String>,
+        #[diesel(sql_type = Text)]
+        city: String,
+        #[diesel(sql_type = Text)]
+        state: String,
+        #[diesel(sql_type = Integer)]
+        size: i32,
+    }
     let q = q.trim();
-    let mut query = households::table.into_boxed();
-    if !q.is_empty() {
-        let escaped = q
+    let like = |text: &str| {
+        let escaped = text
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-        let by_name = households::name
-            .ilike(pattern.clone())
-            .or(households::name_ko.ilike(pattern).assume_not_null());
-        query = if digits.len() >= 3 {
-            query.filter(
-                by_name.or(households::phone_digits
-                    .like(format!("%{digits}%"))
-                    .assume_not_null()),
-            )
-        } else {
-            query.filter(by_name)
-        };
+        format!("%{escaped}%")
+    };
+    let mut digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 11 && digits.starts_with('1') {
+        digits.remove(0);
     }
-    if let Some(after) = paging.after {
-        query = query.filter(households::id.gt(after));
-    }
-    let rows: Vec<(
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        i32,
-    )> = query
-        .order(households::id)
-        .limit(paging.limit + 1)
-        .select((
-            households::id,
-            households::name,
-            households::name_ko,
-            households::phone,
-            households::city,
-            households::state,
-            households::size,
-        ))
-        .load(conn)
-        .await?;
+    let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT h.id, h.name, h.name_ko, h.phone, h.city, h.state, h.size FROM households h \
+         WHERE h.merged_into IS NULL AND h.id > $1 AND ($2 = '' \
+            OR h.name ILIKE $3 OR h.name_ko ILIKE $3 OR h.name_key = gt_name_key($2) \
+            OR h.name_ko_key LIKE $4 OR h.phone_key LIKE $5 \
+            OR h.address_line1 ILIKE $3 OR h.postal_code LIKE $6 \
+            OR EXISTS (SELECT 1 FROM household_members m \
+                       WHERE m.household_id = h.id AND m.removed_at IS NULL \
+                         AND (m.name ILIKE $3 OR m.name_key = gt_name_key($2)))) \
+         ORDER BY h.id LIMIT $7",
+    )
+    .bind::<BigInt, _>(paging.after.unwrap_or(0))
+    .bind::<Text, _>(q)
+    .bind::<Text, _>(like(q))
+    .bind::<Text, _>(like(&compact))
+    .bind::<Nullable<Text>, _>((digits.len() >= 3).then(|| like(&digits)))
+    .bind::<Nullable<Text>, _>(
+        (q.len() == 5 && q.chars().all(|c| c.is_ascii_digit())).then(|| format!("{q}%")),
+    )
+    .bind::<BigInt, _>(paging.limit + 1)
+    .load(conn)
+    .await?;
     let items = rows
         .into_iter()
-        .map(
-            |(id, name, name_ko, phone, city, state, size)| HouseholdSummary {
-                id,
-                name,
-                name_ko,
-                phone,
-                city,
-                state,
-                size,
-            },
-        )
+        .map(|r| HouseholdSummary {
+            id: r.id,
+            name: r.name,
+            name_ko: r.name_ko,
+            phone: r.phone,
+            city: r.city,
+            state: r.state,
+            size: r.size,
+        })
         .collect();
     Ok(Page::from_rows(items, paging.limit, |h| h.id))
 }

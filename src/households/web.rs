@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use chrono::Datelike;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/households/new", get(new_form))
         .route("/households/{id}", get(show))
         .route("/households/{id}/edit", get(edit_form).post(update))
+        .route("/households/{id}/merge", axum::routing::post(merge))
 }
 
 /// Blank rows offered for adding people (twice as many after "more people").
@@ -277,6 +279,7 @@ fn household_form(
     errors: &FieldErrors,
     more: bool,
     new: bool,
+    matches: &[super::Match],
 ) -> Markup {
     let form = Form {
         ctx,
@@ -296,8 +299,14 @@ fn household_form(
     let size = rows_sent(values).len();
     html! {
         (form.summary())
+        @if !matches.is_empty() { (matches_box(ctx, matches)) }
         form method="post" action=(action) data-household-form {
             (form.csrf())
+            @if !matches.is_empty() {
+                input type="hidden" name="different_from" value=(matches.iter().map(|m| m.id.to_string()).collect::<Vec<_>>().join(","));
+            } @else if let Some(seen) = values.opt("different_from") {
+                input type="hidden" name="different_from" value=(seen);
+            }
             fieldset {
                 legend { (ctx.t("household-applicant")) }
                 @if let Some(id) = values.opt("members[0].id") { input type="hidden" name="members[0].id" value=(id); }
@@ -341,7 +350,9 @@ fn household_form(
                 (form.input("annual_income", &ctx.t("field-annual-income"), "text", Some(&ctx.t("field-money-hint")), true))
             }
             div class="actions" {
-                @if new {
+                @if !matches.is_empty() {
+                    button type="submit" name="then" value=(values.get("then")) { (ctx.t("household-different")) }
+                } @else if new {
                     button type="submit" name="then" value=(Program::ImmigrationFee.as_str()) { (ctx.t("household-save-then-fee")) }
                     button type="submit" name="then" value=(Program::Emergency.as_str()) { (ctx.t("household-save-then-emergency")) }
                     button type="submit" name="then" value="" class="secondary" { (ctx.t("household-create")) }
@@ -351,6 +362,60 @@ fn household_form(
             }
         }
     }
+}
+
+/// The families already recorded that may be this one, before it is saved.
+fn matches_box(ctx: &Ctx, matches: &[super::Match]) -> Markup {
+    html! {
+        section class="notice matches" role="alert" aria-labelledby="matches-title" {
+            h2 id="matches-title" { (ctx.t("household-matches-title")) }
+            p { (ctx.t("household-matches-text")) }
+            ul {
+                @for m in matches {
+                    li {
+                        strong { (m.name) @if let Some(ko) = &m.name_ko { " (" (ko) ")" } } ", " (m.city) br;
+                        span class="hint" { (m.reasons.iter().map(|r| ctx.label("match-reason", r)).collect::<Vec<_>>().join(" · ")) } br;
+                        a href={ "/households/" (m.id) } { (ctx.t("household-match-open")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the form says of the family, to look for it among those recorded.
+fn probe_from(values: &Values) -> super::Probe {
+    let year = |i: usize| {
+        values
+            .opt(&format!("members[{i}].birth_year"))
+            .and_then(|y| y.parse::<i32>().ok())
+    };
+    let mut members: Vec<(String, Option<i32>)> = Vec::new();
+    if let Some(name) = values.opt("name") {
+        members.push((name, year(0)));
+    }
+    for i in filled_member_rows(values) {
+        if let Some(name) = values.opt(&format!("members[{i}].name")) {
+            members.push((name, year(i)));
+        }
+    }
+    super::Probe {
+        name: values.opt("name"),
+        name_ko: values.opt("name_ko"),
+        phone: values.opt("phone"),
+        address: values.opt("address.line1"),
+        postal_code: values.opt("address.postal_code"),
+        members,
+    }
+}
+
+/// The households the caseworker was shown and said this family is not.
+fn seen_matches(values: &Values) -> Vec<i64> {
+    values
+        .get("different_from")
+        .split(',')
+        .filter_map(|id| id.trim().parse().ok())
+        .collect()
 }
 
 /// A new family's form: the language the caseworker is working in, and the state of
@@ -393,6 +458,7 @@ async fn new_form(
             &FieldErrors::new(),
             false,
             true,
+            &[],
         ),
     ))
 }
@@ -411,14 +477,21 @@ fn searched_field(q: &str) -> &'static str {
     }
 }
 
-/// The form again, unsaved: with more rows for people, or with its problems (422).
-fn form_again(ctx: &Ctx, id: Option<i64>, values: &Values, errors: &FieldErrors) -> Response {
+/// The form again, unsaved: with more rows for people, with its problems (422), or with
+/// the families it may be.
+fn form_again(
+    ctx: &Ctx,
+    id: Option<i64>,
+    values: &Values,
+    errors: &FieldErrors,
+    matches: &[super::Match],
+) -> Response {
     let more = values.get("then") == "more";
     let (action, title) = match id {
         Some(id) => (format!("/households/{id}/edit"), ctx.t("household-edit")),
         None => ("/households".to_owned(), ctx.t("household-new")),
     };
-    let body = household_form(ctx, &action, values, errors, more, id.is_none());
+    let body = household_form(ctx, &action, values, errors, more, id.is_none(), matches);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -436,26 +509,75 @@ async fn create(
     user.require(&[Role::Caseworker])?;
     let values = Values::from_pairs(pairs);
     if values.get("then") == "more" {
-        return Ok(form_again(&ctx, None, &values, &FieldErrors::new()));
+        return Ok(form_again(&ctx, None, &values, &FieldErrors::new(), &[]));
     }
+    let input = input_from(&values);
     let mut conn = state.pool.get().await?;
-    match super::create(
-        &mut conn,
-        user.id,
-        state.clock.today(),
-        &input_from(&values),
-    )
-    .await
-    {
+    let seen = seen_matches(&values);
+    // Likely matches are shown before saving, once: saving again says it is another family.
+    if seen.is_empty() && input.parse_new(state.clock.today().year()).is_ok() {
+        let found = super::matches(&mut conn, &probe_from(&values), None).await?;
+        if !found.is_empty() {
+            audit::record_list_access(
+                &mut conn,
+                user.id,
+                "household",
+                found.iter().map(|m| m.id),
+                Channel::Web,
+            )
+            .await?;
+            return Ok(form_again(&ctx, None, &values, &FieldErrors::new(), &found));
+        }
+    }
+    let today = state.clock.today();
+    let created = if seen.is_empty() {
+        super::create(&mut conn, user.id, today, &input).await
+    } else {
+        super::create_distinct(&mut conn, user.id, today, &input, &seen).await
+    };
+    match created {
         Ok(h) => Ok(Redirect::to(&after_saving(&values, h.id)).into_response()),
         Err(AppError::Invalid { fields, .. }) => Ok(form_again(
             &ctx,
             None,
             &values,
             &form_errors(fields, &values),
+            &[],
         )),
         Err(e) => Err(e),
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct MergeForm {
+    into: String,
+}
+
+/// An admin merges this household into another record of the same family.
+async fn merge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    WebForm(form): WebForm<MergeForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?.clone();
+    user.require(&[Role::Admin])?;
+    let into: i64 = form
+        .into
+        .trim()
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| {
+            AppError::invalid_field(
+                "into",
+                crate::domain::Problem::new("err-int-range")
+                    .arg("min", 1)
+                    .arg("max", i64::MAX),
+            )
+        })?;
+    let mut conn = state.pool.get().await?;
+    let merged = super::merge(&mut conn, user.id, id, into).await?;
+    Ok(Redirect::to(&format!("/households/{}", merged.id)).into_response())
 }
 
 async fn edit_form(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Markup> {
@@ -474,6 +596,7 @@ async fn edit_form(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRe
             &FieldErrors::new(),
             false,
             false,
+            &[],
         ),
     ))
 }
@@ -488,7 +611,13 @@ async fn update(
     user.require(&[Role::Caseworker])?;
     let values = Values::from_pairs(pairs);
     if values.get("then") == "more" {
-        return Ok(form_again(&ctx, Some(id), &values, &FieldErrors::new()));
+        return Ok(form_again(
+            &ctx,
+            Some(id),
+            &values,
+            &FieldErrors::new(),
+            &[],
+        ));
     }
     let mut conn = state.pool.get().await?;
     match super::update(
@@ -506,6 +635,7 @@ async fn update(
             Some(id),
             &values,
             &form_errors(fields, &values),
+            &[],
         )),
         Err(e) => Err(e),
     }
@@ -525,6 +655,11 @@ async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<
 
 fn household_view(ctx: &Ctx, h: &super::Household, user: &crate::users::User) -> Markup {
     html! {
+        @if let Some(into) = h.merged_into {
+            div class="notice" role="status" {
+                p { (ctx.t("household-merged-into")) " " a href={ "/households/" (into) } { "#" (into) } }
+            }
+        }
         dl {
             dt { (ctx.t("field-phone")) } dd { (h.phone.as_deref().unwrap_or("—")) }
             dt { (ctx.t("field-preferred-language")) } dd { (if h.preferred_language.as_str() == "ko" { "한국어" } else { "English" }) }
@@ -540,6 +675,17 @@ fn household_view(ctx: &Ctx, h: &super::Household, user: &crate::users::User) ->
                 a class="button secondary" href={ "/households/" (h.id) "/edit" } { (ctx.t("household-edit")) }
                 a class="button" href={ "/applications/new?household_id=" (h.id) "&program=immigration_fee" } { (ctx.t("application-new-fee")) }
                 a class="button" href={ "/applications/new?household_id=" (h.id) "&program=emergency" } { (ctx.t("application-new-emergency")) }
+            }
+        }
+        @if user.has(Role::Admin) && h.merged_into.is_none() {
+            details {
+                summary { (ctx.t("household-merge")) }
+                form method="post" action={ "/households/" (h.id) "/merge" } {
+                    input type="hidden" name="csrf_token" value=(ctx.csrf());
+                    label for="into" { (ctx.t("household-merge")) " " span class="hint" { (ctx.t("household-merge-hint")) } }
+                    input id="into" type="text" name="into" inputmode="numeric" required;
+                    div class="actions" { button type="submit" class="secondary" { (ctx.t("household-merge-button")) } }
+                }
             }
         }
         h2 { (ctx.t("household-members")) }

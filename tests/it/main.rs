@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod browser;
+mod duplicates;
 mod eligibility;
 mod exports;
 mod funds_ui;

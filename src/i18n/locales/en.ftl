@@ -607,3 +607,20 @@ intake-documents-other = Other documents
 intake-submit-and-check = Save, submit and check eligibility
 intake-save-draft = Save as a draft
 intake-buttons-hint = "Save, submit and check" sends the application on and shows the eligibility result at once. A draft can be finished later.
+
+# Duplicate households (issue 14)
+err-merge-itself = A household cannot be merged into itself.
+err-merge-merged = One of these households was already merged into another; merge into the one that remains.
+household-matches-title = This family may already be recorded
+household-matches-text = Check these families before saving. Open the family if it is the same one; if it is not, save this one as a different family (this is recorded).
+household-match-open = Open this family
+household-different = This is a different family: save it
+household-merged-into = This record was merged into another record of the same family.
+household-merge = Merge into another record
+household-merge-hint = The number of the household that remains (its page address ends with it). Every application and person moves there; both histories stay.
+household-merge-button = Merge
+match-reason-phone = same phone number
+match-reason-name-ko = same Hangul name
+match-reason-name = same name
+match-reason-member = a person with the same name and birth year
+match-reason-address = same address and ZIP

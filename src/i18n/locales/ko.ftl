@@ -623,3 +623,20 @@ intake-documents-other = 다른 서류
 intake-submit-and-check = 저장하고 제출한 뒤 자격 확인
 intake-save-draft = 임시 저장
 intake-buttons-hint = "저장하고 제출한 뒤 자격 확인"을 누르면 신청서가 제출되고 자격 확인 결과가 바로 나옵니다. 임시 저장한 신청서는 나중에 마칠 수 있습니다.
+
+# Duplicate households (issue 14)
+err-merge-itself = 가정을 자기 자신과 합칠 수 없습니다.
+err-merge-merged = 이 중 한 가정은 이미 다른 가정과 합쳐졌습니다. 남아 있는 가정과 합치세요.
+household-matches-title = 이미 등록된 가정일 수 있습니다
+household-matches-text = 저장하기 전에 아래 가정을 확인하세요. 같은 가정이면 그 가정을 여세요. 다른 가정이면 다른 가정으로 저장하세요 (기록이 남습니다).
+household-match-open = 이 가정 열기
+household-different = 다른 가정입니다: 저장
+household-merged-into = 이 기록은 같은 가정의 다른 기록과 합쳐졌습니다.
+household-merge = 다른 기록과 합치기
+household-merge-hint = 남을 가정의 번호 (그 가정 페이지 주소의 끝 번호). 모든 신청서와 가구원이 그리로 옮겨지고, 두 기록의 이력은 모두 남습니다.
+household-merge-button = 합치기
+match-reason-phone = 전화번호가 같음
+match-reason-name-ko = 한글 이름이 같음
+match-reason-name = 이름이 같음
+match-reason-member = 이름과 출생 연도가 같은 가구원
+match-reason-address = 주소와 우편번호가 같음
