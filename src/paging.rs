@@ -56,6 +56,24 @@ impl Paging {
     }
 }
 
+/// The paging parameters of a list that has no other filter.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Rows per page: 1 to 500, 50 unless given.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::domain::schema::Cursor>)]
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn paging(&self) -> Result<Paging, AppError> {
+        Paging::parse(self.limit.as_deref(), self.cursor.as_deref())
+    }
+}
+
 /// A page of a list, as API.md shapes every list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {

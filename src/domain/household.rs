@@ -169,6 +169,22 @@ fn parse_address(errors: &mut FieldErrors, input: &AddressInput) -> Option<Addre
     })
 }
 
+/// A number the document types as an integer (or null): empty text is not "left out" but
+/// a wrong value, named as such (the forms never send one; they leave the field out).
+fn not_blank_text<'a>(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &'a Option<Value>,
+) -> Option<&'a Value> {
+    match value {
+        Some(Value::String(text)) if text.trim().is_empty() => {
+            errors.add(field, Problem::new("err-int"));
+            None
+        }
+        other => other.as_ref(),
+    }
+}
+
 fn parse_members(errors: &mut FieldErrors, inputs: &[MemberInput], this_year: i32) -> Vec<Member> {
     if inputs.len() > MAX_MEMBERS {
         errors.add(
@@ -182,7 +198,8 @@ fn parse_members(errors: &mut FieldErrors, inputs: &[MemberInput], this_year: i3
         .enumerate()
         .filter_map(|(i, m)| {
             let field = |name: &str| format!("members[{i}].{name}");
-            let id = optional_int(errors, &field("id"), m.id.as_ref(), 1, i64::MAX);
+            let id_value = not_blank_text(errors, &field("id"), &m.id);
+            let id = optional_int(errors, &field("id"), id_value, 1, i64::MAX);
             let name = required_text(errors, &field("name"), m.name.as_deref(), SHORT_TEXT);
             let relationship = required_choice(
                 errors,
@@ -192,10 +209,11 @@ fn parse_members(errors: &mut FieldErrors, inputs: &[MemberInput], this_year: i3
                 Relationship::ALL,
                 Relationship::as_str,
             );
+            let year_value = not_blank_text(errors, &field("birth_year"), &m.birth_year);
             let birth_year = optional_int(
                 errors,
                 &field("birth_year"),
-                m.birth_year.as_ref(),
+                year_value,
                 1900,
                 this_year.into(),
             );

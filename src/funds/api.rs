@@ -88,20 +88,19 @@ async fn update(
 
 /// A fund's receipts, newest first (accountant, admin).
 #[utoipa::path(get, path = "/api/v1/funds/{id}/receipts", tag = "funds",
-    params(("id" = i64, Path, minimum = 1)),
+    params(("id" = i64, Path, minimum = 1), crate::paging::PageQuery),
     responses((status = 200, body = Page<Receipt>), ErrorResponses))]
 async fn fund_receipts(
     State(state): State<AppState>,
     user: CurrentUser,
     Id(id): Id,
+    crate::extract::ApiQuery(query): crate::extract::ApiQuery<crate::paging::PageQuery>,
 ) -> AppResult<Json<Page<Receipt>>> {
     user.require(BOOKKEEPERS)?;
+    let paging = query.paging()?;
     let mut conn = state.pool.get().await?;
     super::get(&mut conn, id).await?;
-    Ok(Json(Page {
-        items: super::receipts(&mut conn, Some(id), None).await?,
-        next_cursor: None,
-    }))
+    Ok(Json(super::receipts_page(&mut conn, id, paging).await?))
 }
 
 /// Record money in (accountant): a donation (Cr 4000) or a grant (Cr 4100), Dr 1000 cash.

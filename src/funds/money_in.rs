@@ -3,6 +3,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use crate::paging::{Page, Paging};
 
 /// Money in, as the API returns it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -164,12 +165,25 @@ pub(super) type ReceiptRow = (
     DateTime<Utc>,
 );
 
-/// Receipts of a fund (or all), newest first.
+/// A page of a fund's receipts, newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(fund_id))]
+pub async fn receipts_page(
+    conn: &mut AsyncPgConnection,
+    fund_id: i64,
+    paging: Paging,
+) -> AppResult<Page<Receipt>> {
+    let rows = receipts(conn, Some(fund_id), None, Some(paging)).await?;
+    Ok(Page::from_rows(rows, paging.limit, |r| r.id))
+}
+
+/// Receipts of a fund (or all, or these), newest first; with `paging`, one more than a
+/// page below its cursor.
 #[tracing::instrument(level = "debug", skip_all, fields(fund_id = ?fund_id))]
-pub async fn receipts(
+async fn receipts(
     conn: &mut AsyncPgConnection,
     fund_id: Option<i64>,
     ids: Option<&[i64]>,
+    paging: Option<Paging>,
 ) -> AppResult<Vec<Receipt>> {
     let mut query = receipts::table
         .inner_join(funds::table)
@@ -192,6 +206,12 @@ pub async fn receipts(
     }
     if let Some(ids) = ids {
         query = query.filter(receipts::id.eq_any(ids));
+    }
+    if let Some(paging) = paging {
+        if let Some(after) = paging.after {
+            query = query.filter(receipts::id.lt(after));
+        }
+        query = query.limit(paging.limit + 1);
     }
     let rows: Vec<ReceiptRow> = query.order(receipts::id.desc()).load(conn).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
@@ -244,7 +264,7 @@ pub async fn receipts(
 
 #[tracing::instrument(level = "debug", skip_all, fields(id))]
 pub async fn receipt(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Receipt> {
-    receipts(conn, None, Some(&[id]))
+    receipts(conn, None, Some(&[id]), None)
         .await?
         .pop()
         .ok_or(AppError::NotFound("receipt"))

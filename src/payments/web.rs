@@ -19,7 +19,6 @@ use crate::domain::review::DisbursementInput;
 use crate::error::{AppError, AppResult};
 use crate::extract::{Id, WebForm};
 use crate::idempotency::{Once, RequestLine};
-use crate::paging::Paging;
 use crate::payments::Disbursement;
 use crate::session::CurrentUser;
 use crate::web::Ctx;
@@ -178,8 +177,10 @@ async fn payments_page(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
+    crate::extract::WebQuery(query): crate::extract::WebQuery<crate::paging::PageQuery>,
 ) -> AppResult<Markup> {
     user.require(crate::domain::BOOKKEEPERS)?;
+    let paging = query.paging()?;
     let mut conn = state.pool.get().await?;
     let ready = super::ready_for(&mut conn, user.id, Channel::Web).await?;
     let recent = super::list(
@@ -187,10 +188,7 @@ async fn payments_page(
         user.id,
         Channel::Web,
         &super::ListFilter::default(),
-        Paging {
-            limit: 50,
-            after: None,
-        },
+        paging,
     )
     .await?;
     let today = state.clock.today();
@@ -230,8 +228,11 @@ fn payments_view(
                 }
             } }))
         }
-        h2 { (ctx.t("payments-recent")) }
+        h2 id="recent" { (ctx.t("payments-recent")) }
         @if recent.items.is_empty() { p { (ctx.t("payments-none")) } } @else { (crate::casefile::web::payments::payments_table(ctx, &recent.items, false, today)) }
+        @if let Some(cursor) = &recent.next_cursor {
+            p { a href={ "/payments?cursor=" (cursor) "#recent" } { (ctx.t("next-page")) } }
+        }
     }
 }
 

@@ -94,16 +94,15 @@ async fn declare(
 
 /// The board's review queue: eligible and needs-review applications, oldest first, with
 /// the eligibility summary, the votes cast, and your own vote and declaration.
-#[utoipa::path(get, path = "/api/v1/review/queue", tag = "review",
+#[utoipa::path(get, path = "/api/v1/review/queue", tag = "review", params(crate::paging::PageQuery),
     responses((status = 200, body = Page<QueueItem>), ErrorResponses))]
 async fn queue(
     State(state): State<AppState>,
     user: CurrentUser,
+    crate::extract::ApiQuery(query): crate::extract::ApiQuery<crate::paging::PageQuery>,
 ) -> AppResult<Json<Page<QueueItem>>> {
     user.require(&[Role::BoardMember, Role::Admin])?;
+    let paging = query.paging()?;
     let mut conn = state.pool.get().await?;
-    Ok(Json(Page {
-        items: super::queue(&mut conn, &user).await?,
-        next_cursor: None,
-    }))
+    Ok(Json(super::queue(&mut conn, &user, paging).await?))
 }

@@ -3,6 +3,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use crate::paging::{Page, Paging};
 
 /// A row of the board's queue.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, QueryableByName)]
@@ -41,10 +42,15 @@ pub struct QueueItem {
     pub may_vote: bool,
 }
 
-/// Eligible and needs-review applications, oldest first, as `user` sees them.
+/// Eligible and needs-review applications, the oldest application first, as `user` sees
+/// them, a page at a time.
 #[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
-pub async fn queue(conn: &mut AsyncPgConnection, user: &User) -> AppResult<Vec<QueueItem>> {
-    Ok(diesel::sql_query(
+pub async fn queue(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    paging: Paging,
+) -> AppResult<Page<QueueItem>> {
+    let rows: Vec<QueueItem> = diesel::sql_query(
         "SELECT a.id, a.number, a.program, s.code AS site, a.status, a.requested_amount, a.submitted_at,
                 c.result AS eligibility, c.percent_of_guideline,
                 (SELECT string_agg(r->>'rule', ', ') FROM jsonb_array_elements(c.rules) r
@@ -57,11 +63,14 @@ pub async fn queue(conn: &mut AsyncPgConnection, user: &User) -> AppResult<Vec<Q
          LEFT JOIN LATERAL (SELECT result, percent_of_guideline, rules FROM eligibility_checks e
                             WHERE e.application_id = a.id AND e.kind = 'check'
                             ORDER BY e.id DESC LIMIT 1) c ON true
-         WHERE a.status IN ('eligible', 'needs_review')
-         ORDER BY a.submitted_at NULLS LAST, a.id
-         LIMIT 500",
+         WHERE a.status IN ('eligible', 'needs_review') AND a.id > $2
+         ORDER BY a.id
+         LIMIT $3",
     )
     .bind::<BigInt, _>(user.id)
+    .bind::<BigInt, _>(paging.after.unwrap_or(0))
+    .bind::<BigInt, _>(paging.limit + 1)
     .load(conn)
-    .await?)
+    .await?;
+    Ok(Page::from_rows(rows, paging.limit, |q| q.id))
 }

@@ -89,14 +89,21 @@ async fn queue_page(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
+    crate::extract::WebQuery(query): crate::extract::WebQuery<crate::paging::PageQuery>,
 ) -> AppResult<Markup> {
     user.require(&[Role::BoardMember, Role::Admin])?;
+    let paging = query.paging()?;
     let mut conn = state.pool.get().await?;
-    let items = super::queue(&mut conn, &user).await?;
+    let queue = super::queue(&mut conn, &user, paging).await?;
     Ok(page(
         &ctx,
         &ctx.t("review-queue-title"),
-        queue_view(&ctx, &items),
+        html! {
+            (queue_view(&ctx, &queue.items))
+            @if let Some(cursor) = &queue.next_cursor {
+                p { a href={ "/review?cursor=" (cursor) } { (ctx.t("next-page")) } }
+            }
+        },
     ))
 }
 

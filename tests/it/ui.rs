@@ -446,3 +446,69 @@ async fn every_form_with_errors_starts_with_a_summary_linking_to_each_field() {
     );
     assert!(summary_links(&receipt.text).contains(&"amount".to_owned()));
 }
+
+/// Issue 14 "Paging": every list that grows comes a page at a time, with a link (or a
+/// cursor) to the next page and no row twice: payments, receipts, the review queue, the
+/// journal and the audit trail, over the demo data.
+#[tokio::test]
+async fn every_list_that_grows_is_paged() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.app_conn().await;
+    grant_tracker::demo::load(&mut conn, app.state.clock.read())
+        .await
+        .unwrap();
+    let admin = app.user(&["admin", "accountant", "board_member"]).await;
+    let b = app.browser(&admin).await;
+    for (path, link) in [
+        ("/payments", "/payments?cursor="),
+        ("/ledger", "/ledger?"),
+        ("/admin/audit", "/admin/audit?"),
+    ] {
+        let first = app.page(path, Some(&b.cookie)).await;
+        assert_eq!(first.status, StatusCode::OK, "{path}");
+        let start = first
+            .text
+            .find(&format!("href=\"{link}"))
+            .unwrap_or_else(|| panic!("{path} has no next page"));
+        let href = first.text[start + 6..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&");
+        let second = app.page(&href, Some(&b.cookie)).await;
+        assert_eq!(second.status, StatusCode::OK, "{href}");
+        assert_ne!(first.text, second.text, "{href}");
+    }
+    // The API's lists: a page, then the next from its cursor, never a row twice.
+    let fund = app
+        .count("SELECT fund_id FROM receipts GROUP BY fund_id ORDER BY count(*) DESC LIMIT 1")
+        .await;
+    for list in [
+        format!("/api/v1/funds/{fund}/receipts"),
+        "/api/v1/review/queue".to_owned(),
+    ] {
+        let first = app.get(&format!("{list}?limit=2"), &admin).await.json();
+        let cursor = first["next_cursor"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{list}: {first}"));
+        let second = app
+            .get(&format!("{list}?limit=2&cursor={cursor}"), &admin)
+            .await
+            .json();
+        let ids = |page: &serde_json::Value| -> Vec<i64> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_i64().unwrap())
+                .collect()
+        };
+        assert_eq!(ids(&first).len(), 2, "{list}");
+        assert!(
+            ids(&second).iter().all(|id| !ids(&first).contains(id)),
+            "{list}"
+        );
+    }
+    let queue = app.page("/review", Some(&b.cookie)).await;
+    assert_eq!(queue.status, StatusCode::OK);
+}

@@ -52,8 +52,13 @@ async fn waiting(
     )
     .await?;
     let to_review = if user.has(Role::BoardMember) {
-        crate::review::queue(conn, user)
+        let all = crate::paging::Paging {
+            limit: crate::paging::MAX_LIMIT,
+            after: None,
+        };
+        crate::review::queue(conn, user, all)
             .await?
+            .items
             .iter()
             .filter(|q| q.may_vote && q.my_vote.is_none())
             .count()
