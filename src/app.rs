@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::review::api::router())
         .merge(crate::payments::api::router())
         .merge(crate::exports::api::router())
+        .merge(crate::dashboard::api::router())
         .merge(audit::api::router())
         .split_for_parts();
     let document: Arc<str> = document

@@ -14,6 +14,7 @@ pub mod casefile;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod doctor;

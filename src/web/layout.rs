@@ -117,7 +117,21 @@ td.date, .nowrap { white-space: nowrap; }
 label.choice { display: inline-block; margin: .25rem 1.25rem .25rem 0; font-weight: 400; }
 .letter { max-width: 40rem; font-size: 1.25rem; }
 .letter p { margin: 0 0 1rem; }
+.queues { list-style: none; padding: 0; display: grid; gap: .5rem; }
+.queues a { display: block; padding: .5rem .75rem; border: 2px solid var(--line); border-radius: 6px; text-decoration: none; }
+.queue-count { font-weight: 700; font-size: 1.3rem; }
+.chart { margin: 1rem 0 2rem; }
+.chart h3 { margin: 0 0 .5rem; font-size: 1.15rem; }
+.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; margin: 0 0 .5rem; }
+.legend svg { vertical-align: middle; }
+.bar-row { display: grid; grid-template-columns: 10rem minmax(4rem, 1fr) max-content; gap: .25rem .75rem; align-items: center; margin: .3rem 0; }
+.bar { width: 100%; height: 1.25rem; background: #f1f1f1; }
+.bar-value { font-variant-numeric: tabular-nums; text-align: right; }
+.part-a { fill: #0b5394; } .part-b { fill: #b26a00; }
+.part-available { fill: #1e6b30; } .part-committed { fill: #b26a00; }
 @media (max-width: 40rem) {
+  .bar-row { grid-template-columns: minmax(0, 1fr) max-content; }
+  .bar-row .bar { grid-column: 1 / -1; grid-row: 2; }
   main { padding: 1rem .75rem; }
   header { padding: .5rem .75rem; }
   dl:not(.balances) { grid-template-columns: minmax(0, 1fr); gap: 0; }

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod browser;
+mod dashboard;
 mod duplicates;
 mod eligibility;
 mod exports;

@@ -156,7 +156,12 @@ async fn the_accountant_pays_from_the_ready_list_once_per_form_and_prints_the_le
 
     let b = app.browser(&accountant).await;
     let home = app.page("/", Some(&b.cookie)).await;
-    assert!(home.text.contains("Ready to pay: 1"), "{}", home.text);
+    assert!(
+        home.text
+            .contains("<span class=\"queue-count\">1</span> approved, ready to pay"),
+        "{}",
+        home.text
+    );
     let ready = app.page("/payments", Some(&b.cookie)).await;
     assert!(ready.text.contains("Kim Minjun") && ready.text.contains("$400.00"));
     let page = app

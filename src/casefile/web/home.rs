@@ -11,12 +11,11 @@ use crate::paging::Paging;
 use crate::web::Ctx;
 use crate::web::layout::page;
 
-/// What waits for each of the reader's roles: the board's votes to cast, the payments to
-/// make and the funds, the latest applications (their read logged).
+/// What the reader's home shows: the dashboard (queues and charts), the funds for an
+/// accountant, the latest applications (their read logged).
 struct Waiting {
     recent: Vec<ApplicationListItem>,
-    to_review: usize,
-    to_pay: usize,
+    dashboard: crate::dashboard::Dashboard,
     funds: Option<(Vec<crate::funds::Fund>, chrono::NaiveDate)>,
 }
 
@@ -51,25 +50,7 @@ async fn waiting(
         crate::audit::Channel::Web,
     )
     .await?;
-    let to_review = if user.has(Role::BoardMember) {
-        let all = crate::paging::Paging {
-            limit: crate::paging::MAX_LIMIT,
-            after: None,
-        };
-        crate::review::queue(conn, user, all)
-            .await?
-            .items
-            .iter()
-            .filter(|q| q.may_vote && q.my_vote.is_none())
-            .count()
-    } else {
-        0
-    };
-    let to_pay = if user.has(Role::Accountant) {
-        crate::payments::ready(conn).await?.len()
-    } else {
-        0
-    };
+    let dashboard = crate::dashboard::dashboard(conn, user, state.clock.read()).await?;
     let funds = if user.has(Role::Accountant) {
         let today = state.clock.today();
         Some((crate::funds::list(conn).await?, today))
@@ -78,8 +59,7 @@ async fn waiting(
     };
     Ok(Waiting {
         recent: recent.items,
-        to_review,
-        to_pay,
+        dashboard,
         funds,
     })
 }
@@ -87,8 +67,7 @@ async fn waiting(
 fn home_view(ctx: &Ctx, user: &crate::users::User, waiting: &Waiting) -> Markup {
     let Waiting {
         recent,
-        to_review,
-        to_pay,
+        dashboard,
         funds,
     } = waiting;
     let body = html! {
@@ -103,17 +82,16 @@ fn home_view(ctx: &Ctx, user: &crate::users::User, waiting: &Waiting) -> Markup 
             section {
                 h2 { (ctx.t("home-board")) }
                 p { (ctx.t("home-board-text")) }
-                p { a class="button" href="/review" { (ctx.tr("home-board-queue", &[("count", to_review.to_string())])) } }
             }
         }
         @if let Some((funds, today)) = &funds {
             section {
                 h2 { (ctx.t("home-accountant")) }
-                p { a class="button" href="/payments" { (ctx.tr("home-accountant-ready", &[("count", to_pay.to_string())])) } }
                 (crate::funds::web::fund_table(ctx, funds, *today))
                 p { a href="/funds" { (ctx.t("home-accountant-text")) } }
             }
         }
+        (crate::dashboard::web::dashboard_view(ctx, dashboard))
         @if user.has(Role::Admin) {
             section {
                 h2 { (ctx.t("home-admin")) }
