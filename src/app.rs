@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::casefile::web::router())
         .merge(auth::web::router())
         .merge(users::web::router())
+        .merge(crate::audit::web::router())
         .merge(households::web::router())
         .merge(applications::web::router())
         .merge(crate::intake::web::router())

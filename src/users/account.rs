@@ -29,6 +29,10 @@ pub struct UserChanges {
     pub site: Option<String>,
     /// `false` ends the user's sessions and tokens at once.
     pub active: Option<bool>,
+    /// A new password (at least 10 characters) for a user who forgot theirs: it also
+    /// ends their sessions and tokens. Never stored or logged as typed.
+    #[schema(min_length = 10, format = Password)]
+    pub password: Option<String>,
 }
 
 struct Parsed {
@@ -37,6 +41,7 @@ struct Parsed {
     language: Option<Language>,
     site: Option<String>,
     active: Option<bool>,
+    password_hash: Option<String>,
 }
 
 impl UserChanges {
@@ -65,12 +70,34 @@ impl UserChanges {
                 None
             })
         });
+        let password = self.password.as_deref().and_then(|p| {
+            if p.chars().count() < super::MIN_PASSWORD_CHARS {
+                e.add(
+                    "password",
+                    Problem::new("err-password-short").arg("min", super::MIN_PASSWORD_CHARS),
+                );
+                None
+            } else {
+                Some(p)
+            }
+        });
+        let password_hash = match password {
+            Some(p) => match super::hash_password(p) {
+                Ok(hash) => Some(hash),
+                Err(_) => {
+                    e.add("password", Problem::new("err-required"));
+                    None
+                }
+            },
+            None => None,
+        };
         e.finish(|| Parsed {
             name,
             roles,
             language,
             site: self.site.as_ref().map(|s| s.trim().to_owned()),
             active: self.active,
+            password_hash,
         })
     }
 }
@@ -131,19 +158,27 @@ pub async fn update(
                 parsed.language.map(|l| users::language.eq(l.as_str())),
                 site_id.map(|s| users::site_id.eq(s)),
                 parsed.active.map(|a| users::active.eq(a)),
+                parsed
+                    .password_hash
+                    .as_ref()
+                    .map(|h| users::password_hash.eq(h)),
             ))
             .returning(UserRow::as_returning())
             .get_result(conn)
             .await?;
         let mut ended = json!(null);
-        if before.active && !after.active {
+        let reset = parsed.password_hash.is_some();
+        if (before.active && !after.active) || reset {
             let sessions = diesel::delete(sessions::table.filter(sessions::user_id.eq(id)))
                 .execute(conn)
                 .await?;
             let tokens = revoke_all(conn, id).await?;
             ended = json!({"sessions": sessions, "tokens": tokens});
         }
-        let diff = changed(&before, &after, ended);
+        let mut diff = changed(&before, &after, ended);
+        if reset {
+            diff["password"] = json!("reset");
+        }
         audit::record(conn, Some(actor_id), "update", "user", Some(id), diff).await?;
         Ok::<_, AppError>(User::from(after))
     })

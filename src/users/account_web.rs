@@ -94,6 +94,7 @@ fn account_view(
                 }
                 p class="hint" { (ctx.t("user-active-hint")) }
                 (form.group_error("active"))
+                (form.input("password", &ctx.t("user-new-password"), "password", Some(&ctx.t("user-new-password-hint")), false))
                 div class="actions" { button type="submit" { (ctx.t("save")) } }
             }
             h2 { (ctx.t("user-tokens")) }
@@ -151,7 +152,10 @@ async fn save(
         active: values
             .opt("active_shown")
             .map(|_| values.opt("active").is_some()),
+        password: values.opt("password"),
     };
+    let mut values = values;
+    values.set("password", "");
     let mut conn = state.pool.get().await?;
     match super::account::update(&mut conn, &admin, id, &changes).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/users/{id}?saved=1")).into_response()),

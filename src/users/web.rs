@@ -8,14 +8,12 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use maud::{Markup, html};
-use serde::Deserialize;
 
 use super::NewUserInput;
 use crate::app::AppState;
 use crate::domain::{FieldErrors, Language, Role};
 use crate::error::{AppError, AppResult};
-use crate::extract::{WebForm, WebQuery};
-use crate::paging::Paging;
+use crate::extract::WebForm;
 use crate::web::form::{Form, Values, language_options, safe_next};
 use crate::web::layout::page;
 use crate::web::{Ctx, LANG_COOKIE};
@@ -24,7 +22,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/language", post(language))
         .route("/admin/users", get(users_page).post(create_user))
-        .route("/admin/audit", get(audit_page))
         .merge(super::account_web::router())
 }
 
@@ -175,49 +172,4 @@ async fn create_user(
         }
         Err(e) => Err(e),
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct AuditQuery {
-    entity_type: Option<String>,
-    entity_id: Option<String>,
-    cursor: Option<String>,
-}
-
-async fn audit_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    WebQuery(query): WebQuery<AuditQuery>,
-) -> AppResult<Markup> {
-    ctx.require_user()?.require(&[Role::Admin])?;
-    let paging = Paging::parse(None, query.cursor.as_deref())?;
-    let filter = crate::audit::AuditFilter {
-        entity_type: query.entity_type.filter(|s| !s.is_empty()),
-        entity_id: query.entity_id.and_then(|s| s.parse().ok()),
-    };
-    let mut conn = state.pool.get().await?;
-    let page_rows = crate::audit::list(&mut conn, &filter, paging).await?;
-    Ok(page(
-        &ctx,
-        &ctx.t("audit-title"),
-        html! {
-            (crate::web::table_box(&ctx.t("audit-title"), html! { table {
-                thead { tr { th { (ctx.t("audit-when")) } th { (ctx.t("audit-who")) } th { (ctx.t("audit-action")) } th { (ctx.t("audit-entity")) } th { (ctx.t("audit-changes")) } } }
-                tbody {
-                    @for e in &page_rows.items {
-                        tr {
-                            td { (ctx.timestamp(e.at)) }
-                            td { (e.actor_id.map(|a| a.to_string()).unwrap_or_else(|| "—".into())) }
-                            td { (e.action) }
-                            td { (e.entity_type) " " (e.entity_id.map(|i| i.to_string()).unwrap_or_default()) }
-                            td { code { (e.changes.to_string()) } }
-                        }
-                    }
-                }
-            } }))
-            @if let Some(cursor) = &page_rows.next_cursor {
-                p { a href={ "/admin/audit?cursor=" (cursor) } { (ctx.t("next-page")) } }
-            }
-        },
-    ))
 }

@@ -213,3 +213,82 @@ async fn the_service_role_only_reads_the_payment_state_view() {
         assert!(conn.batch_execute(sql).await.is_err(), "{sql}");
     }
 }
+
+/// SPEC "Working screens", back office: the trail reads as sentences in the reader's
+/// language, with who did it by name, filtered by who, what and when (the fund's days),
+/// and paged with the filter kept; the API takes the same filters.
+#[tokio::test]
+async fn the_trail_reads_as_sentences_filtered_by_who_what_and_when() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let admin = app.user(&["admin"]).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let name = app.get("/api/v1/me", &cw).await.json()["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = app.browser(&admin).await;
+    let today = app.today();
+    let page = app
+        .page(
+            &format!(
+                "/admin/audit?actor_id={}&action=create&from={today}&to={today}",
+                cw.id
+            ),
+            Some(&b.cookie),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(
+        page.text
+            .contains(&format!("{name} created household #{hid}.")),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains(&format!("href=\"/households/{hid}\"")));
+    let trail = &page.text[page.text.find("class=\"audit-trail\"").unwrap()..];
+    assert!(!trail.contains("signed in as"), "only what was asked for");
+    let tomorrow = today.succ_opt().unwrap();
+    let none = app
+        .page(&format!("/admin/audit?from={tomorrow}"), Some(&b.cookie))
+        .await;
+    assert!(none.text.contains("Nothing in the trail matches."));
+    let bad = app
+        .page("/admin/audit?from=yesterday", Some(&b.cookie))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    app.form(
+        "/language",
+        Some(&b.cookie),
+        &format!("csrf_token={}&language=ko&next=%2F", b.csrf),
+    )
+    .await;
+    let ko = app
+        .page(
+            &format!("/admin/audit?actor_id={}&action=create", cw.id),
+            Some(&b.cookie),
+        )
+        .await;
+    assert!(
+        ko.text.contains(&format!("{name}: 가정 #{hid} 생성.")),
+        "{}",
+        ko.text
+    );
+
+    let api = app
+        .get(
+            &format!(
+                "/api/v1/audit?actor_id={}&action=create&from={today}&to={today}",
+                cw.id
+            ),
+            &admin,
+        )
+        .await
+        .json();
+    let items = api["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for item in items {
+        assert_eq!(item["action"], "create");
+        assert_eq!(item["actor_name"], name.as_str());
+    }
+}

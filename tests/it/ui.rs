@@ -512,3 +512,64 @@ async fn every_list_that_grows_is_paged() {
     let queue = app.page("/review", Some(&b.cookie)).await;
     assert_eq!(queue.status, StatusCode::OK);
 }
+
+/// Back office: an admin resets a forgotten password on the user's page; the user's open
+/// session and tokens end, the new password signs in, and the trail says "reset" without
+/// the password.
+#[tokio::test]
+async fn an_admin_resets_a_password_and_the_old_session_ends() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let admin = app.user(&["admin"]).await;
+    let old = app.browser(&cw).await;
+    let ab = app.browser(&admin).await;
+    let page = app
+        .page(&format!("/admin/users/{}", cw.id), Some(&ab.cookie))
+        .await;
+    assert!(page.text.contains("name=\"password\""));
+    let short = app
+        .form(
+            &format!("/admin/users/{}", cw.id),
+            Some(&ab.cookie),
+            &format!("csrf_token={}&name=Lee&roles=caseworker&language=en&site=&active_shown=1&active=1&password=short", ab.csrf),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reset = app
+        .form(
+            &format!("/admin/users/{}", cw.id),
+            Some(&ab.cookie),
+            &format!("csrf_token={}&name=Lee&roles=caseworker&language=en&site=&active_shown=1&active=1&password=a-new-long-password", ab.csrf),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.text);
+    assert_eq!(
+        app.page("/", Some(&old.cookie)).await.status,
+        StatusCode::SEE_OTHER,
+        "signed out"
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &cw).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let signed_in = app
+        .form(
+            "/login",
+            None,
+            &format!("email={}&password=a-new-long-password", cw.email),
+        )
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE changes ->> 'password' = 'reset'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE changes::text LIKE '%a-new-long-password%'"
+        )
+        .await,
+        0
+    );
+}

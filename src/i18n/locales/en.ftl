@@ -644,3 +644,43 @@ queue-votes-needed = ({ $count } votes still needed)
 queue-ready-to-pay = approved, ready to pay
 queue-checks-outstanding = checks not cleared after 90 days
 queue-receipt-numbers-missing = paid fee lines without a USCIS receipt number after 60 days
+
+# The audit trail as sentences (issue 14)
+audit-sentence = { $who } { $action } { $what }.
+audit-none = Nothing in the trail matches.
+audit-from = From
+audit-to = To
+audit-nobody = Someone not signed in
+audit-open = Open
+audit-action-create = created
+audit-action-update = changed
+audit-action-status-change = moved to a new status
+audit-action-add-document = recorded a document on
+audit-action-vote = voted on
+audit-action-declare = declared on a conflict of interest for
+audit-action-void = voided
+audit-action-clear = marked as cleared
+audit-action-reverse = reversed
+audit-action-receipt-number = recorded a USCIS receipt number on
+audit-action-post = booked
+audit-action-merge = merged
+audit-action-not-duplicate = confirmed as a different family
+audit-action-sign-in = signed in as
+audit-action-sign-out = signed out as
+audit-action-sign-in-failed = failed to sign in as
+audit-action-revoke = revoked
+audit-action-revoke-tokens = revoked the tokens of
+record-household = household
+record-application = application
+record-user = user
+record-fund = fund
+record-receipt = receipt
+record-disbursement = payment
+record-journal-entry = journal entry
+record-policy-version = policy version
+record-api-token = API token
+record-session = session
+
+# Password reset by an admin (issue 14)
+user-new-password = New password
+user-new-password-hint = only to reset a forgotten password: at least 10 characters; it signs the user out everywhere. Leave empty otherwise.

@@ -660,3 +660,43 @@ queue-votes-needed = (남은 표 { $count }개)
 queue-ready-to-pay = 승인되어 지급할 신청서
 queue-checks-outstanding = 90일이 지나도 결제되지 않은 수표
 queue-receipt-numbers-missing = 지급 후 60일이 지나도 USCIS 접수 번호가 없는 수수료 항목
+
+# The audit trail as sentences (issue 14)
+audit-sentence = { $who }: { $what } { $action }.
+audit-none = 조건에 맞는 기록이 없습니다.
+audit-from = 시작일
+audit-to = 종료일
+audit-nobody = 로그인하지 않은 사람
+audit-open = 열기
+audit-action-create = 생성
+audit-action-update = 변경
+audit-action-status-change = 상태 변경
+audit-action-add-document = 서류 기록
+audit-action-vote = 투표
+audit-action-declare = 이해 충돌 신고
+audit-action-void = 무효 처리
+audit-action-clear = 결제 확인
+audit-action-reverse = 취소 분개
+audit-action-receipt-number = USCIS 접수 번호 기록
+audit-action-post = 분개 기록
+audit-action-merge = 병합
+audit-action-not-duplicate = 다른 가정으로 확인
+audit-action-sign-in = 로그인
+audit-action-sign-out = 로그아웃
+audit-action-sign-in-failed = 로그인 실패
+audit-action-revoke = 취소
+audit-action-revoke-tokens = 토큰 모두 취소
+record-household = 가정
+record-application = 신청서
+record-user = 사용자
+record-fund = 기금
+record-receipt = 입금
+record-disbursement = 지급
+record-journal-entry = 분개
+record-policy-version = 정책 버전
+record-api-token = API 토큰
+record-session = 세션
+
+# Password reset by an admin (issue 14)
+user-new-password = 새 비밀번호
+user-new-password-hint = 비밀번호를 잊은 경우에만: 10자 이상. 모든 곳에서 로그아웃됩니다. 아니면 비워 두세요.
