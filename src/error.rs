@@ -123,6 +123,16 @@ impl AppError {
                     .arg("what", what)
                     .arg("kind", what.replace(' ', "_")),
             ),
+            AppError::MissingRole(roles) => Some(
+                Problem::new("err-missing-role").arg(
+                    "roles",
+                    roles
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+            ),
             AppError::TooManyAttempts { retry_after } => {
                 Some(Problem::new("err-too-many-attempts").arg("minutes", retry_after.div_ceil(60)))
             }

@@ -17,21 +17,35 @@ pub struct ScheduleFee {
     pub form: String,
     pub category: String,
     pub name: String,
+    /// The form's name in Korean, where the schedule has it.
+    pub name_ko: Option<String>,
     pub filing: Filing,
     pub fee: Money,
     pub effective_from: NaiveDate,
     pub fee_waiver_available: bool,
 }
 
-type FeeRow = (i64, String, String, String, Filing, Money, NaiveDate, bool);
+type FeeRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Filing,
+    Money,
+    NaiveDate,
+    bool,
+);
 
 fn to_fee(row: FeeRow) -> ScheduleFee {
-    let (id, form, category, name, filing, fee, effective_from, fee_waiver_available) = row;
+    let (id, form, category, name, name_ko, filing, fee, effective_from, fee_waiver_available) =
+        row;
     ScheduleFee {
         id,
         form,
         category,
         name,
+        name_ko,
         filing,
         fee,
         effective_from,
@@ -44,6 +58,7 @@ const FEE_COLUMNS: (
     uscis_fees::form,
     uscis_fees::category,
     uscis_fees::name,
+    uscis_fees::name_ko,
     uscis_fees::filing,
     uscis_fees::fee,
     uscis_fees::effective_from,
@@ -53,6 +68,7 @@ const FEE_COLUMNS: (
     uscis_fees::form,
     uscis_fees::category,
     uscis_fees::name,
+    uscis_fees::name_ko,
     uscis_fees::filing,
     uscis_fees::fee,
     uscis_fees::effective_from,
@@ -126,6 +142,7 @@ pub async fn lines_of(
         Money,
         Money,
         String,
+        Option<String>,
         bool,
         Option<String>,
         Option<String>,
@@ -145,6 +162,7 @@ pub async fn lines_of(
             fee_lines::amount,
             uscis_fees::fee,
             uscis_fees::name,
+            uscis_fees::name_ko,
             uscis_fees::fee_waiver_available,
             fee_lines::override_reason,
             fee_lines::receipt_number_masked,
@@ -164,6 +182,7 @@ pub async fn lines_of(
                 amount,
                 fee,
                 name,
+                name_ko,
                 waiver,
                 reason,
                 receipt_number,
@@ -172,6 +191,7 @@ pub async fn lines_of(
                 form,
                 category,
                 form_name: name,
+                form_name_ko: name_ko,
                 filing,
                 beneficiary_member_id: member_id,
                 beneficiary: member,
@@ -206,6 +226,7 @@ mod tests {
             form: form.into(),
             category: category.into(),
             name: String::new(),
+            name_ko: None,
             filing,
             fee: Money::from_cents(cents),
             effective_from: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),

@@ -67,6 +67,8 @@ pub struct FeeLine {
     pub form: String,
     pub category: String,
     pub form_name: String,
+    /// The form's name in Korean, where the schedule has it.
+    pub form_name_ko: Option<String>,
     pub filing: Filing,
     pub beneficiary_member_id: Option<i64>,
     pub beneficiary: Option<String>,

@@ -137,6 +137,7 @@ diesel::table! {
         fee_waiver_available -> Bool,
         notes -> Text,
         source -> Text,
+        name_ko -> Nullable<Text>,
     }
 }
 

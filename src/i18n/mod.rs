@@ -106,6 +106,14 @@ pub fn problem(lang: Language, problem: &Problem) -> String {
     if let Some((_, status)) = problem.args.iter().find(|(name, _)| *name == "status") {
         args.push(("status_label", tr(lang, &label_key("status", status), &[])));
     }
+    // `roles` (`caseworker,admin`) also comes as `roles_label`, each role in `lang`.
+    if let Some((_, roles)) = problem.args.iter().find(|(name, _)| *name == "roles") {
+        let labels: Vec<String> = roles
+            .split(',')
+            .map(|r| tr(lang, &label_key("role", r), &[]))
+            .collect();
+        args.push(("roles_label", labels.join(&tr(lang, "or", &[]))));
+    }
     let text = tr(lang, problem.key, &args);
     // A problem that is an eligibility rule's verdict names the rule first.
     match problem.args.iter().find(|(name, _)| *name == "rule") {

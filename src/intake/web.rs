@@ -164,7 +164,11 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
             } else {
                 format!(" ({})", fee.category)
             };
-            forms.push((value, format!("{}{} — {}", fee.form, category, fee.name)));
+            let name = match (ctx.lang, &fee.name_ko) {
+                (crate::domain::Language::Ko, Some(ko)) => ko,
+                _ => &fee.name,
+            };
+            forms.push((value, format!("{}{} — {}", fee.form, category, name)));
         }
     }
     let filings: Vec<(String, String)> = Filing::ALL

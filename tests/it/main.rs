@@ -18,6 +18,7 @@ mod exports;
 mod funds_ui;
 mod hardening;
 mod intake;
+mod korean;
 mod ledger;
 mod restart;
 mod review;

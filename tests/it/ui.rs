@@ -194,7 +194,7 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_wrong_roles_get_a_page() {
     let b = app.browser(&accountant).await;
     let denied = app.page("/households/new", Some(&b.cookie)).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
-    assert!(denied.text.contains("<html") && denied.text.contains("caseworker"));
+    assert!(denied.text.contains("<html") && denied.text.contains("needs the Caseworker role"));
     let bad = app
         .form(
             "/login",

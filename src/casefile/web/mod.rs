@@ -226,7 +226,7 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
                 tbody {
                     @for l in &a.lines {
                         tr {
-                            td { (l.form) @if !l.category.is_empty() { " (" (l.category) ")" } br; span class="hint" { (l.form_name) } }
+                            td { (l.form) @if !l.category.is_empty() { " (" (l.category) ")" } br; span class="hint" { (match (ctx.lang, &l.form_name_ko) { (crate::domain::Language::Ko, Some(ko)) => ko, _ => &l.form_name }) } }
                             td { (ctx.label("filing", l.filing)) }
                             td { (l.beneficiary.as_deref().unwrap_or("—")) }
                             td class="money" { (l.schedule_fee) }

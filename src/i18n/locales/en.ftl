@@ -684,3 +684,6 @@ record-session = session
 # Password reset by an admin (issue 14)
 user-new-password = New password
 user-new-password-hint = only to reset a forgotten password: at least 10 characters; it signs the user out everywhere. Leave empty otherwise.
+
+# A missing role, in the reader's words (issue 14)
+err-missing-role = This page or action needs the { $roles_label } role.

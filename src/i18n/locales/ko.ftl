@@ -700,3 +700,6 @@ record-session = 세션
 # Password reset by an admin (issue 14)
 user-new-password = 새 비밀번호
 user-new-password-hint = 비밀번호를 잊은 경우에만: 10자 이상. 모든 곳에서 로그아웃됩니다. 아니면 비워 두세요.
+
+# A missing role, in the reader's words (issue 14)
+err-missing-role = 이 화면이나 작업에는 { $roles_label } 역할이 있어야 합니다.

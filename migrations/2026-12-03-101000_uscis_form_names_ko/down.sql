@@ -1,0 +1,1 @@
+ALTER TABLE uscis_fees DROP COLUMN name_ko;
