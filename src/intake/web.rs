@@ -186,7 +186,9 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
             legend { (ctx.t("application-lines")) }
             p class="hint" { (ctx.t("application-lines-hint")) }
             (form.group_error("lines"))
-            (crate::web::table_box(&ctx.t("application-lines"), html! { table {
+            details {
+                summary { (ctx.t("fee-schedule-all")) }
+                (crate::web::table_box(&ctx.t("application-lines"), html! { table {
                 thead { tr { th { (ctx.t("field-form")) } th { (ctx.t("field-filing")) } th class="money" { (ctx.t("fee-schedule")) } } }
                 tbody {
                     @for fee in &data.fees {
@@ -194,6 +196,7 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
                     }
                 }
             } }))
+            }
             script type="application/json" id="fee-schedule" { (schedule_json(&data.fees)) }
             @for i in 0..LINE_ROWS {
                 fieldset data-fee-line {

@@ -89,6 +89,21 @@ impl Shots {
         let png = client.screenshot().await.unwrap();
         std::fs::write(self.dir.join(format!("{:02}-{name}.png", self.n)), png).unwrap();
     }
+
+    /// The whole page at a phone's and a laptop's width, as `NAME-390.png` and
+    /// `NAME-1280.png` (the README links them); the window is put back after.
+    pub(crate) async fn both_widths(&mut self, client: &Client, name: &str) {
+        let (width, height) = client.get_window_size().await.unwrap();
+        for w in [390, 1280] {
+            crate::screens::whole_page(client, w).await;
+            let png = client.screenshot().await.unwrap();
+            std::fs::write(self.dir.join(format!("{name}-{w}.png")), png).unwrap();
+        }
+        client
+            .set_window_size(width as u32, height as u32)
+            .await
+            .unwrap();
+    }
 }
 
 pub(crate) async fn css(client: &Client, selector: &str) -> Element {
@@ -254,7 +269,7 @@ async fn intake(client: &Client, base: &str, shots: &mut Shots) -> i64 {
         css(client, "#household-size").await.text().await.unwrap(),
         "3"
     );
-    shots.take(client, "household-form").await;
+    shots.both_widths(client, "intake-1-household").await;
     effort
         .press(client, "/households", Some("immigration_fee"))
         .await;
@@ -266,10 +281,10 @@ async fn intake(client: &Client, base: &str, shots: &mut Shots) -> i64 {
     for kind in ["photo_id", "proof_of_income", "completed_form"] {
         effort.tick(client, "documents", kind).await;
     }
-    shots.take(client, "application-form").await;
+    shots.both_widths(client, "intake-2-application").await;
     effort.press(client, "/applications", Some("check")).await;
     css(client, "ul.checklist").await;
-    shots.take(client, "application-checked").await;
+    shots.both_widths(client, "intake-3-checked").await;
     assert!(
         effort.loads <= 4 && effort.fields <= 16,
         "the reference intake took {} page loads and {} fields",

@@ -146,7 +146,7 @@ async fn viewport(client: &Client, width: u32) {
 }
 
 /// Makes the window as tall as the page, for a screenshot of all of it.
-async fn whole_page(client: &Client, width: u32) {
+pub(crate) async fn whole_page(client: &Client, width: u32) {
     viewport(client, width).await;
     let height = client
         .execute("return document.documentElement.scrollHeight", vec![])

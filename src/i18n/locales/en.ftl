@@ -687,3 +687,4 @@ user-new-password-hint = only to reset a forgotten password: at least 10 charact
 
 # A missing role, in the reader's words (issue 14)
 err-missing-role = This page or action needs the { $roles_label } role.
+fee-schedule-all = The USCIS fee schedule in force today

@@ -703,3 +703,4 @@ user-new-password-hint = 비밀번호를 잊은 경우에만: 10자 이상. 모�
 
 # A missing role, in the reader's words (issue 14)
 err-missing-role = 이 화면이나 작업에는 { $roles_label } 역할이 있어야 합니다.
+fee-schedule-all = 오늘 적용되는 USCIS 수수료표
