@@ -153,8 +153,13 @@ pub(crate) async fn choose(client: &Client, name: &str, value: &str) {
 /// Submits the form and waits until the page it was on is gone, so what follows acts
 /// on the next page (which may hold a form of the same name).
 pub(crate) async fn submit(client: &Client, form_action: &str) {
+    press(client, form_action, "button[type=\"submit\"]").await;
+}
+
+/// Presses the button `selector` finds in the form and waits for the next page.
+async fn press(client: &Client, form_action: &str, selector: &str) {
     let form = css(client, &format!("form[action=\"{form_action}\"]")).await;
-    form.find(Locator::Css("button[type=\"submit\"]"))
+    form.find(Locator::Css(selector))
         .await
         .unwrap()
         .click()
@@ -207,24 +212,11 @@ impl Effort {
     /// Presses a form's button (by its `value`, or the first) and waits for the next page.
     async fn press(&mut self, client: &Client, form_action: &str, button: Option<&str>) {
         self.loads += 1;
-        let form = css(client, &format!("form[action=\"{form_action}\"]")).await;
         let selector = match button {
             Some(value) => format!("button[type=\"submit\"][value=\"{value}\"]"),
             None => "button[type=\"submit\"]".to_owned(),
         };
-        form.find(Locator::Css(&selector))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        for _ in 0..100 {
-            match form.attr("action").await {
-                Err(e) if stale(&e) => return,
-                _ => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-        panic!("submitting {form_action} did not leave the page");
+        press(client, form_action, &selector).await;
     }
 
     async fn follow(&mut self, client: &Client, selector: &str) {

@@ -297,15 +297,7 @@ impl TestApp {
             .unwrap()
             .to_owned();
         let home = self.page("/", Some(&cookie)).await;
-        let csrf = home
-            .text
-            .split("name=\"csrf_token\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned();
+        let csrf = csrf_of(&home.text);
         Browser { cookie, csrf }
     }
 
@@ -449,6 +441,17 @@ pub async fn exec_owner(app: &TestApp, sql: &str) -> Result<(), diesel::result::
 }
 
 /// A port nothing listens on right now, for a process the test starts.
+/// The CSRF token a page's forms carry.
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .expect("a form with a CSRF token")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -11,6 +11,7 @@ use axum::http::{StatusCode, header};
 use diesel_async::RunQueryDsl;
 
 use crate::helpers::*;
+use crate::screens::kind;
 
 /// Words that make a run of Latin letters an English sentence.
 const ENGLISH: &[&str] = &[
@@ -121,15 +122,7 @@ async fn sign_in_korean(app: &TestApp, email: &str) -> String {
         .unwrap();
     let cookie = cookie.split(';').next().unwrap().to_owned();
     let home = app.page("/", Some(&cookie)).await;
-    let csrf = home
-        .text
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_of(&home.text);
     app.form(
         "/language",
         Some(&cookie),
@@ -137,24 +130,6 @@ async fn sign_in_korean(app: &TestApp, email: &str) -> String {
     )
     .await;
     cookie
-}
-
-fn kind(path: &str) -> String {
-    let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let path: Vec<&str> = path
-        .split('/')
-        .map(|s| if s.parse::<i64>().is_ok() { "#" } else { s })
-        .collect();
-    let names: BTreeSet<&str> = query
-        .split('&')
-        .filter_map(|p| p.split('=').next())
-        .filter(|n| !n.is_empty())
-        .collect();
-    format!(
-        "{}?{}",
-        path.join("/"),
-        names.into_iter().collect::<Vec<_>>().join("&")
-    )
 }
 
 fn links(html: &str) -> Vec<String> {

@@ -86,7 +86,7 @@ fn axe_source() -> Option<String> {
 }
 
 /// The kind of page a path is: ids become `#`, and only the query's names count.
-fn kind(path: &str) -> String {
+pub(crate) fn kind(path: &str) -> String {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let path: Vec<&str> = path
         .split('/')
