@@ -281,6 +281,22 @@ async fn record_status(
     Ok(())
 }
 
+/// The applications still open to a check's outcome (submitted, checked, not yet
+/// decided), for a draft policy's preview.
+pub(crate) async fn open_rows(conn: &mut AsyncPgConnection) -> AppResult<Vec<ApplicationRow>> {
+    Ok(applications::table
+        .filter(applications::status.eq_any([
+            "submitted",
+            "eligible",
+            "ineligible",
+            "needs_review",
+        ]))
+        .order(applications::id)
+        .select(ApplicationRow::as_select())
+        .load(conn)
+        .await?)
+}
+
 #[tracing::instrument(level = "debug", skip_all, fields(id))]
 pub(crate) async fn lock(conn: &mut AsyncPgConnection, id: i64) -> AppResult<ApplicationRow> {
     applications::table

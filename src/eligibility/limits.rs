@@ -57,3 +57,38 @@ fn refusal(rule: Rule, message: &Message) -> Problem {
     }
     problem
 }
+
+/// What a draft policy would change: of the open applications, those whose outcome under
+/// the draft differs from their outcome under the policy in force today.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub open: usize,
+    /// Number, outcome today, outcome under the draft.
+    pub changed: Vec<(String, CheckResult, CheckResult)>,
+}
+
+/// Runs the rules over every open application under the policy in force and under
+/// `draft`, today; nothing is written.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn preview(
+    conn: &mut AsyncPgConnection,
+    draft: &Policy,
+    clock: Today,
+) -> AppResult<Preview> {
+    let current = in_force(conn, clock.today).await?;
+    let tables = tables(conn).await?;
+    let rows = applications::open_rows(conn).await?;
+    let mut changed = Vec::new();
+    for row in &rows {
+        let facts = facts(conn, row, clock.today, clock.timezone).await?;
+        let now = evaluate(&facts, &current.policy, &tables).result;
+        let then = evaluate(&facts, draft, &tables).result;
+        if now != then {
+            changed.push((row.number.clone(), now, then));
+        }
+    }
+    Ok(Preview {
+        open: rows.len(),
+        changed,
+    })
+}

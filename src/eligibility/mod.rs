@@ -9,7 +9,7 @@ mod limits;
 mod policy;
 pub mod web;
 pub use facts::*;
-pub use limits::limits_broken;
+pub use limits::{Preview, limits_broken, preview};
 pub use policy::*;
 
 pub use crate::clock::Today;

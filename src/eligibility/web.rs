@@ -71,6 +71,7 @@ fn policy_view(
     today: chrono::NaiveDate,
     values: &Values,
     errors: &FieldErrors,
+    preview: Option<&super::Preview>,
 ) -> Markup {
     let in_force = versions
         .iter()
@@ -103,6 +104,19 @@ fn policy_view(
             }
         }
         h2 { (ctx.t("policy-new")) }
+        @if let Some(p) = preview {
+            section class="notice" role="status" aria-labelledby="preview-title" {
+                h3 id="preview-title" { (ctx.t("policy-preview-title")) }
+                p { (ctx.tr("policy-preview-count", &[("changed", p.changed.len().to_string()), ("open", p.open.to_string())])) }
+                @if !p.changed.is_empty() {
+                    ul {
+                        @for (number, now, then) in &p.changed {
+                            li { (number) ": " (ctx.label("status", now)) " → " (ctx.label("status", then)) }
+                        }
+                    }
+                }
+            }
+        }
         (form.summary())
         form method="post" action="/admin/policy" {
             (form.csrf())
@@ -114,7 +128,10 @@ fn policy_view(
             @for (field, problem) in errors.iter().filter(|(f, _)| f.starts_with("policy.")) {
                 p class="field-error" { code { (field) } ": " (crate::i18n::problem(ctx.lang, problem)) }
             }
-            div class="actions" { button type="submit" { (ctx.t("policy-create")) } }
+            div class="actions" {
+                button type="submit" name="then" value="preview" class="secondary" { (ctx.t("policy-preview")) }
+                button type="submit" name="then" value="save" { (ctx.t("policy-create")) }
+            }
         }
     }
 }
@@ -131,7 +148,7 @@ async fn policy_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Marku
     Ok(page(
         &ctx,
         &ctx.t("policy-title"),
-        policy_view(&ctx, &versions, today, &values, &FieldErrors::new()),
+        policy_view(&ctx, &versions, today, &values, &FieldErrors::new(), None),
     ))
 }
 
@@ -146,6 +163,31 @@ async fn create_version(
     let mut conn = state.pool.get().await?;
     let today = state.clock.today();
     let policy = values.opt("policy").map(|text| serde_json::from_str(&text));
+    // A preview runs the draft over the open applications and saves nothing.
+    if values.get("then") == "preview" {
+        let mut errors = FieldErrors::new();
+        let draft = match &policy {
+            Some(Ok(value)) => super::parse_policy(value, &mut errors),
+            Some(Err(e)) => {
+                errors.add("policy", Problem::new("err-json").arg("detail", e));
+                None
+            }
+            None => {
+                errors.add("policy", Problem::new("err-required"));
+                None
+            }
+        };
+        let versions = super::versions(&mut conn).await?;
+        let (status, preview) = match draft {
+            Some(draft) => (
+                StatusCode::OK,
+                Some(super::preview(&mut conn, &draft, state.clock.read()).await?),
+            ),
+            None => (StatusCode::UNPROCESSABLE_ENTITY, None),
+        };
+        let body = policy_view(&ctx, &versions, today, &values, &errors, preview.as_ref());
+        return Ok((status, page(&ctx, &ctx.t("policy-title"), body)).into_response());
+    }
     let outcome = match policy {
         Some(Err(e)) => Err(AppError::from(FieldErrors::single(
             "policy",
@@ -169,7 +211,7 @@ async fn create_version(
                 page(
                     &ctx,
                     &ctx.t("policy-title"),
-                    policy_view(&ctx, &versions, today, &values, &fields),
+                    policy_view(&ctx, &versions, today, &values, &fields, None),
                 ),
             )
                 .into_response())

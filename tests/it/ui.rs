@@ -573,3 +573,56 @@ async fn an_admin_resets_a_password_and_the_old_session_ends() {
         0
     );
 }
+
+/// Back office: a draft policy shows, before it is saved, how many open applications
+/// would have another outcome under it; nothing is written by a preview.
+#[tokio::test]
+async fn a_draft_policy_previews_which_open_applications_would_change() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.app_conn().await;
+    grant_tracker::demo::load(&mut conn, app.state.clock.read())
+        .await
+        .unwrap();
+    let admin = app.user(&["admin"]).await;
+    let b = app.browser(&admin).await;
+    let mut draft =
+        serde_json::to_value(grant_tracker::domain::policy::Policy::default_v1()).unwrap();
+    draft["immigration_fee"]["income_limit_percent"] = serde_json::json!(1);
+    draft["emergency"]["income_limit_percent"] = serde_json::json!(1);
+    let versions = app.count("SELECT count(*) FROM policy_versions").await;
+    let body = |policy: &str| {
+        format!(
+            "csrf_token={}&effective_from={}&note=&policy={}&then=preview",
+            b.csrf,
+            app.today().succ_opt().unwrap(),
+            encode(policy)
+        )
+    };
+    let reply = app
+        .form("/admin/policy", Some(&b.cookie), &body(&draft.to_string()))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let open = app
+        .count("SELECT count(*) FROM applications WHERE status IN ('submitted', 'eligible', 'ineligible', 'needs_review')")
+        .await;
+    assert!(
+        reply.text.contains("What this draft would change"),
+        "{}",
+        reply.text
+    );
+    assert!(reply.text.contains(&format!(
+        "of the {open} open applications would have another outcome"
+    )));
+    assert!(
+        !reply.text.contains("Under this draft, 0 of"),
+        "an income limit of 1% changes some"
+    );
+    assert!(reply.text.contains("→ Not eligible"), "{}", reply.text);
+    let bad = app.form("/admin/policy", Some(&b.cookie), &body("{")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count("SELECT count(*) FROM policy_versions").await,
+        versions,
+        "a preview saves nothing"
+    );
+}

@@ -688,3 +688,8 @@ user-new-password-hint = only to reset a forgotten password: at least 10 charact
 # A missing role, in the reader's words (issue 14)
 err-missing-role = This page or action needs the { $roles_label } role.
 fee-schedule-all = The USCIS fee schedule in force today
+
+# A draft policy's preview (issue 14)
+policy-preview = Preview: what would change
+policy-preview-title = What this draft would change
+policy-preview-count = Under this draft, { $changed } of the { $open } open applications would have another outcome than today. Nothing was saved.

@@ -704,3 +704,8 @@ user-new-password-hint = 비밀번호를 잊은 경우에만: 10자 이상. 모�
 # A missing role, in the reader's words (issue 14)
 err-missing-role = 이 화면이나 작업에는 { $roles_label } 역할이 있어야 합니다.
 fee-schedule-all = 오늘 적용되는 USCIS 수수료표
+
+# A draft policy's preview (issue 14)
+policy-preview = 미리 보기: 무엇이 바뀌나요
+policy-preview-title = 이 초안으로 바뀌는 것
+policy-preview-count = 이 초안을 적용하면 진행 중인 신청서 { $open }건 중 { $changed }건의 결과가 오늘과 달라집니다. 아무것도 저장되지 않았습니다.
