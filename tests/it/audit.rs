@@ -228,7 +228,15 @@ async fn the_trail_reads_as_sentences_filtered_by_who_what_and_when() {
         .unwrap()
         .to_owned();
     let b = app.browser(&admin).await;
-    let today = app.today();
+    // The day the row was written, in the fund's time zone (rows carry the database's
+    // time, which a test's clock does not move).
+    let days = app
+        .count(&format!(
+            "SELECT to_char((at AT TIME ZONE 'America/Los_Angeles')::date, 'YYYYMMDD')::bigint \
+             FROM audit_log WHERE action = 'create' AND entity_type = 'household' AND entity_id = {hid}"
+        ))
+        .await;
+    let today = chrono::NaiveDate::parse_from_str(&days.to_string(), "%Y%m%d").unwrap();
     let page = app
         .page(
             &format!(
