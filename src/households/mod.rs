@@ -107,14 +107,21 @@ impl Household {
 }
 
 /// One search hit.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, diesel::QueryableByName)]
 pub struct HouseholdSummary {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     pub name_ko: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     pub phone: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub city: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub state: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
     pub size: i32,
 }
 
@@ -474,24 +481,7 @@ pub async fn search(
     q: &str,
     paging: Paging,
 ) -> AppResult<Page<HouseholdSummary>> {
-    use diesel::sql_types::{BigInt, Integer, Nullable, Text};
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-        #[diesel(sql_type = Text)]
-        name: String,
-        #[diesel(sql_type = Nullable<Text>)]
-        name_ko: Option<String>,
-        #[diesel(sql_type = Nullable<Text>)]
-        phone: Option<String>,
-        #[diesel(sql_type = Text)]
-        city: String,
-        #[diesel(sql_type = Text)]
-        state: String,
-        #[diesel(sql_type = Integer)]
-        size: i32,
-    }
+    use diesel::sql_types::{BigInt, Nullable, Text};
     let q = q.trim();
     let like = |text: &str| {
         let escaped = text
@@ -505,7 +495,7 @@ pub async fn search(
         digits.remove(0);
     }
     let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
-    let rows: Vec<Row> = diesel::sql_query(
+    let items: Vec<HouseholdSummary> = diesel::sql_query(
         "SELECT h.id, h.name, h.name_ko, h.phone, h.city, h.state, h.size FROM households h \
          WHERE h.merged_into IS NULL AND h.id > $1 AND ($2 = '' \
             OR h.name ILIKE $3 OR h.name_ko ILIKE $3 OR h.name_key = gt_name_key($2) \
@@ -527,17 +517,5 @@ pub async fn search(
     .bind::<BigInt, _>(paging.limit + 1)
     .load(conn)
     .await?;
-    let items = rows
-        .into_iter()
-        .map(|r| HouseholdSummary {
-            id: r.id,
-            name: r.name,
-            name_ko: r.name_ko,
-            phone: r.phone,
-            city: r.city,
-            state: r.state,
-            size: r.size,
-        })
-        .collect();
     Ok(Page::from_rows(items, paging.limit, |h| h.id))
 }

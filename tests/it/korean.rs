@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use diesel_async::RunQueryDsl;
 
 use crate::helpers::*;
-use crate::screens::kind;
+use crate::screens::{kind, worth_visiting};
 
 /// Words that make a run of Latin letters an English sentence.
 const ENGLISH: &[&str] = &[
@@ -138,12 +138,7 @@ fn links(html: &str) -> Vec<String> {
         .filter_map(|rest| rest.split('"').next())
         .map(|h| h.replace("&amp;", "&"))
         .map(|h| h.split('#').next().unwrap().to_owned())
-        .filter(|h| {
-            h.starts_with('/')
-                && !h.starts_with("/exports/download")
-                && !h.starts_with("/static/")
-                && !h.starts_with("/api/")
-        })
+        .filter(|h| worth_visiting(h))
         .collect()
 }
 

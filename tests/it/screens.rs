@@ -119,13 +119,16 @@ async fn links(client: &Client, base: &str) -> Vec<String> {
         .iter()
         .filter_map(|h| h.as_str()?.strip_prefix(base).map(str::to_owned))
         .map(|h| h.split('#').next().unwrap().to_owned())
-        .filter(|h| {
-            h.starts_with('/')
-                && !h.starts_with("/exports/download")
-                && !h.starts_with("/static/")
-                && !h.starts_with("/api/")
-        })
+        .filter(|h| worth_visiting(h))
         .collect()
+}
+
+/// A link to a page of this site (not a file, an asset or the API), for the crawlers.
+pub(crate) fn worth_visiting(href: &str) -> bool {
+    href.starts_with('/')
+        && !href.starts_with("/exports/download")
+        && !href.starts_with("/static/")
+        && !href.starts_with("/api/")
 }
 
 /// Makes the page's viewport `width` wide (the window's frame is added).
