@@ -140,7 +140,7 @@ mod tests {
         assert!(e.to_string().contains("size"));
         assert_eq!(
             e.field_messages(Language::En)["size"],
-            "must be a whole number from 1 to 30"
+            "Enter a whole number from 1 to 30."
         );
     }
 }

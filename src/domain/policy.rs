@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{DocumentKind, EmergencyCategory, Filing, Money, US_STATES};
+use super::{DocumentKind, EmergencyCategory, Filing, Money, Problem, US_STATES};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -129,63 +129,71 @@ impl Policy {
     }
 
     /// Everything wrong with the policy, as `(field path, problem)`; empty when it is sound.
-    pub fn problems(&self) -> Vec<(String, String)> {
+    /// Paths are the document's own (`caps.window_days`, `service_area[3]`).
+    pub fn problems(&self) -> Vec<(String, Problem)> {
         let mut out = Vec::new();
-        let mut bad = |path: &str, problem: &str| out.push((path.to_owned(), problem.to_owned()));
-        let percent = |p: u32| (1..=1000).contains(&p);
+        let mut bad = |path: &str, problem: Problem| out.push((path.to_owned(), problem));
+        let range = |min: u32, max: u32| {
+            Problem::new("err-int-range")
+                .arg("min", min)
+                .arg("max", max)
+        };
+        let percent = |p: u32| (1..=MAX_PERCENT).contains(&p);
         let im = &self.immigration_fee;
         if !percent(im.income_limit_percent) {
             bad(
                 "immigration_fee.income_limit_percent",
-                "must be from 1 to 1000",
+                range(1, MAX_PERCENT),
             );
         }
         if !percent(im.fee_waiver_percent) {
-            bad(
-                "immigration_fee.fee_waiver_percent",
-                "must be from 1 to 1000",
-            );
+            bad("immigration_fee.fee_waiver_percent", range(1, MAX_PERCENT));
         }
         for (i, r) in im.reduced_fees.iter().enumerate() {
             let at = format!("immigration_fee.reduced_fees[{i}]");
             if super::application::normalize_form_code(&r.form).as_deref() != Some(r.form.as_str())
             {
-                bad(&format!("{at}.form"), "must be a form code like N-400");
+                bad(&format!("{at}.form"), Problem::new("err-form-code"));
             }
-            if r.above_percent >= r.up_to_percent || !percent(r.up_to_percent) {
+            if !percent(r.up_to_percent) {
+                bad(&format!("{at}.up_to_percent"), range(1, MAX_PERCENT));
+            } else if r.above_percent >= r.up_to_percent {
                 bad(
-                    &at,
-                    "above_percent must be below up_to_percent, at most 1000",
+                    &format!("{at}.up_to_percent"),
+                    Problem::new("err-band").arg("above", r.above_percent),
                 );
             }
         }
         let em = &self.emergency;
         if !percent(em.income_limit_percent) {
-            bad("emergency.income_limit_percent", "must be from 1 to 1000");
+            bad("emergency.income_limit_percent", range(1, MAX_PERCENT));
         }
         if em.max_amount.is_zero() {
-            bad("emergency.max_amount", "must be more than 0.00");
+            bad("emergency.max_amount", Problem::new("err-amount-positive"));
         }
         if em.categories.is_empty() {
-            bad("emergency.categories", "must list at least one category");
+            bad(
+                "emergency.categories",
+                Problem::new("err-categories-required"),
+            );
         }
         if self.caps.per_application.is_zero() {
-            bad("caps.per_application", "must be more than 0.00");
+            bad("caps.per_application", Problem::new("err-amount-positive"));
         }
         if self.caps.per_household.is_zero() {
-            bad("caps.per_household", "must be more than 0.00");
+            bad("caps.per_household", Problem::new("err-amount-positive"));
         }
-        if !(1..=3660).contains(&self.caps.window_days) {
-            bad("caps.window_days", "must be from 1 to 3660");
+        if !(1..=MAX_WINDOW_DAYS).contains(&self.caps.window_days) {
+            bad("caps.window_days", range(1, MAX_WINDOW_DAYS));
         }
         if self.service_area.is_empty() {
-            bad("service_area", "must list at least one state");
+            bad("service_area", Problem::new("err-states-required"));
         }
         for (i, state) in self.service_area.iter().enumerate() {
             if !US_STATES.contains(&state.as_str()) {
                 bad(
                     &format!("service_area[{i}]"),
-                    "is not a US state code (e.g. CA)",
+                    Problem::new("err-state-code").arg("code", state),
                 );
             }
         }
@@ -200,7 +208,7 @@ impl Policy {
             if super::application::normalize_form_code(form).as_deref() != Some(form.as_str()) {
                 bad(
                     &format!("documents.by_form.{form}"),
-                    "is not a form code like N-400",
+                    Problem::new("err-form-code"),
                 );
             }
             lists.push((format!("documents.by_form.{form}"), list));
@@ -208,19 +216,21 @@ impl Policy {
         for (path, list) in lists {
             for (i, any_of) in list.iter().enumerate() {
                 if any_of.is_empty() {
-                    bad(
-                        &format!("{path}[{i}]"),
-                        "must name at least one document kind",
-                    );
+                    bad(&format!("{path}[{i}]"), Problem::new("err-kinds-required"));
                 }
             }
         }
-        if self.review.quorum == 0 || self.review.quorum > 50 {
-            bad("review.quorum", "must be from 1 to 50");
+        if !(1..=MAX_QUORUM).contains(&self.review.quorum) {
+            bad("review.quorum", range(1, MAX_QUORUM));
         }
         out
     }
 }
+
+/// The bounds a policy's numbers keep to.
+pub const MAX_PERCENT: u32 = 1000;
+pub const MAX_WINDOW_DAYS: u32 = 3660;
+pub const MAX_QUORUM: u32 = 50;
 
 #[cfg(test)]
 mod tests {

@@ -131,13 +131,39 @@ pub fn parse_policy(value: &Value, errors: &mut FieldErrors) -> Option<Policy> {
         }
     };
     let problems = policy.problems();
-    for (path, problem) in &problems {
-        errors.add(
-            format!("policy.{path}"),
-            Problem::new("err-policy-field").arg("detail", problem),
-        );
+    let sound = problems.is_empty();
+    for (path, problem) in problems {
+        errors.add(format!("policy.{path}"), problem);
     }
-    problems.is_empty().then_some(policy)
+    sound.then_some(policy)
+}
+
+/// The date and note of a new version, read and checked (a date from today on); problems
+/// go to `e`. A form that reads the policy itself checks these the same way.
+pub fn read_header(
+    e: &mut FieldErrors,
+    today: NaiveDate,
+    input: &NewVersionInput,
+) -> (Option<NaiveDate>, Option<String>) {
+    let effective_from =
+        crate::domain::input::required_date(e, "effective_from", input.effective_from.as_deref())
+            .filter(|date| {
+                let future = *date >= today;
+                if !future {
+                    e.add(
+                        "effective_from",
+                        Problem::new("err-policy-past").arg("today", today),
+                    );
+                }
+                future
+            });
+    let note = crate::domain::input::optional_text(
+        e,
+        "note",
+        input.note.as_deref(),
+        crate::domain::input::LONG_TEXT,
+    );
+    (effective_from, note)
 }
 
 /// Adds a policy version. It may not take effect before today (that would change what
@@ -150,27 +176,7 @@ pub async fn create_version(
     input: &NewVersionInput,
 ) -> AppResult<PolicyVersion> {
     let mut e = FieldErrors::new();
-    let effective_from = crate::domain::input::required_date(
-        &mut e,
-        "effective_from",
-        input.effective_from.as_deref(),
-    )
-    .filter(|date| {
-        let future = *date >= today;
-        if !future {
-            e.add(
-                "effective_from",
-                Problem::new("err-policy-past").arg("today", today),
-            );
-        }
-        future
-    });
-    let note = crate::domain::input::optional_text(
-        &mut e,
-        "note",
-        input.note.as_deref(),
-        crate::domain::input::LONG_TEXT,
-    );
+    let (effective_from, note) = read_header(&mut e, today, input);
     let policy = match &input.policy {
         None | Some(Value::Null) => {
             e.add("policy", Problem::new("err-required"));

@@ -326,22 +326,179 @@ async fn the_admin_policy_page_shows_errors_beside_the_form_and_keeps_the_text()
     let b = app.browser(&admin).await;
     let page = app.page("/admin/policy", Some(&b.cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.text.contains("income_limit_percent"),
+    let fields = form_fields(&page.text, "/admin/policy");
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no field {name}"))
+    };
+    assert_eq!(
+        value("immigration_fee.income_limit_percent"),
+        "200",
         "prefilled with version 1"
     );
-    let body = serde_html_form::to_string([
-        ("csrf_token", b.csrf.as_str()),
+    assert_eq!(value("caps.per_household"), "3000.00");
+    assert_eq!(value("reduced_fees[0].form"), "N-400");
+    assert_eq!(value("service_area.CA"), "on");
+    assert_eq!(value("documents[3].kinds.identity_document"), "on");
+    assert!(!page.text.contains("<textarea"), "no raw JSON to edit");
+
+    let wrong = [
         ("effective_from", "2020-01-01"),
         ("note", "한글 메모 🙂"),
-        ("policy", "{\"caps\": "),
-    ])
-    .unwrap();
-    let r = app.form("/admin/policy", Some(&b.cookie), &body).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text.contains("id=\"policy-error\""), "{}", r.text);
+        ("caps.window_days", "abc"),
+        ("emergency.max_amount", "0.00"),
+        ("review.fast_track_max", "1.234"),
+        ("reduced_fees[0].up_to_percent", "100"),
+        ("reduced_fees[1].fee", "12.00"),
+        ("documents[2].program", ""),
+        ("then", "save"),
+    ];
+    let unticked = [
+        "documents[0].kinds.photo_id",
+        "emergency.categories.eviction",
+        "emergency.categories.utility_shutoff",
+        "emergency.categories.medical",
+        "emergency.categories.fire_or_disaster",
+        "emergency.categories.job_loss",
+        "emergency.categories.death_in_family",
+        "emergency.categories.other",
+    ];
+    let r = app
+        .form(
+            "/admin/policy",
+            Some(&b.cookie),
+            &with_fields(fields.clone(), &wrong, &unticked),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    for (id, message) in [
+        ("effective-from-error", "cannot take effect before today"),
+        ("caps-window-days-error", "Enter a whole number"),
+        ("review-fast-track-max-error", "at most two decimal places"),
+        // A row with only a fee names what is missing, beside each field.
+        ("reduced-fees-1--form-error", "This is required."),
+        ("reduced-fees-1--filing-error", "This is required."),
+        ("reduced-fees-1--up-to-percent-error", "This is required."),
+        ("documents-0--kinds", "Tick at least one kind of document."),
+        ("documents-2--program-error", "This is required."),
+    ] {
+        let at = r
+            .text
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no {id} in {}", r.text));
+        assert!(
+            r.text[at..at + 300].contains(message),
+            "{id}: {}",
+            &r.text[at..at + 300]
+        );
+    }
+    assert!(
+        r.text.contains("href=\"#reduced-fees-1--form\""),
+        "the summary links to the field"
+    );
+    assert!(
+        r.text
+            .contains("Reduced fee 2: USCIS form: This is required.")
+    );
     assert!(r.text.contains("한글 메모 🙂"), "the note is kept");
+    assert!(r.text.contains("value=\"abc\""), "what was typed is kept");
+    // The rules of the whole policy come after every field reads.
+    let r = app
+        .form(
+            "/admin/policy",
+            Some(&b.cookie),
+            &with_fields(
+                fields.clone(),
+                &[
+                    ("emergency.max_amount", "0.00"),
+                    ("reduced_fees[0].up_to_percent", "100"),
+                    ("then", "save"),
+                ],
+                &unticked,
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    for (id, message) in [
+        ("emergency-max-amount-error", "must be more than zero"),
+        (
+            "reduced-fees-0--up-to-percent-error",
+            "Must be above the lower bound (150 %)",
+        ),
+        ("emergency-categories", "Tick at least one event."),
+        ("documents-0--kinds", "Tick at least one kind of document."),
+    ] {
+        let at = r
+            .text
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no {id} in {}", r.text));
+        assert!(
+            r.text[at..at + 300].contains(message),
+            "{id}: {}",
+            &r.text[at..at + 300]
+        );
+    }
     assert_eq!(app.count("SELECT count(*) FROM policy_versions").await, 1);
+
+    // More rows, then a sound version: the form's changes are the new version's.
+    let more = app
+        .form(
+            "/admin/policy",
+            Some(&b.cookie),
+            &with_fields(fields.clone(), &[("then", "more_reduced_fees")], &[]),
+        )
+        .await;
+    assert_eq!(more.status, StatusCode::OK);
+    assert!(
+        more.text.contains("name=\"reduced_fees[4].form\""),
+        "four blank rows after one filled"
+    );
+    let tomorrow = app.today().succ_opt().unwrap().to_string();
+    let good = with_fields(
+        form_fields(&more.text, "/admin/policy"),
+        &[
+            ("effective_from", &tomorrow),
+            ("note", "Board minutes 2026-11 (이사회)"),
+            ("emergency.max_amount", "1200.00"),
+            ("caps.window_days", "730"),
+            ("reduced_fees[3].form", "i-765"),
+            ("reduced_fees[3].filing", "online"),
+            ("reduced_fees[3].fee", "200.00"),
+            ("reduced_fees[3].above_percent", "150"),
+            ("reduced_fees[3].up_to_percent", "300"),
+            ("documents[5].program", "immigration_fee"),
+            ("documents[5].form", "n-400"),
+            ("documents[5].kinds.other", "on"),
+            ("then", "save"),
+        ],
+        &["service_area.WY", "emergency.categories.other"],
+    );
+    let saved = app.form("/admin/policy", Some(&b.cookie), &good).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let v2 = app.get("/api/v1/policy-versions/2", &admin).await.json();
+    let mut expected =
+        serde_json::to_value(grant_tracker::domain::policy::Policy::default_v1()).unwrap();
+    expected["emergency"]["max_amount"] = json!("1200.00");
+    expected["caps"]["window_days"] = json!(730);
+    expected["immigration_fee"]["reduced_fees"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"form": "I-765", "filing": "online", "fee": "200.00", "above_percent": 150, "up_to_percent": 300}));
+    expected["documents"]["by_form"] = json!({"N-400": [["other"]]});
+    expected["service_area"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s != "WY");
+    expected["emergency"]["categories"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c != "other");
+    assert_eq!(v2["policy"], expected);
+    assert_eq!(v2["note"], "Board minutes 2026-11 (이사회)");
+
     let cw = app.user(&["caseworker"]).await;
     let cwb = app.browser(&cw).await;
     assert_eq!(

@@ -440,7 +440,6 @@ pub async fn exec_owner(app: &TestApp, sql: &str) -> Result<(), diesel::result::
     app.owner_conn().await.batch_execute(sql).await
 }
 
-/// A port nothing listens on right now, for a process the test starts.
 /// The CSRF token a page's forms carry.
 pub fn csrf_of(html: &str) -> String {
     html.split("name=\"csrf_token\" value=\"")
@@ -452,6 +451,69 @@ pub fn csrf_of(html: &str) -> String {
         .to_owned()
 }
 
+/// What a browser would send for the page's form posting to `action` as it stands (text
+/// fields, ticked boxes, chosen options; no button), read with an HTML parser.
+pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    use scraper::{Html, Selector};
+    let page = Html::parse_document(html);
+    let form_selector = Selector::parse("form").unwrap();
+    let form = page
+        .select(&form_selector)
+        .find(|f| {
+            f.value()
+                .attr("action")
+                .is_some_and(|a| a.starts_with(action))
+        })
+        .unwrap_or_else(|| panic!("a form posting to {action}"));
+    let fields = Selector::parse("input, select, textarea").unwrap();
+    let option = Selector::parse("option").unwrap();
+    let mut out = Vec::new();
+    for field in form.select(&fields) {
+        let element = field.value();
+        let Some(name) = element.attr("name") else {
+            continue;
+        };
+        let value = match element.name() {
+            "select" => {
+                let options: Vec<_> = field.select(&option).collect();
+                let chosen = options
+                    .iter()
+                    .find(|o| o.value().attr("selected").is_some())
+                    .or(options.first());
+                chosen.map_or(String::new(), |o| {
+                    o.value().attr("value").unwrap_or_default().to_owned()
+                })
+            }
+            "textarea" => field.text().collect(),
+            _ => match element.attr("type").unwrap_or("text") {
+                "submit" | "button" => continue,
+                "checkbox" | "radio" if element.attr("checked").is_none() => continue,
+                _ => element.attr("value").unwrap_or_default().to_owned(),
+            },
+        };
+        out.push((name.to_owned(), value));
+    }
+    out
+}
+
+/// A form's fields with some set (replaced, or added when the form has no such field) and
+/// some removed (an unticked box).
+pub fn with_fields(
+    mut fields: Vec<(String, String)>,
+    set: &[(&str, &str)],
+    removed: &[&str],
+) -> String {
+    fields.retain(|(name, _)| !removed.contains(&name.as_str()));
+    for (name, value) in set {
+        match fields.iter_mut().find(|(n, _)| n == name) {
+            Some(field) => field.1 = (*value).to_owned(),
+            None => fields.push(((*name).to_owned(), (*value).to_owned())),
+        }
+    }
+    serde_html_form::to_string(&fields).unwrap()
+}
+
+/// A port nothing listens on right now, for a process the test starts.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -218,7 +218,7 @@ async fn every_page_of_the_demo_reads_in_korean() {
     let draft = app
         .count("SELECT min(id) FROM applications WHERE status = 'paid'")
         .await;
-    for (path, body) in [
+    let mut posts: Vec<(&str, String, String)> = [
         (
             "/households".to_owned(),
             format!(
@@ -249,8 +249,41 @@ async fn every_page_of_the_demo_reads_in_korean() {
             "/applications/999999/submit".to_owned(),
             format!("csrf_token={csrf}"),
         ),
-    ] {
-        let reply = app.form(&path, Some(&cookie), &body).await;
+    ]
+    .into_iter()
+    .map(|(path, body)| (cookie.as_str(), path, body))
+    .collect();
+    // The admin's policy form, every field of it wrong in its own way.
+    let admin = sign_in_korean(&app, "demo.admin@example.org").await;
+    let policy_page = app.page("/admin/policy", Some(&admin)).await;
+    let fields = form_fields(&policy_page.text, "/admin/policy");
+    let wrong = [
+        ("effective_from", "2020-01-01"),
+        ("immigration_fee.income_limit_percent", "abc"),
+        ("emergency.max_amount", "-1"),
+        ("caps.window_days", "0"),
+        ("review.quorum", "9999"),
+        ("reduced_fees[0].form", "X"),
+        ("reduced_fees[0].up_to_percent", "100"),
+        ("reduced_fees[1].fee", "1.00"),
+        ("documents[0].form", "N400!"),
+        ("documents[9].program", "emergency"),
+        ("then", "save"),
+    ];
+    let unticked: Vec<&str> = fields
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| {
+            name.starts_with("emergency.categories.") || name.starts_with("service_area.")
+        })
+        .collect();
+    posts.push((
+        admin.as_str(),
+        "/admin/policy".to_owned(),
+        with_fields(fields.clone(), &wrong, &unticked),
+    ));
+    for (cookie, path, body) in posts {
+        let reply = app.form(&path, Some(cookie), &body).await;
         assert!(reply.status.is_client_error(), "{path}: {}", reply.status);
         pages += 1;
         for text in texts(&reply.text) {

@@ -585,22 +585,21 @@ async fn a_draft_policy_previews_which_open_applications_would_change() {
         .unwrap();
     let admin = app.user(&["admin"]).await;
     let b = app.browser(&admin).await;
-    let mut draft =
-        serde_json::to_value(grant_tracker::domain::policy::Policy::default_v1()).unwrap();
-    draft["immigration_fee"]["income_limit_percent"] = serde_json::json!(1);
-    draft["emergency"]["income_limit_percent"] = serde_json::json!(1);
     let versions = app.count("SELECT count(*) FROM policy_versions").await;
-    let body = |policy: &str| {
-        format!(
-            "csrf_token={}&effective_from={}&note=&policy={}&then=preview",
-            b.csrf,
-            app.today().succ_opt().unwrap(),
-            encode(policy)
+    let form = app.page("/admin/policy", Some(&b.cookie)).await;
+    let fields = form_fields(&form.text, "/admin/policy");
+    let body = |income: &str| {
+        with_fields(
+            fields.clone(),
+            &[
+                ("immigration_fee.income_limit_percent", income),
+                ("emergency.income_limit_percent", income),
+                ("then", "preview"),
+            ],
+            &[],
         )
     };
-    let reply = app
-        .form("/admin/policy", Some(&b.cookie), &body(&draft.to_string()))
-        .await;
+    let reply = app.form("/admin/policy", Some(&b.cookie), &body("1")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let open = app
         .count("SELECT count(*) FROM applications WHERE status IN ('submitted', 'eligible', 'ineligible', 'needs_review')")
@@ -620,6 +619,7 @@ async fn a_draft_policy_previews_which_open_applications_would_change() {
     assert!(reply.text.contains("→ Not eligible"), "{}", reply.text);
     let bad = app.form("/admin/policy", Some(&b.cookie), &body("{")).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("Enter a whole number"), "{}", bad.text);
     assert_eq!(
         app.count("SELECT count(*) FROM policy_versions").await,
         versions,
