@@ -3,7 +3,7 @@
 -- the application number leads to them for those allowed to look. Sorted by
 -- Application_Number.
 -- Parameters: $1 from, $2 to (entered date in the fund's time zone), $3 fund id (the
--- approval's fund), $4 unused, $5 time zone.
+-- approval's fund), $4 unused, $5 time zone, $6 site code (null = every site).
 SELECT a.number AS "Application_Number",
        to_char(a.created_at AT TIME ZONE $5, 'YYYY-MM-DD') AS "Entered_Date",
        to_char(a.submitted_at AT TIME ZONE $5, 'YYYY-MM-DD') AS "Submitted_Date",
@@ -33,4 +33,5 @@ LEFT JOIN LATERAL (
 WHERE ($1::date IS NULL OR (a.created_at AT TIME ZONE $5)::date >= $1)
   AND ($2::date IS NULL OR (a.created_at AT TIME ZONE $5)::date <= $2)
   AND ($3::bigint IS NULL OR dc.fund_id = $3)
+  AND ($6::text IS NULL OR s.code = $6)
 ORDER BY a.number

@@ -1,7 +1,7 @@
 -- Eligibility audit: one row per eligibility check or override, with each rule's outcome
 -- in its own column (blank where the program has no such rule). Sorted by Check_ID.
 -- Parameters: $1 from, $2 to (the day checked, inclusive), $3 fund id (the approval's
--- fund), $4 unused, $5 time zone.
+-- fund), $4 unused, $5 time zone, $6 site code (null = every site).
 SELECT c.id::text AS "Check_ID",
        a.number AS "Application_Number",
        a.program AS "Program",
@@ -23,9 +23,11 @@ SELECT c.id::text AS "Check_ID",
        rule.emergency_cap AS "Rule_Emergency_Cap",
        rule.one_emergency_grant AS "Rule_One_Emergency_Grant",
        rule.household_cap AS "Rule_Household_Cap",
-       rule.documents AS "Rule_Documents"
+       rule.documents AS "Rule_Documents",
+       s.code AS "Site"
 FROM eligibility_checks c
 JOIN applications a ON a.id = c.application_id
+JOIN sites s ON s.id = a.site_id
 JOIN users u ON u.id = c.created_by
 LEFT JOIN policy_versions pv ON pv.id = c.policy_version_id
 LEFT JOIN decisions dc ON dc.application_id = a.id
@@ -45,4 +47,5 @@ CROSS JOIN LATERAL (
 WHERE ($1::date IS NULL OR c.checked_on >= $1)
   AND ($2::date IS NULL OR c.checked_on <= $2)
   AND ($3::bigint IS NULL OR dc.fund_id = $3)
+  AND ($6::text IS NULL OR s.code = $6)
 ORDER BY c.id

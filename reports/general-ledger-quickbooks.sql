@@ -2,7 +2,7 @@
 -- posting, rows of one journal number form one journal entry. `gl` is general-ledger.sql
 -- with the same filters (the service puts it in front of this query as a CTE), so the two
 -- files cannot disagree. Funds become QuickBooks classes (the usual way nonprofits track
--- restricted funds there). Dates are MM/DD/YYYY, as QuickBooks Online (US) reads them.
+-- restricted funds there); the site of an application's entries is the QuickBooks location. Dates are MM/DD/YYYY, as QuickBooks Online (US) reads them.
 -- Sort: Journal No, then line.
 SELECT gl."Journal_ID" AS "Journal No",
        to_char(gl."Effective_Date"::date, 'MM/DD/YYYY') AS "Journal Date",
@@ -11,7 +11,7 @@ SELECT gl."Journal_ID" AS "Journal No",
        gl."Amount_Credit" AS "Credits",
        gl."JE_Header_Description" AS "Description",
        '' AS "Name",
-       '' AS "Location",
+       COALESCE(gl."Site", '') AS "Location",
        gl."Fund_Name" AS "Class"
 FROM gl
 ORDER BY gl."Journal_ID"::bigint, gl."JE_Line_Number"::int

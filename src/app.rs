@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ledger::api::router())
         .merge(crate::review::api::router())
         .merge(crate::payments::api::router())
+        .merge(crate::periods::api::router())
         .merge(crate::exports::api::router())
         .merge(crate::dashboard::api::router())
         .merge(audit::api::router())
@@ -129,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ledger::web::router())
         .merge(crate::review::web::router())
         .merge(crate::payments::web::router())
+        .merge(crate::periods::web::router())
         .merge(crate::exports::web::router())
         .merge(web::assets());
     api.merge(pages)

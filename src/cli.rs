@@ -43,7 +43,7 @@ pub enum Command {
     /// The deployment's posture in plain words (the connection requests use, where the data
     /// key lives, cookies, backups); exits with status 1 when something needs fixing.
     Doctor,
-    /// Recompute every balance from the postings and check the six ledger invariants;
+    /// Recompute every balance from the postings and check the seven ledger invariants;
     /// exits with status 1 on any breach.
     CheckLedger,
     /// Load a fictional, bilingual demo data set (idempotent): users, funds, ~200
@@ -63,6 +63,10 @@ pub enum Command {
         /// Only this fund (its id).
         #[arg(long)]
         fund: Option<String>,
+        /// Only the applications of this site (LA, CHI, NYC); fund activity and the trial
+        /// balance cover every site.
+        #[arg(long)]
+        site: Option<String>,
         /// The trial balance's date.
         #[arg(long)]
         as_of: Option<String>,
@@ -181,13 +185,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("The demo data set is already loaded; nothing added.");
             } else {
                 println!(
-                    "Loaded {} users, {} households, {} applications, {} payments.\n\
+                    "Loaded {} users, {} households, {} applications, {} payments; {} months closed.\n\
                      Sign in as demo.caseworker.la@example.org, demo.board1@example.org, \
                      demo.accountant@example.org or demo.admin@example.org with the password {}.",
                     loaded.users,
                     loaded.households,
                     loaded.applications,
                     loaded.payments,
+                    loaded.closed_months,
                     crate::demo::PASSWORD
                 );
             }
@@ -198,6 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             from,
             to,
             fund,
+            site,
             as_of,
             bom,
             output,
@@ -207,6 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 to,
                 fund_id: fund,
                 as_of,
+                site,
                 bom: bom.then(|| "1".to_owned()),
             };
             export(config, &kind, &query, output).await?;

@@ -89,6 +89,25 @@ impl AppError {
         }
     }
 
+    /// The same error with a field's problem named by another field (`date` is the
+    /// receipt's `received_on`).
+    pub fn on_field(self, from: &str, to: &str) -> AppError {
+        match self {
+            AppError::Invalid { message, fields } => {
+                let mut renamed = FieldErrors::new();
+                for (field, problem) in fields.iter() {
+                    let name = if field == from { to } else { field.as_str() };
+                    renamed.add(name, problem.clone());
+                }
+                AppError::Invalid {
+                    message,
+                    fields: renamed,
+                }
+            }
+            other => other,
+        }
+    }
+
     /// A 422 for one field.
     pub fn invalid_field(field: &str, problem: Problem) -> AppError {
         AppError::invalid(FieldErrors::single(field, problem))
@@ -105,6 +124,11 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::IllegalTransition(_) => "illegal_transition",
             AppError::Conflict(_) => "conflict",
+            AppError::Invalid { fields, .. }
+                if fields.iter().any(|(_, p)| p.key == "err-period-closed") =>
+            {
+                "period_closed"
+            }
             AppError::Invalid { .. } => "validation_failed",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::Unavailable => "database_unavailable",
@@ -171,6 +195,14 @@ impl From<DieselError> for AppError {
         match &e {
             DieselError::NotFound => AppError::NotFound("record"),
             DieselError::DatabaseError(kind, info) => {
+                // A booking dated in a closed month (the journal's trigger said so).
+                if info.constraint_name() == Some("period_closed") {
+                    let month = info.details().unwrap_or_default();
+                    return AppError::rule(
+                        "date",
+                        Problem::new("err-period-closed").arg("period", month),
+                    );
+                }
                 if let Some((_, field, key)) = CONSTRAINT_FIELDS
                     .iter()
                     .find(|(name, _, _)| info.constraint_name() == Some(*name))

@@ -133,6 +133,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// A month of the books from the path (`/periods/2026-11/close`); anything else is a 404.
+pub struct MonthPath(pub crate::domain::period::Month);
+
+impl<S: Send + Sync> FromRequestParts<S> for MonthPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(text) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound("period"))?;
+        crate::domain::period::Month::parse(&text)
+            .map(MonthPath)
+            .ok_or(AppError::NotFound("period"))
+    }
+}
+
 /// Two numeric ids from the path (`/applications/{id}/lines/{line_no}`); anything else is a 404.
 pub struct Ids(pub i64, pub i64);
 

@@ -33,6 +33,7 @@ pub mod numbering;
 pub mod openapi;
 pub mod paging;
 pub mod payments;
+pub mod periods;
 pub mod respond;
 pub mod review;
 pub mod sealed;

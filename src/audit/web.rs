@@ -153,15 +153,18 @@ fn record(ctx: &Ctx, row: &AuditRow) -> (String, Option<String>) {
     let e = &row.entry;
     let kind = crate::i18n::lookup(ctx.lang, &crate::i18n::label_key("record", &e.entity_type))
         .unwrap_or_else(|| e.entity_type.clone());
-    let text = match e.entity_id {
-        Some(id) => format!("{kind} #{id}"),
-        None => kind,
+    let text = match (e.entity_type.as_str(), e.entity_id) {
+        // A month of the books is recorded as its number, 202611: read as 2026-11.
+        ("period", Some(month)) => format!("{kind} {}-{:02}", month / 100, month % 100),
+        (_, Some(id)) => format!("{kind} #{id}"),
+        (_, None) => kind,
     };
     let link = e.entity_id.and_then(|id| match e.entity_type.as_str() {
         "household" => Some(format!("/households/{id}")),
         "application" => Some(format!("/applications/{id}")),
         "fund" => Some(format!("/funds/{id}")),
         "user" => Some(format!("/admin/users/{id}")),
+        "period" => Some("/periods".to_owned()),
         _ => None,
     });
     (text, link)

@@ -263,6 +263,30 @@ diesel::table! {
         created_by -> Int8,
         created_at -> Timestamptz,
         created_txid -> Int8,
+        booked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    periods (period) {
+        period -> Date,
+        status -> Text,
+        closed_at -> Nullable<Timestamptz>,
+        closed_by -> Nullable<Int8>,
+        reopened_at -> Nullable<Timestamptz>,
+        reopened_by -> Nullable<Int8>,
+        reopen_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    period_events (id) {
+        id -> Int8,
+        period -> Date,
+        action -> Text,
+        reason -> Nullable<Text>,
+        at -> Timestamptz,
+        actor -> Int8,
     }
 }
 
@@ -374,6 +398,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     disbursement_voids,
     disbursement_clearings,
     sign_in_failures,
+    periods,
+    period_events,
 );
 
 diesel::table! {

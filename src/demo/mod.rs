@@ -27,6 +27,8 @@ pub struct Loaded {
     pub households: usize,
     pub applications: usize,
     pub payments: usize,
+    /// Months of the books closed.
+    pub closed_months: usize,
     pub already: bool,
 }
 
@@ -80,5 +82,6 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
         loaded.payments += steps::application(conn, &staff, clock, &mut dice, a, household).await?;
         loaded.applications += 1;
     }
+    loaded.closed_months = steps::close_months(conn, &staff, clock).await?;
     Ok(loaded)
 }

@@ -438,3 +438,26 @@ async fn pay(
     }
     Ok(1)
 }
+
+/// The accountant's closed months: every month of the books up to two before the current
+/// one, so last month is still waiting for its close (the periods page shows it next).
+pub(super) async fn close_months(
+    conn: &mut AsyncPgConnection,
+    staff: &Staff,
+    clock: Today,
+) -> AppResult<usize> {
+    use crate::domain::PeriodStatus;
+    use crate::domain::period::Month;
+    let last_to_close = Month::of(clock.today).previous().previous();
+    let mut months: Vec<Month> = crate::periods::list(conn, clock.today)
+        .await?
+        .into_iter()
+        .filter(|p| p.status == PeriodStatus::Open && p.period <= last_to_close)
+        .map(|p| p.period)
+        .collect();
+    months.sort();
+    for month in &months {
+        crate::periods::close(conn, staff.accountant.id, clock.today, *month).await?;
+    }
+    Ok(months.len())
+}

@@ -17,6 +17,14 @@ text_enum! {
     }
 }
 
+impl ExportKind {
+    /// Whether the export is about applications and so takes a site: every one but the
+    /// fund's own totals (fund activity, the trial balance).
+    pub fn by_site(self) -> bool {
+        !matches!(self, ExportKind::FundActivity | ExportKind::TrialBalance)
+    }
+}
+
 /// A cell as a spreadsheet may safely open it (SPEC "Privacy"): text that starts with
 /// `=`, `+`, `-`, `@`, a tab or a carriage return would run as a formula, so it gets a
 /// leading `'`. Numbers (`-400.00`) are left as they are.

@@ -11,6 +11,7 @@ pub mod household;
 pub mod input;
 pub mod ledger;
 pub mod money;
+pub mod period;
 pub mod policy;
 pub mod review;
 pub mod schema;

@@ -136,3 +136,11 @@ mod tests {
         assert!(!is_us_state("XX") && !is_us_state("ca"));
     }
 }
+
+text_enum! {
+    /// Whether a month of the books takes entries.
+    pub enum PeriodStatus {
+        Open = "open",
+        Closed = "closed",
+    }
+}

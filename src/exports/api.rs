@@ -37,6 +37,11 @@ pub struct ExportQuery {
     /// The trial balance's date; everything if absent.
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
+    /// Only the applications of this site (`LA`, `CHI`, `NYC`), in every export about
+    /// applications (the general ledger keeps the entries of that site's applications;
+    /// fund activity and the trial balance cover every site).
+    #[param(value_type = Option<String>, pattern = "^[A-Za-z]{2,8}$", example = "LA")]
+    pub site: Option<String>,
     /// `1` (or `true`, `yes`): begin with a UTF-8 byte order mark (for Excel); `0` (or
     /// `false`, `no`, or left out): without.
     #[param(value_type = Option<String>, pattern = "^(1|0|true|false|yes|no)$")]
@@ -55,6 +60,19 @@ impl ExportQuery {
                 e.add("to", crate::domain::Problem::new("err-date-before-from"));
             }
         }
+        let site = match self.site.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(code)
+                if (2..=8).contains(&code.len())
+                    && code.bytes().all(|b| b.is_ascii_alphabetic()) =>
+            {
+                Some(code.to_ascii_uppercase())
+            }
+            Some(_) => {
+                e.add("site", crate::domain::Problem::new("err-site-code"));
+                None
+            }
+        };
         let bom = match self.bom.as_deref().map(str::trim) {
             None | Some("" | "0" | "false" | "no") => false,
             Some("1" | "true" | "yes") => true,
@@ -74,6 +92,7 @@ impl ExportQuery {
             to,
             fund_id,
             as_of,
+            site,
             bom,
         })
     }
@@ -85,6 +104,16 @@ pub async fn download(
     kind: ExportKind,
     filter: ExportFilter,
 ) -> AppResult<Response> {
+    if let Some(code) = &filter.site {
+        let mut conn = state.pool.get().await?;
+        let sites = crate::sites::all(&mut conn).await?;
+        if !sites.iter().any(|s| &s.code == code) {
+            let codes: Vec<&str> = sites.iter().map(|s| s.code.as_str()).collect();
+            let problem =
+                crate::domain::Problem::new("err-choice").arg("allowed", codes.join(", "));
+            return Err(AppError::bad_query(&FieldErrors::single("site", problem)));
+        }
+    }
     let name = filter.file_name(kind);
     let export = super::start(
         &state.request_database_url,

@@ -56,6 +56,9 @@ pub struct ExportFilter {
     pub fund_id: Option<i64>,
     /// The trial balance's date.
     pub as_of: Option<NaiveDate>,
+    /// Only the applications of this site (its code: `LA`, `CHI`, `NYC`), in the
+    /// application-related exports; fund activity and the trial balance cover every site.
+    pub site: Option<String>,
     /// Start with a UTF-8 byte order mark, for Excel.
     pub bom: bool,
 }
@@ -74,6 +77,9 @@ impl ExportFilter {
         }
         if let Some(f) = self.fund_id {
             name.push_str(&format!("_fund-{f}"));
+        }
+        if let Some(site) = self.site.as_deref().filter(|_| kind.by_site()) {
+            name.push_str(&format!("_site-{site}"));
         }
         name.push_str(".csv");
         name
@@ -144,7 +150,14 @@ async fn run(
         let statement = tx
             .prepare_typed(
                 &sql(kind),
-                &[Type::DATE, Type::DATE, Type::INT8, Type::DATE, Type::TEXT],
+                &[
+                    Type::DATE,
+                    Type::DATE,
+                    Type::INT8,
+                    Type::DATE,
+                    Type::TEXT,
+                    Type::TEXT,
+                ],
             )
             .await?;
         let portal = tx
@@ -156,6 +169,7 @@ async fn run(
                     &filter.fund_id,
                     &filter.as_of,
                     &timezone,
+                    &filter.site.as_deref().filter(|_| kind.by_site()),
                 ],
             )
             .await?;

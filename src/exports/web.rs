@@ -31,6 +31,7 @@ async fn exports_page(
     user.require(BOOKKEEPERS)?;
     let mut conn = state.pool.get().await?;
     let funds = crate::funds::list(&mut conn).await?;
+    let sites = crate::sites::all(&mut conn).await?;
     Ok(page(
         &ctx,
         &ctx.t("exports-title"),
@@ -50,6 +51,11 @@ async fn exports_page(
                 select id="fund_id" name="fund_id" {
                     option value="" { (ctx.t("all")) }
                     @for f in &funds { option value=(f.id) { (f.name) } }
+                }
+                label for="site" { (ctx.t("field-site")) " " span class="hint" { (ctx.t("exports-site-hint")) } }
+                select id="site" name="site" {
+                    option value="" { (ctx.t("all")) }
+                    @for s in &sites { option value=(s.code) { (s.code) " — " (if ctx.lang == crate::domain::Language::Ko { &s.name_ko } else { &s.name }) } }
                 }
                 label class="choice" { input type="checkbox" name="bom" value="1" checked; " " (ctx.t("exports-bom")) }
                 div class="actions" { button type="submit" { (ctx.t("exports-download")) } }

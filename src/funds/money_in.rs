@@ -80,7 +80,8 @@ pub async fn record_receipt(
                     lines: receipt_lines(fund_id, new.source, new.amount),
                 },
             )
-            .await?;
+            .await
+            .map_err(|e| e.on_field("date", "received_on"))?;
             audit::record(
                 conn,
                 Some(actor),

@@ -86,7 +86,7 @@ async fn show_entry(
     Ok(Json(super::load(&mut conn, id).await?))
 }
 
-/// Recompute every balance and check the six ledger invariants, as
+/// Recompute every balance and check the seven ledger invariants, as
 /// `grant-tracker check-ledger` does (accountant, admin).
 #[utoipa::path(get, path = "/api/v1/ledger/check", tag = "ledger",
     responses((status = 200, body = Report), ErrorResponses))]

@@ -1,5 +1,5 @@
 //! `grant-tracker check-ledger`: recomputes every balance from the postings and checks
-//! SPEC.md's six ledger invariants over the whole database, in one read-only snapshot.
+//! SPEC.md's six ledger invariants and a seventh (no entry booked into a closed month) over the whole database, in one read-only snapshot.
 //! It trusts nothing the triggers keep: a breach planted with the triggers disabled is
 //! found from the raw rows.
 
@@ -85,7 +85,7 @@ impl fmt::Display for Report {
         }
         let breached = self.invariants.iter().filter(|i| !i.holds()).count();
         if breached == 0 {
-            write!(f, "All six invariants hold.")
+            write!(f, "All seven invariants hold.")
         } else {
             write!(f, "{breached} invariant(s) breached.")
         }
@@ -131,6 +131,8 @@ const TRIGGERS: &str = "VALUES
     ('journal_entries', 'journal_entries_append_only'),
     ('journal_entries', 'journal_entries_no_truncate'),
     ('journal_entries', 'journal_entries_check'),
+    ('journal_entries', 'journal_entries_period_open'),
+    ('period_events', 'period_events_append_only'),
     ('postings', 'postings_append_only'),
     ('postings', 'postings_no_truncate'),
     ('postings', 'postings_entry_open'),
@@ -287,6 +289,37 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
     )
     .await?;
 
+    // Each close of a month holds from its event until the next reopening of that month;
+    // an entry is booked (`booked_at`, set once the booking held the periods' lock) in
+    // one of those windows only if something went around the journal's trigger.
+    let periods_kept = findings(
+        conn,
+        &[
+            "WITH windows AS (
+                 SELECT period, action, at,
+                        lead(at) OVER (PARTITION BY period ORDER BY at, id) AS until
+                 FROM period_events)
+             SELECT format('entry %s dated %s was booked at %s, while %s was closed (since %s)',
+                           e.id, e.entry_date, e.booked_at, to_char(w.period, 'YYYY-MM'), w.at)
+             FROM journal_entries e
+             JOIN windows w ON w.period = date_trunc('month', e.entry_date)::date AND w.action = 'close'
+             WHERE e.booked_at >= w.at AND (w.until IS NULL OR e.booked_at < w.until)
+             ORDER BY e.id",
+            "SELECT format('entry %s dated %s was booked at %s, before the books began, after %s was closed',
+                           e.id, e.entry_date, e.booked_at, to_char(min(c.period), 'YYYY-MM'))
+             FROM journal_entries e
+             JOIN period_events c ON c.action = 'close' AND c.at <= e.booked_at
+                  AND c.period > date_trunc('month', e.entry_date)::date
+             WHERE NOT EXISTS (SELECT 1 FROM period_events p
+                               WHERE p.period = date_trunc('month', e.entry_date)::date AND p.at <= e.booked_at)
+               AND e.booked_at > (SELECT min(at) FROM period_events)
+               AND date_trunc('month', e.entry_date)::date < (SELECT min(period) FROM period_events WHERE action = 'close')
+             GROUP BY e.id, e.entry_date, e.booked_at
+             ORDER BY e.id",
+        ],
+    )
+    .await?;
+
     let accounts: Vec<AccountTotal> = diesel::sql_query(
         "SELECT a.code, a.name,
                 COALESCE(SUM(p.amount) FILTER (WHERE p.side = 'debit'), 0) AS debits,
@@ -337,6 +370,11 @@ async fn check(conn: &mut AsyncPgConnection) -> AppResult<Report> {
                 number: 6,
                 name: "each Idempotency-Key did its work at most once, in one transaction",
                 breaches: at_most_once,
+            },
+            Invariant {
+                number: 7,
+                name: "no entry was booked into a month while it was closed",
+                breaches: periods_kept,
             },
         ],
         accounts,

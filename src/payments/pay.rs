@@ -80,7 +80,8 @@ pub async fn disburse(
                     lines: disbursement_lines(owed.fund_id, new.amount),
                 },
             )
-            .await?;
+            .await
+            .map_err(|e| e.on_field("date", "paid_on"))?;
             audit::record(
                 conn,
                 Some(actor),

@@ -615,6 +615,20 @@ async fn the_demo_loads_once_obeys_every_rule_and_hledger_agrees() {
             .await
             == 200
     );
+    assert!(
+        loaded.closed_months >= 1,
+        "the demo's books have a closed month"
+    );
+    let last_month = grant_tracker::domain::period::Month::of(app.today()).previous();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM periods WHERE status = 'closed' AND period >= '{}'",
+            last_month.first_day()
+        ))
+        .await,
+        0,
+        "last month waits for its close"
+    );
     let report = app.check_ledger().await;
     assert!(report.clean(), "{report}");
     if hledger_present() {
@@ -777,4 +791,149 @@ async fn every_export_matches_its_golden_file() {
             file.display()
         );
     }
+}
+
+/// SPEC "The accountant's year", sites: every export about applications ends with a `Site`
+/// column and keeps one office with `site=` (API, page and command line alike); fund
+/// activity and the trial balance are the fund's own totals, the same with or without.
+#[tokio::test]
+async fn every_application_export_carries_its_site_and_filters_by_it() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.app_conn().await;
+    grant_tracker::demo::load(&mut conn, app.state.clock.read())
+        .await
+        .unwrap();
+    let accountant = app.user(&["accountant"]).await;
+    for kind in KINDS {
+        let all = download(&app, &accountant, &format!("/api/v1/exports/{kind}.csv")).await;
+        let chicago = download(
+            &app,
+            &accountant,
+            &format!("/api/v1/exports/{kind}.csv?site=chi"),
+        )
+        .await;
+        if matches!(kind, "trial-balance" | "fund-activity") {
+            assert_eq!(all, chicago, "{kind} covers every site");
+            continue;
+        }
+        let all_rows = rows(&all);
+        let chicago_rows = rows(&chicago);
+        let site_of = |row: &BTreeMap<String, String>| {
+            let column = if kind == "general-ledger-quickbooks" {
+                "Location"
+            } else {
+                "Site"
+            };
+            row.get(column).cloned()
+        };
+        if kind != "general-ledger-xero" {
+            let header = String::from_utf8_lossy(&all)
+                .lines()
+                .next()
+                .unwrap()
+                .to_owned();
+            assert!(
+                header.ends_with(",Site")
+                    || kind == "general-ledger-quickbooks"
+                    || kind == "application-register",
+                "{kind}: {header}"
+            );
+            let sites: std::collections::BTreeSet<String> =
+                all_rows.iter().filter_map(site_of).collect();
+            assert!(
+                sites.contains("LA") && sites.contains("CHI") && sites.contains("NYC"),
+                "{kind}: {sites:?}"
+            );
+            assert!(
+                chicago_rows
+                    .iter()
+                    .all(|r| site_of(r).as_deref() == Some("CHI")),
+                "{kind}"
+            );
+            assert_eq!(
+                chicago_rows.len(),
+                all_rows
+                    .iter()
+                    .filter(|r| site_of(r).as_deref() == Some("CHI"))
+                    .count(),
+                "{kind}: the filter keeps every Chicago row"
+            );
+        }
+        assert!(
+            !chicago_rows.is_empty() && chicago_rows.len() < all_rows.len(),
+            "{kind}"
+        );
+        let cli = std::process::Command::new(env!("CARGO_BIN_EXE_grant-tracker"))
+            .args(["export", kind, "--site", "CHI"])
+            .env("DATABASE_URL", &app.database_url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            cli.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
+        assert_eq!(
+            cli.stdout, chicago,
+            "{kind}: the command line gives the same bytes"
+        );
+    }
+    // Whole entries only: the Chicago general ledger still balances, entry by entry.
+    let gl = rows(
+        &download(
+            &app,
+            &accountant,
+            "/api/v1/exports/general-ledger.csv?site=CHI",
+        )
+        .await,
+    );
+    let mut by_entry: BTreeMap<String, rust_decimal::Decimal> = BTreeMap::new();
+    for row in &gl {
+        let amount = |k: &str| row[k].parse::<rust_decimal::Decimal>().unwrap_or_default();
+        *by_entry.entry(row["Journal_ID"].clone()).or_default() +=
+            amount("Amount_Debit") - amount("Amount_Credit");
+    }
+    assert!(by_entry.values().all(|d| d.is_zero()));
+    for bad in ["site=XX", "site=L%20A", "site=%F0%9F%99%82"] {
+        let r = app
+            .get(
+                &format!("/api/v1/exports/application-register.csv?{bad}"),
+                &accountant,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text);
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("site"),
+            "{}",
+            r.text
+        );
+    }
+    // The page offers the offices and downloads the same bytes.
+    let b = app.browser(&accountant).await;
+    let page = app.page("/exports", Some(&b.cookie)).await;
+    assert!(
+        page.text.contains("<option value=\"NYC\">"),
+        "{}",
+        page.text
+    );
+    let reply = app
+        .page(
+            "/exports/download?kind=board-minutes&from=&to=&as_of=&fund_id=&site=NYC",
+            Some(&b.cookie),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(
+        reply.text.as_bytes(),
+        download(
+            &app,
+            &accountant,
+            "/api/v1/exports/board-minutes.csv?site=NYC"
+        )
+        .await
+    );
 }

@@ -214,6 +214,6 @@ async fn fund_pages_follow_the_roles() {
             .as_array()
             .unwrap()
             .len(),
-        6
+        7
     );
 }

@@ -870,7 +870,7 @@ async fn check_ledger_exits_nonzero_on_a_breach_planted_behind_the_triggers() {
         String::from_utf8_lossy(&clean.stderr)
     );
     assert_eq!(clean.status.code(), Some(0), "{text}");
-    assert!(text.contains("All six invariants hold"), "{text}");
+    assert!(text.contains("All seven invariants hold"), "{text}");
 
     // A superuser turns the triggers off and edits a posting's amount.
     exec_owner(

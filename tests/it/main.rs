@@ -20,6 +20,7 @@ mod hardening;
 mod intake;
 mod korean;
 mod ledger;
+mod periods;
 mod restart;
 mod review;
 mod review_ui;

@@ -380,7 +380,7 @@ ledger-to = To
 ledger-filter = Show
 check-title = Check the books
 check-counts = { $entries } entries, { $postings } postings, { $funds } funds, recomputed from the postings.
-check-clean = All six rules of the books hold.
+check-clean = All seven rules of the books hold.
 check-breached = A rule of the books is broken. Tell the administrator; nothing on this page changes anything.
 check-accounts = Totals by account
 check-invariant-1 = Every entry balances, in total and for each fund.
@@ -728,3 +728,36 @@ err-states-required = Tick at least one state.
 err-state-code = { $code } is not a US state code (e.g. CA).
 err-kinds-required = Tick at least one kind of document.
 err-form-for-fees-only = A requirement for one form belongs to the immigration-fee program.
+
+# The accountant's periods (issue 15)
+nav-periods = Periods
+periods-title = Periods: closing the months
+periods-hint = A month is closed once every entry in it is final: nothing can be dated in it afterwards, in any form, the API or the database itself. Months close in order, once they have ended. A correction of a closed month is dated in an open month and names what it corrects. An admin may reopen a month, with a reason.
+periods-close-next = The next month to close is { $period }. Close it once its bank statement is reconciled and every entry is final.
+periods-close = Close { $period }
+periods-nothing-to-close = No month is waiting to be closed: the current month closes once it has ended.
+periods-month = Month
+periods-status = Status
+periods-closed = Closed
+periods-reopened = Reopened
+periods-reopen-title = Reopen a month
+periods-reopen-hint = Entries can be dated in it again until it is closed again. The reason stays with the month and in the audit trail.
+periods-reopen = Reopen
+periods-history = Closes and reopenings
+periods-event-close = { $name } closed { $period }
+periods-event-reopen = { $name } reopened { $period }
+period-open = Open
+period-closed = Closed
+record-period = month
+audit-action-close = closed
+audit-action-reopen = reopened
+err-period-closed = The books of { $period } are closed: date this in an open month (a correction names what it corrects).
+err-period-not-ended = { $period } has not ended yet: a month closes once it is over.
+err-period-before-books = The books begin in { $period }: there is nothing to close before it.
+err-period-order = { $period } is still open: months close in order, so close it first.
+err-period-already-closed = { $period } is already closed.
+err-period-not-closed = { $period } is not closed.
+
+# Sites in every application export (issue 15)
+exports-site-hint = (the exports about applications; fund activity and the trial balance cover every office)
+err-site-code = Name an office by its code, e.g. LA.

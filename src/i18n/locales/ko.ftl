@@ -380,7 +380,7 @@ ledger-to = 종료일
 ledger-filter = 보기
 check-title = 장부 점검
 check-counts = 분개 { $entries }건, 전기 { $postings }건, 기금 { $funds }개를 전기에서 다시 계산했습니다.
-check-clean = 장부의 여섯 가지 규칙이 모두 지켜지고 있습니다.
+check-clean = 장부의 일곱 가지 규칙이 모두 지켜지고 있습니다.
 check-breached = 장부 규칙이 깨졌습니다. 관리자에게 알리세요. 이 페이지는 아무것도 바꾸지 않습니다.
 check-accounts = 계정별 합계
 check-invariant-1 = 모든 분개는 전체와 기금별로 차변과 대변이 같습니다.
@@ -592,6 +592,7 @@ err-missing = { $kind ->
     [journal_entry] 이 분개는
     [page] 이 페이지는
     [policy_version] 이 정책 판은
+    [period] 이 달은
     [receipt] 이 입금은
     [user] 이 사용자는
     [vote] 이 투표는
@@ -744,3 +745,36 @@ err-states-required = 주를 하나 이상 선택해 주세요.
 err-state-code = { $code }는 미국 주 코드가 아닙니다 (예: CA).
 err-kinds-required = 서류 종류를 하나 이상 선택해 주세요.
 err-form-for-fees-only = 특정 서식의 요건은 이민 수수료 프로그램에 속합니다.
+
+# The accountant's periods (issue 15)
+nav-periods = 마감
+periods-title = 월 마감
+periods-hint = 달의 모든 기록이 확정되면 그 달을 마감합니다. 마감 후에는 화면, API, 데이터베이스 어디서도 그 달 날짜로 기록할 수 없습니다. 달은 끝난 뒤에 순서대로 마감합니다. 마감된 달의 정정은 열린 달 날짜로 하고 무엇을 정정하는지 밝힙니다. 관리자는 사유를 적고 마감을 풀 수 있습니다.
+periods-close-next = 다음으로 마감할 달은 { $period }입니다. 은행 명세서를 대조하고 모든 기록이 확정되면 마감하세요.
+periods-close = { $period } 마감
+periods-nothing-to-close = 마감을 기다리는 달이 없습니다. 이번 달은 끝난 뒤에 마감합니다.
+periods-month = 달
+periods-status = 상태
+periods-closed = 마감
+periods-reopened = 마감 해제
+periods-reopen-title = 마감 해제
+periods-reopen-hint = 다시 마감할 때까지 그 달 날짜로 기록할 수 있습니다. 사유는 그 달과 감사 기록에 남습니다.
+periods-reopen = 마감 해제
+periods-history = 마감과 해제 기록
+periods-event-close = { $name } 님이 { $period }을(를) 마감했습니다
+periods-event-reopen = { $name } 님이 { $period }의 마감을 풀었습니다
+period-open = 열림
+period-closed = 마감됨
+record-period = 달
+audit-action-close = 마감
+audit-action-reopen = 마감 해제
+err-period-closed = { $period }은(는) 마감되었습니다. 열린 달 날짜로 기록하세요 (정정이라면 무엇을 정정하는지 밝히세요).
+err-period-not-ended = { $period }은(는) 아직 끝나지 않았습니다. 달이 끝난 뒤에 마감합니다.
+err-period-before-books = 장부는 { $period }부터 시작합니다. 그 전에는 마감할 것이 없습니다.
+err-period-order = { $period }이(가) 아직 열려 있습니다. 달은 순서대로 마감하므로 먼저 마감하세요.
+err-period-already-closed = { $period }은(는) 이미 마감되었습니다.
+err-period-not-closed = { $period }은(는) 마감되지 않았습니다.
+
+# Sites in every application export (issue 15)
+exports-site-hint = (신청서에 관한 내보내기에 적용됩니다. 기금 활동과 시산표는 모든 사무소를 포함합니다)
+err-site-code = 사무소를 LA처럼 코드로 적어 주세요.
