@@ -19,8 +19,8 @@ use crate::domain::application::{
     price_fee_line,
 };
 use crate::domain::{
-    DocumentKind, EmergencyCategory, FieldErrors, Filing, Money, Problem, Program, Role, Status,
-    Transition,
+    DocumentKind, EmergencyCategory, FieldErrors, Filing, InsiderRelationship, Money, Problem,
+    Program, Role, Status, Transition,
 };
 use crate::error::{AppError, AppResult};
 use crate::paging::{Page, Paging};
@@ -49,6 +49,8 @@ pub(crate) struct ApplicationRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
+    pub insider_relationship: Option<InsiderRelationship>,
+    pub insider_note: Option<String>,
 }
 
 impl ApplicationRow {
@@ -216,6 +218,8 @@ pub async fn create(
                         applications::emergency_category.eq(emergency.as_ref().map(|(c, _)| c.as_str())),
                         applications::emergency_story.eq(emergency.as_ref().map(|(_, s)| s.as_str())),
                         applications::created_by.eq(actor),
+                        applications::insider_relationship.eq(new.insider.map(|r| r.as_str())),
+                        applications::insider_note.eq(&new.insider_note),
                     ))
                     .returning(applications::id)
                     .get_result(conn)

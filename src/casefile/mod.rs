@@ -28,6 +28,13 @@ pub struct Application {
     pub household_name: Option<String>,
     pub household_name_ko: Option<String>,
     pub site: String,
+    /// The answer to "is the family related to a board member, officer, staff member or
+    /// major donor of the fund?", asked at intake; absent for applications entered before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insider_relationship: Option<crate::domain::InsiderRelationship>,
+    /// Who and how (hidden, like the names, from an undeclared board member).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insider_note: Option<String>,
     pub program: Program,
     pub status: Status,
     pub requested_amount: Money,
@@ -77,6 +84,8 @@ pub async fn load(
         household_name: record.household_name,
         household_name_ko: record.household_name_ko,
         site: record.site,
+        insider_relationship: row.insider_relationship,
+        insider_note: row.insider_note.filter(|_| with_names),
         program: row.program,
         status: row.status,
         requested_amount: row.requested_amount,

@@ -163,6 +163,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         submitted_at -> Nullable<Timestamptz>,
+        insider_relationship -> Nullable<Text>,
+        insider_note -> Nullable<Text>,
     }
 }
 

@@ -281,6 +281,17 @@ async fn intake(
     stage: usize,
 ) -> AppResult<Option<i64>> {
     let (hid, site, cw) = family;
+    // The insider question: most families are not related to anyone close to the fund; a
+    // few are, each said with who.
+    let (insider, insider_note) = match hid % 37 {
+        5 => ("staff", Some("Aunt of the Chicago site's outreach worker")),
+        11 => ("board", Some("Cousin of a board member (who recuses)")),
+        17 => (
+            "major_donor",
+            Some("Family of a donor of more than $5,000 a year"),
+        ),
+        _ => ("none", None),
+    };
     let input = if emergency {
         let (category, story) = *dice.pick(STORIES);
         ApplicationInput {
@@ -292,6 +303,8 @@ async fn intake(
                 amount: Some(money(20_000 + 5_000 * dice.below(26) as u64)),
                 story: Some(story.into()),
             }),
+            insider_relationship: Some(insider.into()),
+            insider_note: insider_note.map(str::to_owned),
             ..ApplicationInput::default()
         }
     } else {
@@ -304,6 +317,8 @@ async fn intake(
                 filing: Some("paper".into()),
                 ..FeeLineInput::default()
             }]),
+            insider_relationship: Some(insider.into()),
+            insider_note: insider_note.map(str::to_owned),
             ..ApplicationInput::default()
         }
     };

@@ -19,6 +19,13 @@ pub struct ApplicationInput {
     pub program: Option<String>,
     pub lines: Option<Vec<FeeLineInput>>,
     pub emergency: Option<EmergencyInput>,
+    /// Whether the family is related to a board member, officer, staff member or major
+    /// donor of the fund (asked at intake; the IRS grant file reports it).
+    #[schema(value_type = Option<crate::domain::InsiderRelationship>)]
+    pub insider_relationship: Option<String>,
+    /// Who, and how, when there is a relationship.
+    #[schema(value_type = Option<super::schema::OptionalText>)]
+    pub insider_note: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -81,6 +88,9 @@ pub struct NewApplication {
     pub household_id: i64,
     pub site: String,
     pub details: ProgramDetails,
+    /// The answer to the insider question, if it was asked, with its note.
+    pub insider: Option<super::InsiderRelationship>,
+    pub insider_note: Option<String>,
 }
 
 impl NewApplication {
@@ -238,10 +248,26 @@ impl ApplicationInput {
             Some(Program::Emergency) => parse_emergency(&mut e, self.emergency.as_ref()),
             None => None,
         };
+        let insider = optional_choice(
+            &mut e,
+            "insider_relationship",
+            self.insider_relationship.as_deref(),
+            super::InsiderRelationship::parse,
+            super::InsiderRelationship::ALL,
+            super::InsiderRelationship::as_str,
+        );
+        let insider_note = optional_text(
+            &mut e,
+            "insider_note",
+            self.insider_note.as_deref(),
+            LONG_TEXT,
+        );
         e.finish(|| NewApplication {
             household_id: household_id.unwrap_or_default(),
             site: site.unwrap_or_default(),
             details: details.expect("checked"),
+            insider,
+            insider_note,
         })
     }
 }

@@ -144,3 +144,15 @@ text_enum! {
         Closed = "closed",
     }
 }
+
+text_enum! {
+    /// A relationship between an applicant's family and someone close to the fund, asked at
+    /// intake (the IRS's grant file needs it).
+    pub enum InsiderRelationship {
+        None = "none",
+        Board = "board",
+        Officer = "officer",
+        Staff = "staff",
+        MajorDonor = "major_donor",
+    }
+}

@@ -10,7 +10,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use crate::applications;
 use crate::clock::Today;
 use crate::domain::application::ApplicationInput;
-use crate::domain::{DocumentKind, Transition};
+use crate::domain::{DocumentKind, Problem, Transition};
 use crate::eligibility;
 use crate::error::{AppError, AppResult};
 
@@ -30,8 +30,26 @@ pub async fn intake(
     clock: Today,
     intake: Intake<'_>,
 ) -> AppResult<i64> {
+    // The front desk asks the insider question every time (the API leaves it optional).
+    let asked = intake
+        .input
+        .insider_relationship
+        .as_deref()
+        .is_some_and(|r| !r.trim().is_empty());
+    let unasked = || Problem::new("err-insider-required");
     conn.transaction(async move |conn| {
-        let id = applications::create(conn, actor, clock.today, intake.input).await?;
+        let id = match applications::create(conn, actor, clock.today, intake.input).await {
+            Ok(id) if asked => id,
+            Ok(_) => return Err(AppError::invalid_field("insider_relationship", unasked())),
+            Err(AppError::Invalid {
+                message,
+                mut fields,
+            }) if !asked => {
+                fields.add("insider_relationship", unasked());
+                return Err(AppError::Invalid { message, fields });
+            }
+            Err(e) => return Err(e),
+        };
         if !intake.documents.is_empty() {
             applications::add_documents(conn, actor, id, intake.documents, None).await?;
         }

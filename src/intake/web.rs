@@ -113,11 +113,30 @@ fn application_form(ctx: &Ctx, data: &FormData, values: &Values, errors: &FieldE
                 Program::Emergency => (emergency_fieldset(ctx, &form)),
             }
             (documents_fieldset(ctx, &form, data))
+            (insider_fieldset(ctx, &form))
             div class="actions" {
                 button type="submit" name="then" value="check" { (ctx.t("intake-submit-and-check")) }
                 button type="submit" name="then" value="draft" class="secondary" { (ctx.t("intake-save-draft")) }
             }
             p class="hint" { (ctx.t("intake-buttons-hint")) }
+        }
+    }
+}
+
+/// The insider question the IRS's grant file reports: asked of every family, answered
+/// "no" or with the relationship (and who, in the note).
+fn insider_fieldset(ctx: &Ctx, form: &Form) -> Markup {
+    let answers: Vec<(String, String)> = crate::domain::InsiderRelationship::ALL
+        .iter()
+        .map(|r| (r.as_str().to_owned(), ctx.label("insider", r)))
+        .collect();
+    html! {
+        fieldset {
+            legend { (ctx.t("intake-insider")) }
+            div class="row" {
+                (form.select("insider_relationship", &ctx.t("field-insider-relationship"), &answers, Some(""), true))
+                (form.input("insider_note", &ctx.t("field-insider-note"), "text", Some(&ctx.t("optional")), false))
+            }
         }
     }
 }
@@ -299,6 +318,8 @@ fn input_from(values: &Values) -> ApplicationInput {
                 .map(serde_json::Value::String),
             story: values.opt("emergency.story"),
         }),
+        insider_relationship: values.opt("insider_relationship"),
+        insider_note: values.opt("insider_note"),
     }
 }
 

@@ -240,7 +240,6 @@ async fn intake(client: &Client, base: &str, shots: &mut Shots) -> i64 {
     effort.press(client, "/households", None).await;
     effort.follow(client, "a[href^=\"/households/new\"]").await;
     effort.fill(client, "name", "Kim Minjun").await;
-    effort.fill(client, "members[0].birth_year", "1958").await;
     effort.fill(client, "phone", "(213) 555-0147").await;
     effort
         .fill(client, "address.line1", "3700 Wilshire Blvd")
@@ -273,6 +272,8 @@ async fn intake(client: &Client, base: &str, shots: &mut Shots) -> i64 {
     for kind in ["photo_id", "proof_of_income", "completed_form"] {
         effort.tick(client, "documents", kind).await;
     }
+    // The insider question is asked of every family.
+    effort.choose(client, "insider_relationship", "none").await;
     shots.both_widths(client, "intake-2-application").await;
     effort.press(client, "/applications", Some("check")).await;
     css(client, "ul.checklist").await;

@@ -6,7 +6,7 @@
 //! loads and fields.)
 
 use axum::http::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -186,7 +186,7 @@ async fn submit_and_check_is_one_step_and_the_checklist_one_post() {
     let (cw, b) = caseworker_at_la(&app).await;
     let hid = app.household(&cw).await["id"].as_i64().unwrap();
     let body = format!(
-        "csrf_token={}&household_id={hid}&program=immigration_fee&site=LA&lines%5B0%5D.form=N-400&lines%5B0%5D.filing=paper&lines%5B0%5D.beneficiary=&lines%5B0%5D.amount=&lines%5B0%5D.override_reason=&documents=photo_id&documents=proof_of_income&documents=completed_form&then=check",
+        "csrf_token={}&household_id={hid}&program=immigration_fee&site=LA&lines%5B0%5D.form=N-400&lines%5B0%5D.filing=paper&lines%5B0%5D.beneficiary=&lines%5B0%5D.amount=&lines%5B0%5D.override_reason=&documents=photo_id&documents=proof_of_income&documents=completed_form&insider_relationship=none&then=check",
         b.csrf
     );
     let reply = app.form("/applications", Some(&b.cookie), &body).await;
@@ -273,7 +273,7 @@ async fn a_request_over_a_cap_is_refused_before_saving_with_the_rule_named() {
     let hid = app.household(&cw).await["id"].as_i64().unwrap();
     let form = |amount: &str| {
         format!(
-            "csrf_token={}&household_id={hid}&program=emergency&site=LA&emergency.category=eviction&emergency.amount={amount}&emergency.story={}&documents=photo_id&then=check",
+            "csrf_token={}&household_id={hid}&program=emergency&site=LA&emergency.category=eviction&emergency.amount={amount}&emergency.story={}&documents=photo_id&insider_relationship=staff&insider_note=x&then=check",
             b.csrf,
             encode("집세가 밀렸습니다 🏠")
         )
@@ -342,4 +342,78 @@ async fn a_request_over_a_cap_is_refused_before_saving_with_the_rule_named() {
         "rulename-emergency-cap",
     );
     assert!(reply.text.contains(&format!("{label}: ")), "{}", reply.text);
+}
+
+/// SPEC "The accountant's year": the insider question is asked at intake (the form will
+/// not save without an answer) and is an optional field of the API, checked like any other.
+#[tokio::test]
+async fn the_insider_question_is_asked_at_intake_and_recorded() {
+    let app = TestApp::spawn().await;
+    let (cw, b) = caseworker_at_la(&app).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let body = |insider: &str| {
+        format!(
+            "csrf_token={}&household_id={hid}&program=immigration_fee&site=LA&lines%5B0%5D.form=N-400&lines%5B0%5D.filing=paper{insider}&then=draft",
+            b.csrf
+        )
+    };
+    let unanswered = app.form("/applications", Some(&b.cookie), &body("")).await;
+    assert_eq!(unanswered.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unanswered
+            .text
+            .contains("id=\"insider-relationship-error\""),
+        "{}",
+        unanswered.text
+    );
+    assert!(
+        unanswered.text.contains("href=\"#insider-relationship\""),
+        "in the summary"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM applications").await, 0);
+    let answered = app
+        .form(
+            "/applications",
+            Some(&b.cookie),
+            &body(&format!(
+                "&insider_relationship=board&insider_note={}",
+                encode("이사 박 씨의 사촌")
+            )),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.text);
+    let id: i64 = answered
+        .location()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let a = app
+        .get(&format!("/api/v1/applications/{id}"), &cw)
+        .await
+        .json();
+    assert_eq!(a["insider_relationship"], "board");
+    assert_eq!(a["insider_note"], "이사 박 씨의 사촌");
+    let page = app
+        .page(&format!("/applications/{id}"), Some(&b.cookie))
+        .await;
+    assert!(page.text.contains("Yes: a board member"));
+
+    // The API: optional, and a wrong answer is named.
+    let mut input = n400(hid);
+    input["insider_relationship"] = json!("cousin");
+    let r = app.post("/api/v1/applications", &cw, input).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["error"]["fields"]["insider_relationship"].is_string(),
+        "{}",
+        r.text
+    );
+    let r = app.post("/api/v1/applications", &cw, n400(hid)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert!(
+        r.json().get("insider_relationship").is_none(),
+        "not asked: absent"
+    );
 }

@@ -139,7 +139,7 @@ async fn a_caseworker_creates_an_n400_in_the_browser_and_submits_it() {
         "the form shows the schedule's fee"
     );
     let app_body = format!(
-        "csrf_token={}&household_id={hid}&program=immigration_fee&site=LA&lines%5B0%5D.form=N-400&lines%5B0%5D.filing=paper&lines%5B0%5D.beneficiary={member_id}&lines%5B0%5D.amount=&lines%5B1%5D.form=&lines%5B1%5D.filing=paper",
+        "csrf_token={}&household_id={hid}&program=immigration_fee&site=LA&lines%5B0%5D.form=N-400&lines%5B0%5D.filing=paper&lines%5B0%5D.beneficiary={member_id}&lines%5B0%5D.amount=&lines%5B1%5D.form=&lines%5B1%5D.filing=paper&insider_relationship=none",
         b.csrf
     );
     let created = app.form("/applications", Some(&b.cookie), &app_body).await;

@@ -761,3 +761,14 @@ err-period-not-closed = { $period } is not closed.
 # Sites in every application export (issue 15)
 exports-site-hint = (the exports about applications; fund activity and the trial balance cover every office)
 err-site-code = Name an office by its code, e.g. LA.
+
+# The insider question, asked at intake (issue 15)
+intake-insider = Relationship to the fund
+field-insider-relationship = Is anyone in this family related to a board member, officer or staff member of the fund, or to a major donor?
+field-insider-note = Who, and how
+insider-none = No
+insider-board = Yes: a board member
+insider-officer = Yes: an officer
+insider-staff = Yes: a staff member
+insider-major-donor = Yes: a major donor
+err-insider-required = Ask the family and choose an answer (the IRS grant file reports it).

@@ -778,3 +778,14 @@ err-period-not-closed = { $period }은(는) 마감되지 않았습니다.
 # Sites in every application export (issue 15)
 exports-site-hint = (신청서에 관한 내보내기에 적용됩니다. 기금 활동과 시산표는 모든 사무소를 포함합니다)
 err-site-code = 사무소를 LA처럼 코드로 적어 주세요.
+
+# The insider question, asked at intake (issue 15)
+intake-insider = 기금과의 관계
+field-insider-relationship = 이 가족 중에 기금의 이사, 임원, 직원 또는 주요 후원자와 관계가 있는 분이 있습니까?
+field-insider-note = 누구와 어떤 관계인지
+insider-none = 없음
+insider-board = 있음: 이사
+insider-officer = 있음: 임원
+insider-staff = 있음: 직원
+insider-major-donor = 있음: 주요 후원자
+err-insider-required = 가족에게 여쭈어 보고 답을 선택해 주세요 (IRS 지원금 파일에 보고됩니다).

@@ -1,0 +1,1 @@
+ALTER TABLE applications DROP COLUMN insider_note, DROP COLUMN insider_relationship;
