@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::review::api::router())
         .merge(crate::payments::api::router())
         .merge(crate::periods::api::router())
+        .merge(crate::banking::api::router())
         .merge(crate::exports::api::router())
         .merge(crate::dashboard::api::router())
         .merge(audit::api::router())
@@ -131,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::review::web::router())
         .merge(crate::payments::web::router())
         .merge(crate::periods::web::router())
+        .merge(crate::banking::web::router())
         .merge(crate::exports::web::router())
         .merge(web::assets());
     api.merge(pages)

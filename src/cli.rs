@@ -67,6 +67,9 @@ pub enum Command {
         /// balance cover every site.
         #[arg(long)]
         site: Option<String>,
+        /// The year of schedule-i-part-iii and grant-file (this year unless given).
+        #[arg(long)]
+        year: Option<String>,
         /// The trial balance's date.
         #[arg(long)]
         as_of: Option<String>,
@@ -204,6 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             to,
             fund,
             site,
+            year,
             as_of,
             bom,
             output,
@@ -214,6 +218,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 fund_id: fund,
                 as_of,
                 site,
+                year,
                 bom: bom.then(|| "1".to_owned()),
             };
             export(config, &kind, &query, output).await?;
@@ -313,7 +318,11 @@ async fn export(
             .collect();
         anyhow::anyhow!("unknown export {kind}; one of {}", all.join(", "))
     })?;
-    let filter = query.filter().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut filter = query.filter().map_err(|e| anyhow::anyhow!("{e}"))?;
+    if kind.by_year() && filter.year.is_none() {
+        use chrono::Datelike;
+        filter.year = Some(config.clock().today().year());
+    }
     prepare(&config).await?;
     let mut export = crate::exports::start(
         &config.request_database_url()?,

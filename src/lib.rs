@@ -10,6 +10,7 @@ pub mod app;
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod banking;
 pub mod casefile;
 pub mod cli;
 pub mod clock;

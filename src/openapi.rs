@@ -36,6 +36,7 @@ use utoipa::{Modify, OpenApi};
         (name = "funds", description = "funds, their balances, and money in (receipts)"),
         (name = "ledger", description = "the double-entry journal, the chart of accounts, and the invariant check"),
         (name = "audit", description = "the audit trail"),
+        (name = "bank", description = "bank statements matched against the books, and the banks' settings"),
         (name = "periods", description = "months of the books: closing in order, reopening with a reason"),
         (name = "dashboard", description = "each role's overview: counts, money over time, work queues"),
     )

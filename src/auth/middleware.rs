@@ -149,6 +149,16 @@ async fn resolve(state: &AppState, parts: &mut Parts, body: Body) -> Result<Body
             .and_then(|v| v.to_str().ok())
         {
             Some(header) => Some(header.to_owned()),
+            None if multipart_boundary(&parts.headers).is_some() => {
+                // A file upload carries the token as one of its fields.
+                let boundary = multipart_boundary(&parts.headers).unwrap_or_default();
+                let bytes = to_bytes(body, crate::extract::BODY_LIMIT)
+                    .await
+                    .map_err(|_| AppError::PayloadTooLarge)?;
+                let token = multipart_field(bytes.clone(), boundary, "csrf_token").await;
+                body = Body::from(bytes);
+                token
+            }
             None if is_form(&parts.headers) => {
                 // The form itself carries the token; read it and hand the body on unchanged.
                 let bytes = to_bytes(body, crate::extract::BODY_LIMIT)
@@ -168,6 +178,23 @@ async fn resolve(state: &AppState, parts: &mut Parts, body: Body) -> Result<Body
         parts.extensions.insert(current);
     }
     Ok(body)
+}
+
+fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    multer::parse_boundary(content_type).ok()
+}
+
+/// The text of field `name` in a multipart body, read with multer (axum's own parser).
+async fn multipart_field(bytes: bytes::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 fn form_urlencoded_field(bytes: &[u8], name: &str) -> Option<String> {

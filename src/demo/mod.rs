@@ -82,6 +82,7 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
         loaded.payments += steps::application(conn, &staff, clock, &mut dice, a, household).await?;
         loaded.applications += 1;
     }
+    steps::reconcile(conn, &staff, clock).await?;
     loaded.closed_months = steps::close_months(conn, &staff, clock).await?;
     Ok(loaded)
 }

@@ -476,3 +476,46 @@ pub(super) async fn close_months(
     }
     Ok(months.len())
 }
+
+/// The bank's statement of the demo's checks: every check issued so far cleared three days
+/// after it was written (but not after today), the first receipt deposited, and one bank
+/// fee the books do not have (left unmatched), uploaded in the generic layout.
+pub(super) async fn reconcile(
+    conn: &mut AsyncPgConnection,
+    staff: &Staff,
+    clock: Today,
+) -> AppResult<i64> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Out {
+        #[diesel(sql_type = diesel::sql_types::Date)]
+        on: chrono::NaiveDate,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        amount: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        reference: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kind: String,
+    }
+    let rows: Vec<Out> = diesel::sql_query(
+        "(SELECT d.paid_on AS on, (-d.amount)::text AS amount, d.reference, 'CHECK' AS kind
+          FROM disbursements d JOIN disbursement_states s ON s.disbursement_id = d.id
+          WHERE d.method = 'check' AND s.state = 'issued' ORDER BY d.id LIMIT 12)
+         UNION ALL
+         (SELECT r.received_on, r.amount::text, '', 'DEPOSIT' FROM receipts r ORDER BY r.id LIMIT 1)",
+    )
+    .load(conn)
+    .await?;
+    let mut csv = String::from("date,amount,check_number,description\r\n");
+    for row in &rows {
+        let posted = (row.on + chrono::Duration::days(3)).min(clock.today);
+        csv.push_str(&format!(
+            "{posted},{},{},{} {}\r\n",
+            row.amount, row.reference, row.kind, row.reference
+        ));
+    }
+    csv.push_str(&format!("{},-15.00,,MONTHLY SERVICE FEE\r\n", clock.today));
+    let summary =
+        crate::banking::import(conn, staff.accountant.id, clock, "generic", csv.as_bytes()).await?;
+    Ok(summary.id)
+}

@@ -14,6 +14,10 @@ text_enum! {
         GeneralLedgerQuickbooks = "general-ledger-quickbooks",
         /// The general ledger in Xero's manual journal import columns.
         GeneralLedgerXero = "general-ledger-xero",
+        /// Form 990 Schedule I Part III for a year: assistance by type.
+        ScheduleIPartIii = "schedule-i-part-iii",
+        /// The IRS grant file for a year: every grant with its criteria and selection.
+        GrantFile = "grant-file",
     }
 }
 
@@ -22,6 +26,17 @@ impl ExportKind {
     /// fund's own totals (fund activity, the trial balance).
     pub fn by_site(self) -> bool {
         !matches!(self, ExportKind::FundActivity | ExportKind::TrialBalance)
+    }
+
+    /// Whether the export covers a calendar year (`year`) rather than dates.
+    pub fn by_year(self) -> bool {
+        matches!(self, ExportKind::ScheduleIPartIii | ExportKind::GrantFile)
+    }
+
+    /// Whether the export names families (accountants and admins only; each download is
+    /// logged as a read of every household in it).
+    pub fn names_families(self) -> bool {
+        self == ExportKind::GrantFile
     }
 }
 

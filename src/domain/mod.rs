@@ -5,6 +5,7 @@
 #[macro_use]
 mod text_enum;
 pub mod application;
+pub mod bank;
 pub mod eligibility;
 pub mod export;
 pub mod household;

@@ -42,6 +42,9 @@ pub struct ExportQuery {
     /// fund activity and the trial balance cover every site).
     #[param(value_type = Option<String>, pattern = "^[A-Za-z]{2,8}$", example = "LA")]
     pub site: Option<String>,
+    /// The calendar year of `schedule-i-part-iii` and `grant-file` (this year unless given).
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2099)]
+    pub year: Option<String>,
     /// `1` (or `true`, `yes`): begin with a UTF-8 byte order mark (for Excel); `0` (or
     /// `false`, `no`, or left out): without.
     #[param(value_type = Option<String>, pattern = "^(1|0|true|false|yes|no)$")]
@@ -73,6 +76,18 @@ impl ExportQuery {
                 None
             }
         };
+        let year = crate::domain::input::optional_int(
+            &mut e,
+            "year",
+            self.year
+                .as_deref()
+                .filter(|y| !y.trim().is_empty())
+                .map(|y| serde_json::Value::String(y.to_owned()))
+                .as_ref(),
+            2000,
+            2099,
+        )
+        .map(|y| y as i32);
         let bom = match self.bom.as_deref().map(str::trim) {
             None | Some("" | "0" | "false" | "no") => false,
             Some("1" | "true" | "yes") => true,
@@ -93,17 +108,25 @@ impl ExportQuery {
             fund_id,
             as_of,
             site,
+            year,
             bom,
         })
     }
 }
 
-/// The export `kind` as it streams, with its download name.
+/// The export `kind` as it streams, with its download name, for `user` (over `channel`).
+/// A file that names families is logged first as a read of every household in it.
 pub async fn download(
     state: &AppState,
+    user: &CurrentUser,
+    channel: crate::audit::Channel,
     kind: ExportKind,
-    filter: ExportFilter,
+    mut filter: ExportFilter,
 ) -> AppResult<Response> {
+    use chrono::Datelike;
+    if kind.by_year() && filter.year.is_none() {
+        filter.year = Some(state.clock.today().year());
+    }
     if let Some(code) = &filter.site {
         let mut conn = state.pool.get().await?;
         let sites = crate::sites::all(&mut conn).await?;
@@ -113,6 +136,14 @@ pub async fn download(
                 crate::domain::Problem::new("err-choice").arg("allowed", codes.join(", "));
             return Err(AppError::bad_query(&FieldErrors::single("site", problem)));
         }
+    }
+    if kind.names_families() {
+        let mut conn = state.pool.get().await?;
+        let households =
+            super::households_named(&mut conn, state.clock.timezone().name(), kind, &filter)
+                .await?;
+        crate::audit::record_list_access(&mut conn, user.id, "household", households, channel)
+            .await?;
     }
     let name = filter.file_name(kind);
     let export = super::start(
@@ -155,5 +186,12 @@ async fn export(
         .strip_suffix(".csv")
         .and_then(ExportKind::parse)
         .ok_or(AppError::NotFound("export"))?;
-    download(&state, kind, query.filter()?).await
+    download(
+        &state,
+        &user,
+        crate::audit::Channel::Api,
+        kind,
+        query.filter()?,
+    )
+    .await
 }

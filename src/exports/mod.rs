@@ -45,6 +45,10 @@ pub fn sql(kind: ExportKind) -> std::borrow::Cow<'static, str> {
         ExportKind::GeneralLedgerXero => {
             over_gl(include_str!("../../reports/general-ledger-xero.sql"))
         }
+        ExportKind::ScheduleIPartIii => {
+            include_str!("../../reports/schedule-i-part-iii.sql").into()
+        }
+        ExportKind::GrantFile => include_str!("../../reports/grant-file.sql").into(),
     }
 }
 
@@ -59,6 +63,8 @@ pub struct ExportFilter {
     /// Only the applications of this site (its code: `LA`, `CHI`, `NYC`), in the
     /// application-related exports; fund activity and the trial balance cover every site.
     pub site: Option<String>,
+    /// The calendar year of the tax-year exports (Schedule I, the grant file).
+    pub year: Option<i32>,
     /// Start with a UTF-8 byte order mark, for Excel.
     pub bom: bool,
 }
@@ -69,11 +75,15 @@ impl ExportFilter {
         let mut name = kind.as_str().to_owned();
         let dates = match kind {
             ExportKind::TrialBalance => vec![self.as_of],
+            _ if kind.by_year() => vec![],
             _ => vec![self.from, self.to],
         };
         for d in dates.into_iter().flatten() {
             name.push('_');
             name.push_str(&d.to_string());
+        }
+        if let Some(year) = self.year.filter(|_| kind.by_year()) {
+            name.push_str(&format!("_{year}"));
         }
         if let Some(f) = self.fund_id {
             name.push_str(&format!("_fund-{f}"));
@@ -84,6 +94,37 @@ impl ExportFilter {
         name.push_str(".csv");
         name
     }
+}
+
+/// The households an export names (its `Household_ID` column), for the access log.
+pub async fn households_named(
+    conn: &mut diesel_async::AsyncPgConnection,
+    timezone: &str,
+    kind: ExportKind,
+    filter: &ExportFilter,
+) -> AppResult<Vec<i64>> {
+    use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text};
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Named {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let query = format!(
+        "SELECT DISTINCT \"Household_ID\"::bigint AS id FROM ({}) AS named ORDER BY 1",
+        sql(kind)
+    );
+    let rows: Vec<Named> = diesel::sql_query(query)
+        .bind::<Nullable<Date>, _>(filter.from)
+        .bind::<Nullable<Date>, _>(filter.to)
+        .bind::<Nullable<BigInt>, _>(filter.fund_id)
+        .bind::<Nullable<Date>, _>(filter.as_of)
+        .bind::<Text, _>(timezone)
+        .bind::<Nullable<Text>, _>(filter.site.as_deref().filter(|_| kind.by_site()))
+        .bind::<Nullable<Integer>, _>(filter.year)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Rows fetched from the portal at a time, and the bytes gathered before a chunk is sent.
@@ -160,19 +201,19 @@ async fn run(
                 ],
             )
             .await?;
-        let portal = tx
-            .bind(
-                &statement,
-                &[
-                    &filter.from,
-                    &filter.to,
-                    &filter.fund_id,
-                    &filter.as_of,
-                    &timezone,
-                    &filter.site.as_deref().filter(|_| kind.by_site()),
-                ],
-            )
-            .await?;
+        let site = filter.site.as_deref().filter(|_| kind.by_site());
+        let values: [&(dyn tokio_postgres::types::ToSql + Sync); 7] = [
+            &filter.from,
+            &filter.to,
+            &filter.fund_id,
+            &filter.as_of,
+            &timezone,
+            &site,
+            &filter.year,
+        ];
+        // Each query names the parameters up to the last it reads ($5, $6 or $7).
+        let used = statement.params().len().min(values.len());
+        let portal = tx.bind(&statement, &values[..used]).await?;
         Ok::<_, anyhow::Error>((tx, statement, portal))
     }
     .await;

@@ -4,6 +4,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
+use chrono::Datelike;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -32,6 +33,7 @@ async fn exports_page(
     let mut conn = state.pool.get().await?;
     let funds = crate::funds::list(&mut conn).await?;
     let sites = crate::sites::all(&mut conn).await?;
+    let today = state.clock.today();
     Ok(page(
         &ctx,
         &ctx.t("exports-title"),
@@ -46,6 +48,7 @@ async fn exports_page(
                     div { label for="from" { (ctx.t("exports-from")) } input id="from" type="date" name="from"; }
                     div { label for="to" { (ctx.t("exports-to")) } input id="to" type="date" name="to"; }
                     div { label for="as_of" { (ctx.t("exports-as-of")) } input id="as_of" type="date" name="as_of"; }
+                    div { label for="year" { (ctx.t("exports-year")) } input id="year" type="number" name="year" min="2000" max="2099" placeholder=(today.year()); }
                 }
                 label for="fund_id" { (ctx.t("payment-fund")) }
                 select id="fund_id" name="fund_id" {
@@ -86,5 +89,6 @@ async fn download(
         .ok_or_else(|| {
             AppError::BadRequest("the query string is not valid: unknown kind".into())
         })?;
-    super::api::download(&state, kind, query.rest.filter()?).await
+    let filter = query.rest.filter()?;
+    super::api::download(&state, &user, crate::audit::Channel::Web, kind, filter).await
 }

@@ -48,6 +48,14 @@ pub struct ListQuery {
     pub to: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1)]
     pub application_id: Option<String>,
+    /// `issued`, `cleared`, `voided`, or `outstanding`: checks issued and not yet cleared
+    /// by the bank (nor voided).
+    #[param(value_type = Option<String>, pattern = "^(issued|cleared|voided|outstanding)$")]
+    pub state: Option<String>,
+    /// With `state=outstanding`: only those paid at least this many days ago (stale
+    /// checks are 90), by the fund's date.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 3660)]
+    pub older_than_days: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
@@ -56,10 +64,36 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    pub fn filter(&self) -> AppResult<ListFilter> {
+    /// The filter, `today` being the fund's date (for `older_than_days`).
+    pub fn filter(&self, today: chrono::NaiveDate) -> AppResult<ListFilter> {
         let mut e = FieldErrors::new();
         let from = filter_date(&mut e, "from", self.from.as_deref());
-        let to = filter_date(&mut e, "to", self.to.as_deref());
+        let mut to = filter_date(&mut e, "to", self.to.as_deref());
+        let (state, outstanding) = match self.state.as_deref().map(str::trim) {
+            None | Some("") => (None, false),
+            Some("outstanding") => (None, true),
+            Some(other) => match super::PaymentState::parse(other) {
+                Some(state) => (Some(state), false),
+                None => {
+                    e.add(
+                        "state",
+                        crate::domain::Problem::new("err-choice")
+                            .arg("allowed", "issued, cleared, voided, outstanding"),
+                    );
+                    (None, false)
+                }
+            },
+        };
+        let days = self
+            .older_than_days
+            .as_deref()
+            .map(|d| serde_json::Value::String(d.to_owned()));
+        if let Some(days) =
+            crate::domain::input::optional_int(&mut e, "older_than_days", days.as_ref(), 0, 3660)
+        {
+            let before = today - chrono::Duration::days(days);
+            to = Some(to.map_or(before, |t| t.min(before)));
+        }
         let application_id = optional_id(&mut e, "application_id", self.application_id.as_deref());
         if !e.is_empty() {
             return Err(AppError::bad_query(&e));
@@ -68,6 +102,8 @@ impl ListQuery {
             from,
             to,
             application_id,
+            state,
+            outstanding,
         })
     }
 }
@@ -81,7 +117,7 @@ async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Page<Disbursement>>> {
     user.require(BOOKKEEPERS)?;
-    let filter = query.filter()?;
+    let filter = query.filter(state.clock.today())?;
     let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
     Ok(Json(

@@ -176,6 +176,10 @@ pub struct ListFilter {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub application_id: Option<i64>,
+    /// Only payments in this state.
+    pub state: Option<PaymentState>,
+    /// Only checks issued and not cleared (nor voided): the outstanding ones.
+    pub outstanding: bool,
 }
 
 /// Payments by date paid, newest first.
@@ -192,6 +196,8 @@ pub async fn list(
     let rows: Vec<Disbursement> = diesel::sql_query(format!(
         "{SELECT} WHERE ($1::date IS NULL OR d.paid_on >= $1) AND ($2::date IS NULL OR d.paid_on <= $2)
            AND ($3::bigint IS NULL OR d.application_id = $3) AND ($4::bigint IS NULL OR d.id < $4)
+           AND ($6::text IS NULL OR s.state = $6)
+           AND (NOT $7 OR (s.state = 'issued' AND d.method = 'check'))
          ORDER BY d.id DESC LIMIT $5"
     ))
     .bind::<Nullable<Date>, _>(filter.from)
@@ -199,6 +205,8 @@ pub async fn list(
     .bind::<Nullable<BigInt>, _>(filter.application_id)
     .bind::<Nullable<BigInt>, _>(paging.after)
     .bind::<BigInt, _>(paging.limit + 1)
+    .bind::<Nullable<Text>, _>(filter.state.map(PaymentState::as_str))
+    .bind::<diesel::sql_types::Bool, _>(filter.outstanding)
     .load(conn)
     .await?;
     let page = Page::from_rows(rows, paging.limit, |d| d.id);

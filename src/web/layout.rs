@@ -157,6 +157,7 @@ fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
         links.push(("/payments", ctx.t("nav-payments")));
         links.push(("/funds", ctx.t("nav-funds")));
         links.push(("/ledger", ctx.t("nav-ledger")));
+        links.push(("/bank", ctx.t("nav-bank")));
         links.push(("/periods", ctx.t("nav-periods")));
         links.push(("/exports", ctx.t("nav-exports")));
     }

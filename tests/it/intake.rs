@@ -398,7 +398,9 @@ async fn the_insider_question_is_asked_at_intake_and_recorded() {
     let page = app
         .page(&format!("/applications/{id}"), Some(&b.cookie))
         .await;
-    assert!(page.text.contains("Yes: a board member"));
+    assert!(
+        page.text.contains("Relationship to the fund") && page.text.contains("Yes: a board member")
+    );
 
     // The API: optional, and a wrong answer is named.
     let mut input = n400(hid);

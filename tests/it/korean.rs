@@ -95,7 +95,9 @@ async fn data(app: &TestApp) -> Vec<String> {
          UNION SELECT payee FROM disbursements UNION SELECT memo FROM disbursements WHERE memo IS NOT NULL \
          UNION SELECT reason FROM disbursement_voids \
          UNION SELECT reason FROM eligibility_checks WHERE reason IS NOT NULL \
-         UNION SELECT note FROM policy_versions",
+         UNION SELECT note FROM policy_versions \
+         UNION SELECT insider_note FROM applications WHERE insider_note IS NOT NULL \
+         UNION SELECT reopen_reason FROM periods WHERE reopen_reason IS NOT NULL",
     )
     .load::<Text>(&mut conn)
     .await

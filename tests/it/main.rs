@@ -10,6 +10,7 @@ mod architecture;
 mod audit;
 mod auth;
 mod bad_input;
+mod bank;
 mod browser;
 mod dashboard;
 mod duplicates;

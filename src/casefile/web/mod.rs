@@ -211,7 +211,7 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
             dt { (ctx.t("field-program")) } dd { (ctx.label("program", a.program)) }
             dt { (ctx.t("field-requested")) } dd { strong { (a.requested_amount) } }
             @if let Some(insider) = a.insider_relationship {
-                dt { (ctx.t("field-insider-relationship")) }
+                dt { (ctx.t("intake-insider")) }
                 dd { (ctx.label("insider", insider)) @if let Some(note) = &a.insider_note { br; span class="hint" { (note) } } }
             }
         }

@@ -582,6 +582,7 @@ err-documents-status = 상태가 '{ $status_label }'인 신청서에는 서류�
 err-changed-meanwhile = 같은 기록이 동시에 바뀌었습니다. 다시 시도하세요.
 err-missing = { $kind ->
     [application] 이 신청서는
+    [bank_statement] 이 은행 명세서는
     [disbursement] 이 지급은
     [document] 이 서류는
     [eligibility_check] 이 자격 심사는
@@ -789,3 +790,54 @@ insider-officer = 있음: 임원
 insider-staff = 있음: 직원
 insider-major-donor = 있음: 주요 후원자
 err-insider-required = 가족에게 여쭈어 보고 답을 선택해 주세요 (IRS 지원금 파일에 보고됩니다).
+
+# The tax year's exports (issue 15)
+exports-year = 연도 (Schedule I와 지원금 파일)
+export-schedule-i-part-iii = Form 990 Schedule I, Part III
+export-grant-file = IRS 지원금 파일
+export-schedule-i-part-iii-about = 한 해 동안 지원 종류별(이민 수수료, 사건별 긴급 지원)로 한 줄: 가구 수와 지급한 현금, Form 990 Schedule I Part III의 (a)~(f) 열 순서입니다.
+export-grant-file-about = 한 해 동안 결정되었거나 지급된 지원금마다 한 줄: 가족, 정책과 각 규칙의 결과, 빈곤 기준 대비 소득 비율, 가구원 수, 사건, 투표와 이해충돌 신고, 기금과의 관계, 금액과 수취인. 가족의 이름이 들어 있으므로 내려받을 때마다 포함된 모든 가구를 열람한 것으로 기록됩니다.
+
+# The bank: statements and outstanding checks (issue 15)
+nav-bank = 은행
+bank-title = 은행: 명세서와 미결제 수표
+bank-hint = 은행 명세서를 받은 그대로(CSV) 올리세요. 수표는 번호와 금액으로 맞추어 명세서 날짜로 결제됨 처리하고, 입금은 3일 안에 같은 금액으로 기록된 입금과 맞춥니다. 같은 명세서를 다시 올려도 두 번 맞추지 않습니다.
+bank-upload-title = 명세서 올리기
+bank-bank = 은행
+bank-file = 명세서 파일
+bank-file-hint = (은행 웹사이트에서 받은 CSV)
+bank-upload = 올리고 맞추기
+bank-statements = 올린 명세서
+bank-statements-none = 아직 올린 명세서가 없습니다.
+bank-statement = 명세서
+bank-dates = 기간
+bank-lines = 줄
+bank-matched = 맞춤
+bank-uploaded = 올린 때
+bank-stale-title = { $days }일 이상 결제되지 않은 수표
+bank-stale-none = 그렇게 오래 결제되지 않은 수표가 없습니다.
+bank-stale-hint = 발행했지만 현금화되지 않은 수표입니다. 오래된 수표를 무효 처리한 뒤 신청서의 지급 항목에서 다시 발행하세요.
+bank-action = 처리
+bank-stale-reason = 오래된 수표: 90일 안에 현금화되지 않음
+bank-void-reissue = 무효 처리 후 재발행
+bank-statement-title = 은행 명세서 #{ $id }
+bank-statement-of = { $bank } 명세서,
+bank-posted = 날짜
+bank-description = 내용
+bank-match-disbursement = 수표 결제됨
+bank-match-receipt = 입금 확인
+bank-unmatched = 맞추지 못함
+bank-books-unmatched = 장부에는 있으나 명세서에 없는 것
+bank-books-all-matched = 이 기간의 장부 기록은 모두 맞추었습니다.
+bank-books-unmatched-hint = 명세서 마지막 날까지 발행되고 아직 결제되지 않은 수표, 그리고 이 기간에 기록되었으나 맞는 입금이 없는 입금입니다.
+bank-kind = 종류
+bank-back = 은행 화면으로 돌아가기
+record-bank-statement = 은행 명세서
+audit-action-import = 올림
+err-statement-csv = 이 은행 양식으로 읽을 수 있는 CSV 파일이 아닙니다.
+err-statement-column = 파일에 “{ $column }” 열이 없습니다 (있는 열: { $found }). 이 명세서를 보낸 은행을 고르세요.
+err-statement-date = “{ $value }”은(는) { $format } 형식의 날짜가 아닙니다.
+err-statement-amount = 달러 금액이 아닙니다 (소수점 둘째 자리까지, 0이 아님).
+err-statement-check = 수표 번호는 숫자만 씁니다.
+err-statement-empty = 파일에 줄이 없습니다.
+err-date-format = 날짜 형식이 아닙니다 (%Y, %m, %d를 쓰세요. 예: %m/%d/%Y).

@@ -1,0 +1,3 @@
+DROP TABLE bank_statement_lines;
+DROP TABLE bank_statements;
+DROP TABLE banks;
