@@ -133,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::payments::web::router())
         .merge(crate::periods::web::router())
         .merge(crate::banking::web::router())
+        .merge(crate::banking::settings_web::router())
         .merge(crate::exports::web::router())
         .merge(web::assets());
     api.merge(pages)

@@ -10,7 +10,10 @@
 //! once (unique), and imports take one lock so two never race for the same check.
 
 pub mod api;
+mod positive_pay;
+pub mod settings_web;
 pub mod web;
+pub use positive_pay::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -23,7 +26,7 @@ use serde_json::{Value, json};
 use crate::audit;
 use crate::clock::Today;
 use crate::domain::Problem;
-use crate::domain::bank::{StatementLine, StatementTemplate};
+use crate::domain::bank::{PositivePayLayout, StatementLine, StatementTemplate};
 use crate::error::{AppError, AppResult};
 
 /// How many days apart a deposit and the receipt it confirms may be dated.
@@ -36,9 +39,7 @@ pub struct Bank {
     pub display_name: String,
     pub account_number: String,
     pub statement: StatementTemplate,
-    /// The positive-pay layout, as stored.
-    #[schema(value_type = Object)]
-    pub positive_pay: Value,
+    pub positive_pay: PositivePayLayout,
 }
 
 #[derive(QueryableByName)]
@@ -58,12 +59,14 @@ struct BankRow {
 fn to_bank(row: BankRow) -> AppResult<Bank> {
     let statement: StatementTemplate = serde_json::from_value(row.statement)
         .map_err(|e| AppError::corrupt("bank statement template", format!("{}: {e}", row.name)))?;
+    let positive_pay: PositivePayLayout = serde_json::from_value(row.positive_pay)
+        .map_err(|e| AppError::corrupt("bank positive-pay layout", format!("{}: {e}", row.name)))?;
     Ok(Bank {
         name: row.name,
         display_name: row.display_name,
         account_number: row.account_number,
         statement,
-        positive_pay: row.positive_pay,
+        positive_pay,
     })
 }
 
@@ -442,4 +445,180 @@ pub async fn statements(conn: &mut AsyncPgConnection, limit: i64) -> AppResult<V
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await?)
+}
+
+/// What an admin sends to add a bank or change one: any of its settings (a change keeps
+/// what it leaves out).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct BankInput {
+    /// For a new bank: lower-case letters, digits, `-` or `_` (e.g. `pacific`).
+    #[schema(value_type = Option<String>, example = "pacific")]
+    pub name: Option<String>,
+    #[schema(value_type = Option<String>, example = "Pacific National Bank")]
+    pub display_name: Option<String>,
+    /// The fund's account number at the bank: digits only, up to 17.
+    #[schema(value_type = Option<String>, example = "004417829301")]
+    pub account_number: Option<String>,
+    #[schema(value_type = Option<StatementTemplate>)]
+    pub statement: Option<Value>,
+    #[schema(value_type = Option<PositivePayLayout>)]
+    pub positive_pay: Option<Value>,
+}
+
+/// Reads a settings document, naming the field of a type error, then its rules' problems.
+fn settings<T: serde::de::DeserializeOwned>(
+    e: &mut crate::domain::FieldErrors,
+    prefix: &str,
+    value: &Value,
+    rules: fn(&T) -> crate::domain::FieldErrors,
+) -> Option<T> {
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(parsed) => {
+            let problems = rules(&parsed);
+            let sound = problems.is_empty();
+            for (field, problem) in problems.iter() {
+                e.add(format!("{prefix}.{field}"), problem.clone());
+            }
+            sound.then_some(parsed)
+        }
+        Err(err) => {
+            let path = err.path().to_string();
+            let field = if path == "." {
+                prefix.to_owned()
+            } else {
+                format!("{prefix}.{path}")
+            };
+            e.add(
+                field,
+                Problem::new("err-json-type").arg("detail", err.into_inner()),
+            );
+            None
+        }
+    }
+}
+
+/// Adds a bank (`existing` None) or changes one, for an admin.
+#[tracing::instrument(level = "debug", skip_all, fields(actor))]
+pub async fn save(
+    conn: &mut AsyncPgConnection,
+    actor: i64,
+    existing: Option<&str>,
+    input: &BankInput,
+) -> AppResult<Bank> {
+    use crate::domain::input::{LONG_TEXT, optional_text, required_text};
+    let mut e = crate::domain::FieldErrors::new();
+    let before = match existing {
+        Some(name) => Some(
+            bank(conn, name)
+                .await
+                .map_err(|_| AppError::NotFound("bank"))?,
+        ),
+        None => None,
+    };
+    let name = match &before {
+        Some(b) => Some(b.name.clone()),
+        None => required_text(&mut e, "name", input.name.as_deref(), 31).filter(|n| {
+            let ok = n.len() >= 2
+                && n.starts_with(|c: char| c.is_ascii_lowercase())
+                && n.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                });
+            if !ok {
+                e.add("name", Problem::new("err-bank-name"));
+            }
+            ok
+        }),
+    };
+    let display_name = match &before {
+        Some(b) => optional_text(
+            &mut e,
+            "display_name",
+            input.display_name.as_deref(),
+            LONG_TEXT,
+        )
+        .or_else(|| Some(b.display_name.clone())),
+        None => required_text(
+            &mut e,
+            "display_name",
+            input.display_name.as_deref(),
+            LONG_TEXT,
+        ),
+    };
+    let account_number = match input.account_number.as_deref().map(str::trim) {
+        Some(n) if n.len() <= 17 && n.bytes().all(|b| b.is_ascii_digit()) => Some(n.to_owned()),
+        Some(_) => {
+            e.add("account_number", Problem::new("err-account-number"));
+            None
+        }
+        None => Some(
+            before
+                .as_ref()
+                .map(|b| b.account_number.clone())
+                .unwrap_or_default(),
+        ),
+    };
+    let statement = match (&input.statement, &before) {
+        (Some(v), _) => settings(&mut e, "statement", v, StatementTemplate::problems),
+        (None, Some(b)) => Some(b.statement.clone()),
+        (None, None) => {
+            e.add("statement", Problem::new("err-required"));
+            None
+        }
+    };
+    let positive_pay = match (&input.positive_pay, &before) {
+        (Some(v), _) => settings(&mut e, "positive_pay", v, PositivePayLayout::problems),
+        (None, Some(b)) => Some(b.positive_pay.clone()),
+        (None, None) => {
+            e.add("positive_pay", Problem::new("err-required"));
+            None
+        }
+    };
+    let (Some(name), Some(display_name), Some(account_number), Some(statement), Some(positive_pay)) =
+        (name, display_name, account_number, statement, positive_pay)
+    else {
+        return Err(AppError::invalid(e));
+    };
+    if !e.is_empty() {
+        return Err(AppError::invalid(e));
+    }
+    let statement_json =
+        serde_json::to_value(&statement).map_err(|e| AppError::Internal(e.into()))?;
+    let layout_json =
+        serde_json::to_value(&positive_pay).map_err(|e| AppError::Internal(e.into()))?;
+    let sql = if before.is_some() {
+        "UPDATE banks SET display_name = $2, account_number = $3, statement = $4, positive_pay = $5,
+                updated_by = $6, updated_at = now() WHERE name = $1"
+    } else {
+        "INSERT INTO banks (name, display_name, account_number, statement, positive_pay, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING"
+    };
+    conn.transaction(async |conn| {
+        let written = diesel::sql_query(sql)
+            .bind::<Text, _>(&name)
+            .bind::<Text, _>(&display_name)
+            .bind::<Text, _>(&account_number)
+            .bind::<diesel::sql_types::Jsonb, _>(&statement_json)
+            .bind::<diesel::sql_types::Jsonb, _>(&layout_json)
+            .bind::<BigInt, _>(actor)
+            .execute(conn)
+            .await?;
+        if written == 0 {
+            return Err(AppError::invalid_field(
+                "name",
+                Problem::new("err-bank-taken"),
+            ));
+        }
+        audit::record(
+            conn,
+            Some(actor),
+            if before.is_some() { "update" } else { "create" },
+            "bank",
+            None,
+            json!({"name": name, "display_name": display_name, "account_number": account_number,
+                   "statement": statement_json, "positive_pay": layout_json}),
+        )
+        .await?;
+        bank(conn, &name).await
+    })
+    .await
 }

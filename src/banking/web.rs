@@ -29,6 +29,97 @@ pub fn router() -> Router<AppState> {
         .route("/bank", get(bank_page))
         .route("/bank/statements", post(upload))
         .route("/bank/statements/{id}", get(statement_page))
+        .route("/bank/positive-pay", post(make_batch))
+        .route("/bank/positive-pay/{file}", get(batch_file))
+}
+
+fn positive_pay_section(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    banks: &[Bank],
+    batches: &[super::Batch],
+    refused: Option<&Problem>,
+) -> Markup {
+    html! {
+        h2 id="positive-pay" { (ctx.t("bank-positive-pay")) }
+        p class="hint" { (ctx.t("bank-positive-pay-hint")) }
+        @if let Some(problem) = refused {
+            div class="error-box" role="alert" { p { (crate::i18n::problem(ctx.lang, problem)) } }
+        }
+        @if user.has(Role::Accountant) {
+            form method="post" action="/bank/positive-pay" {
+                input type="hidden" name="csrf_token" value=(ctx.csrf());
+                div class="row" {
+                    div {
+                        label for="pp-bank" { (ctx.t("bank-bank")) }
+                        select id="pp-bank" name="bank" required {
+                            @for b in banks { option value=(b.name) { (b.display_name) } }
+                        }
+                    }
+                }
+                div class="actions" { button type="submit" { (ctx.t("bank-positive-pay-make")) } }
+            }
+        }
+        @if batches.is_empty() {
+            p { (ctx.t("bank-positive-pay-none")) }
+        } @else {
+            (crate::web::table_box(&ctx.t("bank-positive-pay"), html! { table {
+                thead { tr {
+                    th { (ctx.t("bank-batch")) } th { (ctx.t("bank-bank")) } th class="money" { (ctx.t("bank-checks")) }
+                    th class="money" { (ctx.t("bank-voids")) } th class="money" { (ctx.t("field-amount")) } th { (ctx.t("bank-uploaded")) }
+                } }
+                tbody {
+                    @for b in batches {
+                        tr {
+                            td { a href={ "/bank/positive-pay/" (b.id) ".csv" } { "#" (b.id) " (CSV)" } }
+                            td { (b.bank) }
+                            td class="money" { (b.checks) }
+                            td class="money" { (b.voids) }
+                            td class="money nowrap" { (display_amount(b.total)) }
+                            td { (ctx.timestamp(b.created_at)) br; span class="hint" { (b.created_by_name) } }
+                        }
+                    }
+                }
+            } }))
+        }
+    }
+}
+
+async fn make_batch(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    crate::extract::WebForm(pairs): crate::extract::WebForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    user.require(&[Role::Accountant])?;
+    let values = crate::web::form::Values::from_pairs(pairs);
+    let mut conn = state.pool.get().await?;
+    let outcome = super::make_batch(&mut conn, user.id, values.get("bank").trim()).await;
+    drop(conn);
+    match outcome {
+        Ok(_) => Ok(Redirect::to("/bank#positive-pay").into_response()),
+        Err(AppError::Conflict(problem)) => {
+            let body =
+                render_bank_with(&state, &ctx, &user, &FieldErrors::new(), Some(&problem)).await?;
+            Ok((StatusCode::CONFLICT, body).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn batch_file(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> AppResult<Response> {
+    user.require(BOOKKEEPERS)?;
+    let id: i64 = file
+        .strip_suffix(".csv")
+        .and_then(|id| id.parse().ok())
+        .ok_or(AppError::NotFound("positive pay batch"))?;
+    let mut conn = state.pool.get().await?;
+    let (name, bytes) = super::batch_file(&mut conn, id).await?;
+    Ok(super::api::csv_download(&name, bytes))
 }
 
 fn stale_checks_table(ctx: &Ctx, user: &CurrentUser, stale: &[Disbursement]) -> Markup {
@@ -75,6 +166,8 @@ struct BankView<'a> {
     banks: &'a [Bank],
     statements: &'a [StatementItem],
     stale: &'a [Disbursement],
+    batches: &'a [super::Batch],
+    refused: Option<&'a Problem>,
 }
 
 fn bank_view(ctx: &Ctx, user: &CurrentUser, v: &BankView<'_>, errors: &FieldErrors) -> Markup {
@@ -124,6 +217,7 @@ fn bank_view(ctx: &Ctx, user: &CurrentUser, v: &BankView<'_>, errors: &FieldErro
             } }))
         }
         (stale_checks_table(ctx, user, v.stale))
+        (positive_pay_section(ctx, user, v.banks, v.batches, v.refused))
     }
 }
 
@@ -133,14 +227,27 @@ async fn render_bank(
     user: &CurrentUser,
     errors: &FieldErrors,
 ) -> AppResult<Markup> {
+    render_bank_with(state, ctx, user, errors, None).await
+}
+
+async fn render_bank_with(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &CurrentUser,
+    errors: &FieldErrors,
+    refused: Option<&Problem>,
+) -> AppResult<Markup> {
     let mut conn = state.pool.get().await?;
     let banks = super::banks(&mut conn).await?;
     let statements = super::statements(&mut conn, 50).await?;
     let stale = stale_checks(state, &mut conn, user).await?;
+    let batches = super::batches(&mut conn, 50).await?;
     let v = BankView {
         banks: &banks,
         statements: &statements,
         stale: &stale,
+        batches: &batches,
+        refused,
     };
     Ok(page(
         ctx,

@@ -83,6 +83,8 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
         loaded.applications += 1;
     }
     steps::reconcile(conn, &staff, clock).await?;
+    // The positive-pay file of every check so far, voided ones as voids.
+    crate::banking::make_batch(conn, steps::accountant_id(&staff), "generic").await?;
     loaded.closed_months = steps::close_months(conn, &staff, clock).await?;
     Ok(loaded)
 }

@@ -519,3 +519,8 @@ pub(super) async fn reconcile(
         crate::banking::import(conn, staff.accountant.id, clock, "generic", csv.as_bytes()).await?;
     Ok(summary.id)
 }
+
+/// The demo's first accountant.
+pub(super) fn accountant_id(staff: &Staff) -> i64 {
+    staff.accountant.id
+}

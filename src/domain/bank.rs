@@ -95,12 +95,7 @@ impl StatementTemplate {
             }
             _ => {}
         }
-        if NaiveDate::parse_from_str("2026-01-02", "%Y-%m-%d")
-            .map(|d| d.format(&self.date_format).to_string())
-            .ok()
-            .and_then(|text| NaiveDate::parse_from_str(&text, &self.date_format).ok())
-            .is_none()
-        {
+        if !date_format_ok(&self.date_format) {
             e.add("date_format", Problem::new("err-date-format"));
         }
         e
@@ -246,6 +241,150 @@ impl StatementTemplate {
     }
 }
 
+/// Whether `format` writes and reads back a whole date (`%m/%d/%Y` does; `%Q` or `%m/%Y`
+/// do not).
+pub fn date_format_ok(format: &str) -> bool {
+    use chrono::format::{Item, StrftimeItems};
+    if format.is_empty() || StrftimeItems::new(format).any(|i| matches!(i, Item::Error)) {
+        return false;
+    }
+    let sample = NaiveDate::from_ymd_opt(2026, 11, 29).expect("a date");
+    let written = sample.format(format).to_string();
+    NaiveDate::parse_from_str(&written, format).ok() == Some(sample)
+}
+
+/// A field of a positive-pay record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PayField {
+    Account,
+    CheckNumber,
+    IssueDate,
+    Amount,
+    Payee,
+    /// The issue or void code.
+    Action,
+}
+
+impl PayField {
+    fn title(self) -> &'static str {
+        match self {
+            PayField::Account => "Account",
+            PayField::CheckNumber => "Check Number",
+            PayField::IssueDate => "Issue Date",
+            PayField::Amount => "Amount",
+            PayField::Payee => "Payee",
+            PayField::Action => "Action",
+        }
+    }
+}
+
+/// The layout of the positive-pay file a bank takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositivePayLayout {
+    /// The fields of each record, in the bank's order.
+    pub columns: Vec<PayField>,
+    /// A chrono format for the issue date, e.g. `%m%d%Y`.
+    pub date_format: String,
+    pub issue_code: String,
+    pub void_code: String,
+    /// A first row naming the columns.
+    pub header: bool,
+    /// A last row `TRAILER,<records>,<total issued>`.
+    pub trailer: bool,
+}
+
+/// A check as positive pay sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayRecord {
+    pub check_number: String,
+    pub issue_date: NaiveDate,
+    pub amount: super::Money,
+    pub payee: String,
+    pub void: bool,
+}
+
+impl PositivePayLayout {
+    /// The layout's own problems (an admin's edit), by field.
+    pub fn problems(&self) -> FieldErrors {
+        let mut e = FieldErrors::new();
+        for needed in [
+            PayField::CheckNumber,
+            PayField::Amount,
+            PayField::IssueDate,
+            PayField::Action,
+        ] {
+            if !self.columns.contains(&needed) {
+                e.add("columns", Problem::new("err-pay-columns"));
+                break;
+            }
+        }
+        let mut seen = self.columns.clone();
+        seen.sort_by_key(|c| *c as u8);
+        seen.dedup();
+        if seen.len() != self.columns.len() {
+            e.add("columns", Problem::new("err-pay-columns"));
+        }
+        let code =
+            |c: &str| (1..=10).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !code(&self.issue_code) {
+            e.add("issue_code", Problem::new("err-pay-code"));
+        }
+        if !code(&self.void_code) || self.void_code == self.issue_code {
+            e.add("void_code", Problem::new("err-pay-code"));
+        }
+        if !date_format_ok(&self.date_format) {
+            e.add("date_format", Problem::new("err-date-format"));
+        }
+        e
+    }
+
+    /// The file for `records` of the account `account`: CSV (the csv crate quotes), CRLF.
+    pub fn write(&self, account: &str, records: &[PayRecord]) -> Vec<u8> {
+        let mut out = csv::WriterBuilder::new()
+            .flexible(true)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        let fail = "writing CSV to memory cannot fail";
+        if self.header {
+            out.write_record(self.columns.iter().map(|c| c.title()))
+                .expect(fail);
+        }
+        for r in records {
+            let cells = self.columns.iter().map(|c| match c {
+                PayField::Account => account.to_owned(),
+                PayField::CheckNumber => r.check_number.clone(),
+                PayField::IssueDate => r.issue_date.format(&self.date_format).to_string(),
+                PayField::Amount => r.amount.to_string(),
+                PayField::Payee => super::export::spreadsheet_safe(&r.payee).into_owned(),
+                PayField::Action => {
+                    if r.void {
+                        self.void_code.clone()
+                    } else {
+                        self.issue_code.clone()
+                    }
+                }
+            });
+            out.write_record(cells).expect(fail);
+        }
+        if self.trailer {
+            let total: Decimal = records
+                .iter()
+                .filter(|r| !r.void)
+                .map(|r| r.amount.decimal())
+                .sum();
+            out.write_record([
+                "TRAILER".to_owned(),
+                records.len().to_string(),
+                format!("{total:.2}"),
+            ])
+            .expect(fail);
+        }
+        out.into_inner().expect(fail)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +400,54 @@ mod tests {
             description_column: "Description".into(),
             money_out: MoneyOut::Negative,
         }
+    }
+
+    #[test]
+    fn positive_pay_writes_the_bank_s_layout() {
+        let layout = PositivePayLayout {
+            columns: vec![
+                PayField::CheckNumber,
+                PayField::Amount,
+                PayField::IssueDate,
+                PayField::Payee,
+                PayField::Action,
+                PayField::Account,
+            ],
+            date_format: "%m%d%Y".into(),
+            issue_code: "O".into(),
+            void_code: "V".into(),
+            header: false,
+            trailer: true,
+        };
+        assert!(layout.problems().is_empty(), "{:?}", layout.problems());
+        let on = NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();
+        let records = [
+            PayRecord {
+                check_number: "1001".into(),
+                issue_date: on,
+                amount: crate::domain::Money::parse("400.00").unwrap(),
+                payee: "Wilshire Apartments, LLC".into(),
+                void: false,
+            },
+            PayRecord {
+                check_number: "1003".into(),
+                issue_date: on,
+                amount: crate::domain::Money::parse("250.00").unwrap(),
+                payee: "=cmd".into(),
+                void: true,
+            },
+        ];
+        let file = String::from_utf8(layout.write("004417829301", &records)).unwrap();
+        assert_eq!(
+            file,
+            "1001,400.00,11102026,\"Wilshire Apartments, LLC\",O,004417829301\r\n1003,250.00,11102026,'=cmd,V,004417829301\r\nTRAILER,2,400.00\r\n"
+        );
+        let mut bad = layout.clone();
+        bad.columns = vec![PayField::Amount, PayField::Amount];
+        bad.void_code = "O".into();
+        bad.date_format = "%Q".into();
+        let fields: Vec<String> = bad.problems().iter().map(|(f, _)| f.clone()).collect();
+        assert_eq!(fields, ["columns", "date_format", "void_code"]);
     }
 
     #[test]

@@ -165,6 +165,7 @@ fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
         links.push(("/admin/users", ctx.t("nav-users")));
         links.push(("/admin/audit", ctx.t("nav-audit")));
         links.push(("/admin/policy", ctx.t("nav-policy")));
+        links.push(("/admin/banks", ctx.t("nav-banks")));
     }
     links
 }

@@ -358,3 +358,304 @@ async fn the_bank_page_uploads_a_file_and_offers_void_and_reissue_for_stale_chec
     );
     assert!(statement.text.contains("MONTHLY SERVICE FEE"));
 }
+
+async fn make_batch(app: &TestApp, user: &TestUser, bank: &str) -> Reply {
+    app.post(
+        &format!("/api/v1/positive-pay/batches?bank={bank}"),
+        user,
+        json!({}),
+    )
+    .await
+}
+
+/// SPEC "The accountant's year", positive pay: a batch of every check issued or voided
+/// since the last one, in the bank's layout, the same bytes every time; a voided check
+/// already sent goes out again as a void; nothing new is a 409; racing requests never send a
+/// check twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn positive_pay_sends_each_check_once_and_a_void_again() {
+    let (t, checks) = books().await;
+    let Team {
+        app,
+        accountant,
+        cw,
+        board,
+    } = t;
+    let (accountant, cw) = (&accountant, &cw);
+    let app = Arc::new(app);
+    let racers: Vec<_> = (0..3)
+        .map(|_| {
+            let app = app.clone();
+            let token = accountant.token.clone();
+            tokio::spawn(async move {
+                let user = TestUser {
+                    id: 0,
+                    email: String::new(),
+                    token,
+                };
+                make_batch(&app, &user, "pacific").await
+            })
+        })
+        .collect();
+    let mut made = Vec::new();
+    for racer in racers {
+        let r = racer.await.unwrap();
+        match r.status {
+            StatusCode::CREATED => made.push(r.json()),
+            StatusCode::CONFLICT => assert_eq!(r.json()["error"]["code"], "conflict"),
+            other => panic!("{other}: {}", r.text),
+        }
+    }
+    assert_eq!(
+        made.len(),
+        1,
+        "one batch of three checks, whoever asked first"
+    );
+    let batch = &made[0];
+    assert_eq!(
+        (batch["checks"].as_i64(), batch["voids"].as_i64()),
+        (Some(3), Some(0))
+    );
+    assert_eq!(batch["total"], "950.00");
+    let path = format!("/api/v1/positive-pay/batches/{}.csv", batch["id"]);
+    let file = app.get(&path, accountant).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(
+        file.text,
+        "1003,250.00,08012026,Wilshire Apartments LLC,O,004417829301\r\n\
+         1001,400.00,11102026,Wilshire Apartments LLC,O,004417829301\r\n\
+         1002,300.00,11122026,Wilshire Apartments LLC,O,004417829301\r\n\
+         TRAILER,3,950.00\r\n"
+    );
+    assert_eq!(
+        app.get(&path, accountant).await.text,
+        file.text,
+        "the same bytes every time"
+    );
+    assert_eq!(
+        make_batch(&app, accountant, "pacific").await.status,
+        StatusCode::CONFLICT
+    );
+
+    // The stale August check is voided: it goes out again, as a void, once.
+    let void = app
+        .post(
+            &format!("/api/v1/disbursements/{}/void", checks[2]["id"]),
+            accountant,
+            json!({"reason": "Stale check"}),
+        )
+        .await;
+    assert_eq!(void.status, StatusCode::OK, "{}", void.text);
+    // A check written and voided before any file goes out once, as a void.
+    let fourth = approved_emergency(&app, cw, &board[0], "120.00").await;
+    let written = pay_check(&app, accountant, fourth, "120.00", "1004", "2026-12-14").await;
+    app.post(
+        &format!("/api/v1/disbursements/{}/void", written["id"]),
+        accountant,
+        json!({"reason": "Misprinted"}),
+    )
+    .await;
+    let voids = make_batch(&app, accountant, "koreatown").await;
+    assert_eq!(voids.status, StatusCode::CREATED, "{}", voids.text);
+    let voids = voids.json();
+    assert_eq!(
+        (
+            voids["checks"].as_i64(),
+            voids["voids"].as_i64(),
+            voids["total"].as_str()
+        ),
+        (Some(0), Some(2), Some("0.00"))
+    );
+    let text = app
+        .get(
+            &format!("/api/v1/positive-pay/batches/{}.csv", voids["id"]),
+            accountant,
+        )
+        .await
+        .text;
+    assert_eq!(
+        text,
+        "Account,Check Number,Amount,Issue Date,Payee,Action\r\n\
+         7720031455,1003,250.00,20260801,Wilshire Apartments LLC,VOID\r\n\
+         7720031455,1004,120.00,20261214,Wilshire Apartments LLC,VOID\r\n\
+         TRAILER,2,0.00\r\n"
+    );
+    assert_eq!(
+        make_batch(&app, accountant, "generic").await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        make_batch(&app, cw, "generic").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/api/v1/positive-pay/batches/99.csv", accountant)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM positive_pay_items").await,
+        5
+    );
+
+    // The page makes the file and says when there is nothing new.
+    let b = app.browser(accountant).await;
+    let page = app.page("/bank", Some(&b.cookie)).await;
+    assert!(
+        page.text
+            .contains(&format!("href=\"/bank/positive-pay/{}.csv\"", batch["id"])),
+        "{}",
+        page.text
+    );
+    let again = app
+        .form(
+            "/bank/positive-pay",
+            Some(&b.cookie),
+            &format!("csrf_token={}&bank=pacific", b.csrf),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again
+            .text
+            .contains("No check has been written or voided since the last positive-pay file.")
+    );
+    let download = app
+        .page(
+            &format!("/bank/positive-pay/{}.csv", batch["id"]),
+            Some(&b.cookie),
+        )
+        .await;
+    assert_eq!(download.text, file.text);
+}
+
+/// The banks' settings are an admin's to edit, as a form or over the API, each problem
+/// named by its field; the next statement and positive-pay file follow them.
+#[tokio::test]
+async fn an_admin_edits_a_bank_s_templates_and_account_number() {
+    let (t, _) = books().await;
+    let Team {
+        app, accountant, ..
+    } = &t;
+    let admin = app.user(&["admin"]).await;
+    let b = app.browser(&admin).await;
+    let page = app.page("/admin/banks/pacific", Some(&b.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let fields = form_fields(&page.text, "/admin/banks/pacific");
+    let bad = with_fields(
+        fields.clone(),
+        &[
+            ("account_number", "12-34"),
+            ("statement.date_format", "%Q"),
+            ("statement.money_out", "debit_column"),
+            ("positive_pay.columns", "amount, amount, payee"),
+            ("positive_pay.void_code", "O"),
+        ],
+        &[],
+    );
+    let r = app
+        .form("/admin/banks/pacific", Some(&b.cookie), &bad)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    for id in [
+        "account-number-error",
+        "statement-date-format-error",
+        "statement-debit-column-error",
+        "positive-pay-columns-error",
+        "positive-pay-void-code-error",
+    ] {
+        assert!(r.text.contains(&format!("id=\"{id}\"")), "{id}: {}", r.text);
+    }
+    let typo = with_fields(
+        fields.clone(),
+        &[("positive_pay.columns", "account, cheque")],
+        &[],
+    );
+    let r = app
+        .form("/admin/banks/pacific", Some(&b.cookie), &typo)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("id=\"positive-pay-columns-error\""),
+        "{}",
+        r.text
+    );
+    let good = with_fields(
+        fields,
+        &[
+            ("account_number", "5550001111"),
+            (
+                "positive_pay.columns",
+                "check_number, amount, issue_date, action",
+            ),
+            ("positive_pay.date_format", "%Y-%m-%d"),
+        ],
+        &["positive_pay.trailer"],
+    );
+    let r = app
+        .form("/admin/banks/pacific", Some(&b.cookie), &good)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let batch = make_batch(app, accountant, "pacific").await.json();
+    let file = app
+        .get(
+            &format!("/api/v1/positive-pay/batches/{}.csv", batch["id"]),
+            accountant,
+        )
+        .await
+        .text;
+    assert!(file.starts_with("1003,250.00,2026-08-01,O\r\n"), "{file}");
+    assert!(!file.contains("TRAILER"));
+
+    // Over the API: a new bank, its problems named by field.
+    let r = app
+        .post(
+            "/api/v1/banks",
+            &admin,
+            json!({"name": "Bad Name", "display_name": "", "statement": {"date_column": 5}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let fields = r.json()["error"]["fields"].clone();
+    assert!(
+        fields["name"].is_string() && fields["display_name"].is_string(),
+        "{fields}"
+    );
+    assert!(
+        fields["statement.date_column"].is_string() && fields["positive_pay"].is_string(),
+        "{fields}"
+    );
+    let generic = app.get("/api/v1/banks", accountant).await.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "generic")
+        .cloned()
+        .unwrap();
+    let r = app
+        .post(
+            "/api/v1/banks",
+            &admin,
+            json!({"name": "hanmi-west", "display_name": "서부 한인은행", "account_number": "42",
+                   "statement": generic["statement"], "positive_pay": generic["positive_pay"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(app.post("/api/v1/banks", &admin, json!({"name": "hanmi-west", "display_name": "x", "statement": generic["statement"], "positive_pay": generic["positive_pay"]})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .api(
+            Method::PATCH,
+            "/api/v1/banks/hanmi-west",
+            Some(&admin.token),
+            Some(json!({"account_number": "43"})),
+        )
+        .await;
+    assert_eq!(r.json()["account_number"], "43", "{}", r.text);
+    assert_eq!(
+        app.post("/api/v1/banks", accountant, json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

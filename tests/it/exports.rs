@@ -640,6 +640,20 @@ async fn the_demo_loads_once_obeys_every_rule_and_hledger_agrees() {
         0,
         "last month waits for its close"
     );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM bank_statement_lines WHERE disbursement_id IS NULL AND receipt_id IS NULL"
+        )
+        .await,
+        1,
+        "a reconciled statement with one line the books do not have"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM positive_pay_batches WHERE voids >= 1")
+            .await,
+        1,
+        "a positive-pay file with a void"
+    );
     let report = app.check_ledger().await;
     assert!(report.clean(), "{report}");
     if hledger_present() {

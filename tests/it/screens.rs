@@ -127,6 +127,8 @@ async fn links(client: &Client, base: &str) -> Vec<String> {
 pub(crate) fn worth_visiting(href: &str) -> bool {
     href.starts_with('/')
         && !href.starts_with("/exports/download")
+        // Files to download (positive pay), not pages.
+        && !href.split(['?', '#']).next().unwrap_or(href).ends_with(".csv")
         && !href.starts_with("/static/")
         && !href.starts_with("/api/")
 }

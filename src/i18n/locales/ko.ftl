@@ -593,6 +593,7 @@ err-missing = { $kind ->
     [journal_entry] 이 분개는
     [page] 이 페이지는
     [policy_version] 이 정책 판은
+    [positive_pay_batch] 이 포지티브 페이 파일은
     [period] 이 달은
     [receipt] 이 입금은
     [user] 이 사용자는
@@ -841,3 +842,55 @@ err-statement-amount = 달러 금액이 아닙니다 (소수점 둘째 자리까
 err-statement-check = 수표 번호는 숫자만 씁니다.
 err-statement-empty = 파일에 줄이 없습니다.
 err-date-format = 날짜 형식이 아닙니다 (%Y, %m, %d를 쓰세요. 예: %m/%d/%Y).
+
+# Positive pay (issue 15)
+bank-positive-pay = 포지티브 페이
+bank-positive-pay-hint = 은행이 위조 수표를 거절하는 데 쓰는 파일입니다. 지난 파일 이후 발행하거나 무효 처리한 모든 수표가 은행의 형식으로 들어갑니다. 수표를 보내는 날 은행에 보내세요. 이미 보낸 수표가 무효 처리되면 무효로 다시 보내고, 같은 것을 두 번 보내지 않습니다.
+bank-positive-pay-make = 포지티브 페이 파일 만들기
+bank-positive-pay-none = 아직 만든 포지티브 페이 파일이 없습니다.
+bank-batch = 파일
+bank-checks = 수표
+bank-voids = 무효
+record-positive-pay-batch = 포지티브 페이 파일
+err-positive-pay-nothing = 지난 포지티브 페이 파일 이후 발행하거나 무효 처리한 수표가 없습니다.
+err-pay-columns = 열은 한 번씩만 쓰고, 수표 번호, 금액, 발행일, 처리 코드는 꼭 넣으세요.
+err-pay-code = 코드는 1~10자의 영문자나 숫자이고, 발행과 무효 코드는 달라야 합니다.
+
+# The admin's bank settings (issue 15)
+nav-banks = 은행 설정
+banks-title = 은행 설정
+banks-hint = 기금이 쓰는 각 은행의 계좌 번호, 명세서 파일을 읽는 방법, 포지티브 페이 파일의 형식입니다.
+banks-new = 은행 추가
+field-bank-name = 짧은 이름
+bank-name-hint = 영문 소문자, 숫자, - 또는 _ (예: pacific)
+field-bank-display-name = 은행
+field-account-number = 기금의 계좌 번호
+bank-account-hint = 숫자만. 포지티브 페이 파일에 들어갑니다
+bank-statement-template = 명세서 파일
+bank-statement-template-hint = 은행 CSV 첫 줄에 있는 그대로의 열 이름입니다.
+field-date-column = 날짜 열
+field-date-format = 날짜 형식
+field-money-out = 출금 표시 방법
+money-out-negative = 음수 금액
+money-out-positive = 양수 금액 (입금은 음수)
+money-out-debit-column = 출금 열과 입금 열이 따로 있음
+field-amount-column = 금액 열
+field-debit-column = 출금 열
+field-credit-column = 입금 열
+field-check-column = 수표 번호 열
+field-description-column = 내용 열
+bank-layout-hint = 은행이 정한 순서의 각 항목, 날짜 형식, 발행과 무효 수표의 코드입니다.
+field-pay-columns = 항목 순서
+field-issue-code = 발행 코드
+field-void-code = 무효 코드
+field-pay-header = 첫 줄에 항목 이름
+field-pay-trailer = 마지막 줄에 건수와 발행 합계
+field-statement-date-format = 명세서 날짜 형식
+field-positive-pay-date-format = 포지티브 페이 날짜 형식
+record-bank = 은행
+err-bank-name = 영문 소문자로 시작하고 영문 소문자, 숫자, - 또는 _만 쓰세요.
+err-bank-taken = 이 짧은 이름의 은행이 이미 있습니다.
+err-account-number = 계좌 번호는 17자리 이하의 숫자입니다.
+field-positive-pay-columns = 포지티브 페이 항목
+field-positive-pay-issue-code = 포지티브 페이 발행 코드
+field-positive-pay-void-code = 포지티브 페이 무효 코드

@@ -1,0 +1,2 @@
+DROP TABLE positive_pay_items;
+DROP TABLE positive_pay_batches;
