@@ -72,15 +72,17 @@ CREATE TABLE bank_statement_lines (
 );
 CREATE INDEX bank_statement_lines_statement ON bank_statement_lines (statement_id, line_no);
 
-DO $$
-DECLARE t TEXT;
+-- Makes a table append-only: UPDATE, DELETE and TRUNCATE fail, and the app's role holds
+-- none of them (the later money tables of this kind use it too).
+CREATE FUNCTION make_append_only(t regclass) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    FOREACH t IN ARRAY ARRAY['bank_statements', 'bank_statement_lines'] LOOP
-        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I
-                        FOR EACH ROW EXECUTE FUNCTION refuse_change()', t || '_append_only', t);
-        EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I
-                        FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()', t || '_no_truncate', t);
-        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I FROM grant_tracker_app', t);
-    END LOOP;
+    EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %s
+                    FOR EACH ROW EXECUTE FUNCTION refuse_change()', t::text || '_append_only', t);
+    EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s
+                    FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()', t::text || '_no_truncate', t);
+    EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %s FROM grant_tracker_app', t);
 END
 $$;
+REVOKE ALL ON FUNCTION make_append_only(regclass) FROM PUBLIC;
+SELECT make_append_only('bank_statements');
+SELECT make_append_only('bank_statement_lines');

@@ -23,15 +23,5 @@ CREATE TABLE positive_pay_items (
 );
 CREATE INDEX positive_pay_items_batch ON positive_pay_items (batch_id);
 
-DO $$
-DECLARE t TEXT;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['positive_pay_batches', 'positive_pay_items'] LOOP
-        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I
-                        FOR EACH ROW EXECUTE FUNCTION refuse_change()', t || '_append_only', t);
-        EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I
-                        FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()', t || '_no_truncate', t);
-        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I FROM grant_tracker_app', t);
-    END LOOP;
-END
-$$;
+SELECT make_append_only('positive_pay_batches');
+SELECT make_append_only('positive_pay_items');

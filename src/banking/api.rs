@@ -102,12 +102,8 @@ async fn batch_file(
     axum::extract::Path(file): axum::extract::Path<String>,
 ) -> AppResult<axum::response::Response> {
     user.require(BOOKKEEPERS)?;
-    let id: i64 = file
-        .strip_suffix(".csv")
-        .and_then(|id| id.parse().ok())
-        .ok_or(crate::error::AppError::NotFound("positive pay batch"))?;
     let mut conn = state.pool.get().await?;
-    let (name, bytes) = super::batch_file(&mut conn, id).await?;
+    let (name, bytes) = super::batch_file(&mut conn, &file).await?;
     Ok(csv_download(&name, bytes))
 }
 

@@ -160,8 +160,12 @@ pub async fn batches(conn: &mut AsyncPgConnection, limit: i64) -> AppResult<Vec<
     )
 }
 
-/// Batch `id`'s file, as it was made, and its name.
-pub async fn batch_file(conn: &mut AsyncPgConnection, id: i64) -> AppResult<(String, Vec<u8>)> {
+/// The file of the batch named `file` (`7.csv`), as it was made, and its download name.
+pub async fn batch_file(conn: &mut AsyncPgConnection, file: &str) -> AppResult<(String, Vec<u8>)> {
+    let id: i64 = file
+        .strip_suffix(".csv")
+        .and_then(|id| id.parse().ok())
+        .ok_or(AppError::NotFound("positive pay batch"))?;
     #[derive(QueryableByName)]
     struct File {
         #[diesel(sql_type = Text)]

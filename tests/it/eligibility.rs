@@ -385,15 +385,7 @@ async fn the_admin_policy_page_shows_errors_beside_the_form_and_keeps_the_text()
         ("documents-0--kinds", "Tick at least one kind of document."),
         ("documents-2--program-error", "This is required."),
     ] {
-        let at = r
-            .text
-            .find(&format!("id=\"{id}\""))
-            .unwrap_or_else(|| panic!("no {id} in {}", r.text));
-        assert!(
-            r.text[at..at + 300].contains(message),
-            "{id}: {}",
-            &r.text[at..at + 300]
-        );
+        assert_beside(&r.text, id, message);
     }
     assert!(
         r.text.contains("href=\"#reduced-fees-1--form\""),
@@ -431,15 +423,7 @@ async fn the_admin_policy_page_shows_errors_beside_the_form_and_keeps_the_text()
         ("emergency-categories", "Tick at least one event."),
         ("documents-0--kinds", "Tick at least one kind of document."),
     ] {
-        let at = r
-            .text
-            .find(&format!("id=\"{id}\""))
-            .unwrap_or_else(|| panic!("no {id} in {}", r.text));
-        assert!(
-            r.text[at..at + 300].contains(message),
-            "{id}: {}",
-            &r.text[at..at + 300]
-        );
+        assert_beside(&r.text, id, message);
     }
     assert_eq!(app.count("SELECT count(*) FROM policy_versions").await, 1);
 
@@ -663,4 +647,13 @@ async fn earlier_grants_of_the_household_count_towards_its_caps() {
         cap["message_en"].as_str().unwrap().contains("$3,060.00"),
         "{cap}"
     );
+}
+
+/// The element `id` of a page (a field's message, a group's) says `message`.
+fn assert_beside(page: &str, id: &str, message: &str) {
+    let at = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {id} in {page}"));
+    let near = &page[at..(at + 300).min(page.len())];
+    assert!(near.contains(message), "{id}: {near}");
 }
