@@ -127,9 +127,12 @@ pub(super) async fn funds(
     };
     let winter = crate::funds::create(conn, staff.admin.id, clock.today, &winter).await?;
     let mut dice = Dice(2026);
-    let early = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
-        .unwrap_or(clock.today)
-        .min(clock.today);
+    // The money came in a year ago, on the first of the month, so the books span a year
+    // whatever day the demo is loaded (its early months closed, the last ones open).
+    let early = crate::domain::period::Month::of(clock.today)
+        .first_day()
+        .checked_sub_months(chrono::Months::new(12))
+        .unwrap_or(clock.today);
     let receipts: Vec<(i64, &str, u64, String)> = vec![
         (
             fees.id,
