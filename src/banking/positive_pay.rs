@@ -121,16 +121,18 @@ pub async fn make_batch(
         .bind::<BigInt, _>(actor)
         .get_result(conn)
         .await?;
-        for p in &pending {
-            diesel::sql_query(
-                "INSERT INTO positive_pay_items (batch_id, disbursement_id, action) VALUES ($1, $2, $3)",
-            )
-            .bind::<BigInt, _>(batch.id)
-            .bind::<BigInt, _>(p.id)
-            .bind::<Text, _>(&p.action)
-            .execute(conn)
-            .await?;
-        }
+        // Every check of the batch in one statement, not one round trip per check.
+        let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
+        let actions: Vec<&str> = pending.iter().map(|p| p.action.as_str()).collect();
+        diesel::sql_query(
+            "INSERT INTO positive_pay_items (batch_id, disbursement_id, action)
+             SELECT $1, item.id, item.action FROM unnest($2::bigint[], $3::text[]) AS item (id, action)",
+        )
+        .bind::<BigInt, _>(batch.id)
+        .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+        .bind::<diesel::sql_types::Array<Text>, _>(&actions)
+        .execute(conn)
+        .await?;
         audit::record(
             conn,
             Some(actor),

@@ -184,6 +184,29 @@ async fn months_close_in_order_and_a_closed_month_takes_nothing() {
         app.count("SELECT count(*) FROM journal_entries").await,
         entries
     );
+    // A correction of a closed month is dated in the open one and names what it corrects.
+    let october = app
+        .count("SELECT id FROM receipts WHERE received_on = '2026-10-05'")
+        .await;
+    let reversed = app
+        .post(
+            &format!("/api/v1/receipts/{october}/reverse"),
+            &accountant,
+            json!({"reason": "booked to the wrong fund"}),
+        )
+        .await;
+    assert_eq!(reversed.status, StatusCode::OK, "{}", reversed.text);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM journal_entries r JOIN journal_entries o ON o.id = r.reverses
+             WHERE r.kind = 'reversal' AND r.entry_date = '{}' AND o.document_type = 'receipt'
+               AND o.document_id = {october} AND o.entry_date = '2026-10-05'",
+            app.today()
+        ))
+        .await,
+        1,
+        "the reversal is dated today and reverses the October entry"
+    );
 
     // November closes after October; an admin reopens October with a reason.
     assert_eq!(close("2026-11").await.status, StatusCode::CREATED);
