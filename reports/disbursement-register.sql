@@ -23,7 +23,8 @@ SELECT d.paid_on::text AS "Paid_Date",
        ro.number AS "Reissue_Of",
        s.entry_id::text AS "Journal_ID",
        s.void_entry_id::text AS "Void_Journal_ID",
-       site.code AS "Site"
+       site.code AS "Site",
+       fee_components_text(a.id) AS "Fee_Components"
 FROM disbursements d
 JOIN disbursement_states s ON s.disbursement_id = d.id
 JOIN applications a ON a.id = d.application_id

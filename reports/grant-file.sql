@@ -46,7 +46,8 @@ SELECT a.number AS "Application_Number",
         WHERE rd.application_id = a.id) AS "Conflict_Declarations",
        a.insider_relationship AS "Insider_Relationship",
        a.insider_note AS "Insider_Note",
-       cw.email AS "Caseworker"
+       cw.email AS "Caseworker",
+       fee_components_text(a.id) AS "Fee_Components"
 FROM applications a
 JOIN decisions dc ON dc.application_id = a.id AND dc.outcome = 'approved'
 -- The decision's business date is its commitment's entry date (the books' date of the grant).

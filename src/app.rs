@@ -37,6 +37,8 @@ pub struct AppState {
     pub request_database_url: String,
     /// Decides "now" and "today" for every rule.
     pub clock: Clock,
+    /// The public impact figures of the last minute.
+    pub impact: Arc<crate::impact::Cache>,
 }
 
 impl FromRef<AppState> for Key {
@@ -68,6 +70,7 @@ impl AppState {
             config: Arc::new(config),
             cookie_key,
             data_key,
+            impact: Default::default(),
         })
     }
 }
@@ -110,8 +113,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::payments::api::router())
         .merge(crate::periods::api::router())
         .merge(crate::banking::api::router())
+        .merge(crate::fees::api::router())
         .merge(crate::exports::api::router())
         .merge(crate::dashboard::api::router())
+        .merge(crate::impact::api::router())
         .merge(audit::api::router())
         .split_for_parts();
     let document: Arc<str> = document
@@ -134,6 +139,9 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::periods::web::router())
         .merge(crate::banking::web::router())
         .merge(crate::banking::settings_web::router())
+        .merge(crate::fees::web::router())
+        .merge(crate::dashboard::annual_web::router())
+        .merge(crate::impact::web::router())
         .merge(crate::exports::web::router())
         .merge(web::assets());
     api.merge(pages)

@@ -49,6 +49,11 @@ pub enum Command {
     /// Load a fictional, bilingual demo data set (idempotent): users, funds, ~200
     /// households, 300 applications in every state, payments, a void and a reissue.
     Demo,
+    /// The USCIS fee schedule.
+    Fees {
+        #[command(subcommand)]
+        command: FeesCommand,
+    },
     /// Write an audit export as CSV: the same bytes as `GET /api/v1/exports/KIND.csv`.
     Export {
         /// general-ledger, disbursement-register, trial-balance, fund-activity,
@@ -79,6 +84,17 @@ pub enum Command {
         /// Write here instead of standard output.
         #[arg(short = 'o', long)]
         output: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeesCommand {
+    /// Import a fee schedule file: the same as `POST /api/v1/fees/import` (new rows added,
+    /// identical rows left alone, earlier rows never changed; any bad row and nothing is
+    /// written).
+    Import {
+        /// A CSV in the columns of the USCIS schedule or of the H.R. 1 fees.
+        file: std::path::PathBuf,
     },
 }
 
@@ -223,6 +239,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             export(config, &kind, &query, output).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Fees {
+            command: FeesCommand::Import { file },
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let pool = prepare(&config).await?;
+            let mut conn = pool.get().await?;
+            match crate::fees::import(&mut conn, None, &bytes).await {
+                Ok(summary) => {
+                    println!(
+                        "{} row(s) added, {} already in the schedule",
+                        summary.added, summary.unchanged
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(crate::error::AppError::Invalid { fields, .. }) => {
+                    eprintln!("nothing was imported:");
+                    for (field, problem) in fields.iter() {
+                        eprintln!(
+                            "  {field}: {}",
+                            crate::i18n::problem(crate::domain::Language::En, problem)
+                        );
+                    }
+                    Ok(ExitCode::from(BREACH))
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         Command::Migrate => {
             db::ensure_database(&config.database_url).await?;

@@ -37,6 +37,8 @@ use utoipa::{Modify, OpenApi};
         (name = "ledger", description = "the double-entry journal, the chart of accounts, and the invariant check"),
         (name = "audit", description = "the audit trail"),
         (name = "bank", description = "bank statements matched against the books, and the banks' settings"),
+        (name = "fees", description = "the USCIS fee schedule and H.R. 1 statutory fees, as data: in force on a date, imported by file"),
+        (name = "impact", description = "the fund's public impact figures, small cells suppressed"),
         (name = "periods", description = "months of the books: closing in order, reopening with a reason"),
         (name = "dashboard", description = "each role's overview: counts, money over time, work queues"),
     )

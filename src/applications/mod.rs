@@ -18,6 +18,7 @@ use crate::domain::application::{
     ApplicationInput, Beneficiary, DocumentInput, FeeLineRequest, NewApplication, ProgramDetails,
     price_fee_line,
 };
+use crate::domain::input::LAST_DATE;
 use crate::domain::{
     DocumentKind, EmergencyCategory, FieldErrors, Filing, InsiderRelationship, Money, Problem,
     Program, Role, Status, Transition,
@@ -81,6 +82,15 @@ pub struct FeeLine {
     /// The USCIS receipt number recorded once the fee is paid, masked (`IOE******5678`):
     /// the number itself is kept sealed.
     pub uscis_receipt_number: Option<String>,
+    /// An EAD renewal, or for I-589 the annual asylum fee.
+    pub renewal: bool,
+    /// For I-589: when the asylum application was filed.
+    pub filed_on: Option<NaiveDate>,
+    /// For the annual asylum fee: the anniversary it pays.
+    pub due_on: Option<NaiveDate>,
+    /// What the line pays, part by part: the regular fee and any statutory (H.R. 1) fee;
+    /// they add up to `amount`.
+    pub components: Vec<crate::domain::fees::Component>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -131,18 +141,23 @@ struct PricedLine {
     member_id: Option<i64>,
     amount: Money,
     uscis_fee_id: i64,
+    components: Vec<crate::domain::fees::Component>,
+    /// For the annual asylum fee: the anniversary it pays.
+    due_on: Option<NaiveDate>,
 }
 
-/// Resolves the beneficiary and the schedule fee of each line; every problem is reported.
+/// Resolves the beneficiary and the schedule's parts of each line; every problem is
+/// reported. A line is priced on `on`, the annual asylum fee on the anniversary it pays.
 async fn price_lines(
     conn: &mut AsyncPgConnection,
     household_id: i64,
     lines: &[FeeLineRequest],
     on: NaiveDate,
 ) -> AppResult<Vec<PricedLine>> {
+    use crate::domain::fees::{LineKey, annual_due};
     let members = crate::households::members(conn, household_id).await?;
     // One read of the schedule for all lines, not a query per line.
-    let schedule = fees::schedule(conn, on).await?;
+    let schedule = crate::fees::load(conn).await?;
     let mut errors = FieldErrors::new();
     let mut priced = Vec::new();
     for (i, line) in lines.iter().enumerate() {
@@ -162,14 +177,27 @@ async fn price_lines(
                 found.map(|m| m.id)
             }
         };
-        match fees::find(&schedule, &line.form, &line.category, line.filing) {
+        let key = LineKey {
+            form: &line.form,
+            category: &line.category,
+            filing: line.filing,
+            renewal: line.renewal,
+        };
+        let annual = line.renewal && schedule.annual_fee(&line.form, LAST_DATE).is_some();
+        let due_on = line
+            .filed_on
+            .filter(|_| annual)
+            .map(|filed| annual_due(filed, on));
+        match schedule.price(key, due_on.unwrap_or(on)) {
             Err((field, problem)) => errors.add(format!("lines[{i}].{field}"), problem),
-            Ok(fee) => match price_fee_line(line, fee.fee) {
-                Ok(amount) => priced.push(PricedLine {
+            Ok(fee) => match price_fee_line(line, &fee) {
+                Ok(components) => priced.push(PricedLine {
                     request: line.clone(),
                     member_id,
-                    amount,
-                    uscis_fee_id: fee.id,
+                    amount: Money::sum(components.iter().map(|c| c.fee)).unwrap_or(Money::ZERO),
+                    uscis_fee_id: fee.regular.id,
+                    components,
+                    due_on,
                 }),
                 Err(problem) => errors.add(format!("lines[{i}].amount"), problem),
             },
@@ -238,11 +266,23 @@ pub async fn create(
                             fee_lines::amount.eq(p.amount.decimal()),
                             fee_lines::uscis_fee_id.eq(p.uscis_fee_id),
                             fee_lines::override_reason.eq(p.request.override_reason.clone()),
+                            fee_lines::renewal.eq(p.request.renewal),
+                            fee_lines::filed_on.eq(p.request.filed_on),
+                            fee_lines::due_on.eq(p.due_on),
                         )
                     })
                     .collect();
                 if !rows.is_empty() {
-                    diesel::insert_into(fee_lines::table).values(rows).execute(conn).await?;
+                    let ids: Vec<(i64, i32)> = diesel::insert_into(fee_lines::table)
+                        .values(rows)
+                        .returning((fee_lines::id, fee_lines::line_no))
+                        .get_results(conn)
+                        .await?;
+                    let parts: Vec<(i64, &[crate::domain::fees::Component])> = ids
+                        .into_iter()
+                        .map(|(id, line_no)| (id, lines[line_no as usize - 1].components.as_slice()))
+                        .collect();
+                    fees::store_components(conn, &parts).await?;
                 }
                 record_status(conn, id, None, Status::Draft, actor, None).await?;
                 let created = record(conn, id, true).await?;

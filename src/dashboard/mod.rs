@@ -6,6 +6,8 @@
 //! A user who works at a site sees that site's applications and grants; the funds are
 //! the whole fund's.
 
+pub mod annual;
+pub mod annual_web;
 pub mod api;
 pub mod web;
 
@@ -63,7 +65,7 @@ pub struct FundsAt {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Queue {
     /// `my_drafts`, `waiting_for_documents`, `waiting_for_check`, `waiting_for_votes`,
-    /// `ready_to_pay`, `checks_outstanding`, `receipt_numbers_missing`.
+    /// `ready_to_pay`, `checks_outstanding`, `receipt_numbers_missing`, `annual_fees_due`.
     pub queue: String,
     pub count: i64,
     /// For `waiting_for_votes`: the votes still needed to decide them all.
@@ -245,6 +247,12 @@ pub async fn dashboard(
             "receipt_numbers_missing",
             counts.receipt_numbers_missing,
             "/applications?status=paid",
+        ));
+        let annual = annual::due(conn, today, site.as_deref()).await?;
+        queues.push(queue(
+            "annual_fees_due",
+            annual.len() as i64,
+            "/asylum-fees",
         ));
     }
     if user.has(Role::BoardMember) || user.has(Role::Admin) {

@@ -9,13 +9,13 @@ use crate::domain::{Money, Program, Status};
 use crate::web::Ctx;
 
 /// A bar made of parts, each a value and the class that colours it.
-struct Bar {
-    label: String,
-    parts: Vec<(f64, &'static str)>,
-    value: String,
+pub(crate) struct Bar {
+    pub label: String,
+    pub parts: Vec<(f64, &'static str)>,
+    pub value: String,
 }
 
-fn program_class(program: Program) -> &'static str {
+pub(crate) fn program_class(program: Program) -> &'static str {
     match program {
         Program::ImmigrationFee => "part-a",
         Program::Emergency => "part-b",
@@ -23,7 +23,7 @@ fn program_class(program: Program) -> &'static str {
 }
 
 /// A bar's length only (the amount itself is shown as text beside it).
-fn amount(money: Money) -> f64 {
+pub(crate) fn amount(money: Money) -> f64 {
     rust_decimal::prelude::ToPrimitive::to_f64(&money.decimal()).unwrap_or(f64::MAX)
 }
 
@@ -78,7 +78,7 @@ fn legend(items: &[(&'static str, String)]) -> Markup {
     }
 }
 
-fn chart(
+pub(crate) fn chart(
     ctx: &Ctx,
     title: &str,
     legend_items: &[(&'static str, String)],
@@ -98,7 +98,7 @@ fn chart(
     }
 }
 
-fn program_legend(ctx: &Ctx) -> Vec<(&'static str, String)> {
+pub(crate) fn program_legend(ctx: &Ctx) -> Vec<(&'static str, String)> {
     Program::ALL
         .iter()
         .map(|p| (program_class(*p), ctx.label("program", p)))

@@ -185,6 +185,42 @@ diesel::table! {
         receipt_number_masked -> Nullable<Text>,
         receipt_recorded_by -> Nullable<Int8>,
         receipt_recorded_at -> Nullable<Timestamptz>,
+        renewal -> Bool,
+        filed_on -> Nullable<Date>,
+        due_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    statutory_fees (id) {
+        id -> Int8,
+        form -> Text,
+        categories -> Array<Text>,
+        component -> Text,
+        name -> Text,
+        name_ko -> Nullable<Text>,
+        fee -> Numeric,
+        effective_from -> Date,
+        waivable -> Bool,
+        reducible -> Bool,
+        recurring -> Nullable<Text>,
+        notes -> Text,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    fee_line_components (id) {
+        id -> Int8,
+        fee_line_id -> Int8,
+        seq -> Int2,
+        kind -> Text,
+        name -> Text,
+        fee -> Numeric,
+        statutory -> Bool,
+        waivable -> Bool,
+        uscis_fee_id -> Nullable<Int8>,
+        statutory_fee_id -> Nullable<Int8>,
     }
 }
 
@@ -339,6 +375,7 @@ diesel::joinable!(household_members -> households (household_id));
 diesel::joinable!(applications -> households (household_id));
 diesel::joinable!(applications -> sites (site_id));
 diesel::joinable!(fee_lines -> applications (application_id));
+diesel::joinable!(fee_line_components -> fee_lines (fee_line_id));
 diesel::joinable!(fee_lines -> uscis_fees (uscis_fee_id));
 diesel::joinable!(fee_lines -> household_members (beneficiary_member_id));
 diesel::joinable!(documents -> users (verified_by));
@@ -380,6 +417,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     application_counters,
     applications,
     fee_lines,
+    fee_line_components,
+    statutory_fees,
     documents,
     status_changes,
     poverty_guidelines,

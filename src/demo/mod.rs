@@ -82,6 +82,8 @@ async fn load_once(conn: &mut AsyncPgConnection, clock: Today) -> AppResult<Load
         loaded.payments += steps::application(conn, &staff, clock, &mut dice, a, household).await?;
         loaded.applications += 1;
     }
+    steps::fee_cases(conn, clock, &households).await?;
+    loaded.applications += 2;
     steps::reconcile(conn, &staff, clock).await?;
     // The positive-pay file of every check so far, voided ones as voids.
     crate::banking::make_batch(conn, steps::accountant_id(&staff), "generic").await?;

@@ -253,8 +253,18 @@ pub(super) async fn application(
     a: usize,
     family: &Family,
 ) -> AppResult<usize> {
-    // The first 200 go one to a household; the rest are a second, fee, application.
+    // The first 200 go one to a household; the rest are a second, fee, application, made
+    // and decided over the five months before, so the books and the public impact page
+    // have a history, with the small months of a real fund.
     let emergency = a < 200 && a % 3 == 1;
+    let clock = if a >= 200 {
+        Today {
+            today: clock.today - chrono::Duration::days(30 * (1 + ((a / 3) % 5) as i64)),
+            ..clock
+        }
+    } else {
+        clock
+    };
     let stage = a % 20;
     let id = intake(conn, clock, dice, family, emergency, stage).await?;
     let Some(id) = id else { return Ok(0) };
@@ -455,6 +465,43 @@ async fn pay(
         crate::payments::close(conn, family.2.id, id, &clock, &close).await?;
     }
     Ok(1)
+}
+
+/// The fee cases H.R. 1 brought: an I-765 for an asylum applicant (category c8), whose
+/// line pays the regular fee and the statutory EAD fee; and an asylum application (I-589)
+/// filed eleven months ago, whose annual fee falls due within the month, so the
+/// caseworker's queue shows it. Both are drafts the caseworker will carry on with.
+pub(super) async fn fee_cases(
+    conn: &mut AsyncPgConnection,
+    clock: Today,
+    households: &[Family],
+) -> AppResult<()> {
+    // Its first anniversary is about 30 days ahead.
+    let filed = clock.today - chrono::Duration::days(335);
+    let cases = [
+        ("I-765", "c8", false, None),
+        ("I-589", "", false, Some(filed)),
+    ];
+    for (i, (form, category, renewal, filed_on)) in cases.into_iter().enumerate() {
+        let (hid, site, cw) = &households[7 + i * 11];
+        let input = ApplicationInput {
+            household_id: Some(json!(hid)),
+            site: Some((*site).into()),
+            program: Some("immigration_fee".into()),
+            lines: Some(vec![FeeLineInput {
+                form: Some(form.into()),
+                category: Some(category.into()),
+                filing: Some("paper".into()),
+                renewal: Some(json!(renewal)),
+                filed_on: filed_on.map(|d: chrono::NaiveDate| d.to_string()),
+                ..FeeLineInput::default()
+            }]),
+            insider_relationship: Some("none".into()),
+            ..ApplicationInput::default()
+        };
+        applications::create(conn, cw.id, clock.today, &input).await?;
+    }
+    Ok(())
 }
 
 /// The accountant's closed months: every month of the books up to two before the current

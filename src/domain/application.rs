@@ -1,9 +1,11 @@
 //! An application as entered: the raw input and its parsed form, and the pricing of a
 //! fee line against the USCIS schedule.
 
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::fees::{Component, Priced};
 use super::input::*;
 use super::money::Money;
 use super::vocab::{DocumentKind, EmergencyCategory, Filing, Program};
@@ -45,6 +47,13 @@ pub struct FeeLineInput {
     /// Required when `amount` differs from the schedule (e.g. the N-400 reduced fee).
     #[schema(value_type = Option<super::schema::OptionalText>)]
     pub override_reason: Option<String>,
+    /// A renewal: an EAD renewal, or for I-589 the annual asylum fee.
+    #[schema(value_type = Option<bool>)]
+    pub renewal: Option<Value>,
+    /// For I-589: the date the asylum application was (or will be) filed; required for
+    /// the annual fee, which falls due on each anniversary.
+    #[schema(value_type = Option<String>, format = Date, example = "2025-03-10")]
+    pub filed_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -71,6 +80,8 @@ pub struct FeeLineRequest {
     pub beneficiary: Option<Beneficiary>,
     pub amount: Option<Money>,
     pub override_reason: Option<String>,
+    pub renewal: bool,
+    pub filed_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +180,21 @@ fn parse_line(e: &mut FieldErrors, i: usize, line: &FeeLineInput) -> Option<FeeL
         line.override_reason.as_deref(),
         SHORT_TEXT,
     );
+    let renewal = match &line.renewal {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::Bool(true)) => true,
+        Some(_) => {
+            e.add(field("renewal"), Problem::new("err-boolean"));
+            false
+        }
+    };
+    let filed_on = optional_date(e, &field("filed_on"), line.filed_on.as_deref());
+    if renewal && filed_on.is_none() && form.as_deref() == Some(ASYLUM_FORM) {
+        e.add(field("filed_on"), Problem::new("err-filed-on-required"));
+    }
+    if filed_on.is_some() && form.as_deref().is_some_and(|f| f != ASYLUM_FORM) {
+        e.add(field("filed_on"), Problem::new("err-filed-on-asylum"));
+    }
     Some(FeeLineRequest {
         form: form?,
         category,
@@ -176,6 +202,8 @@ fn parse_line(e: &mut FieldErrors, i: usize, line: &FeeLineInput) -> Option<FeeL
         beneficiary,
         amount,
         override_reason,
+        renewal,
+        filed_on,
     })
 }
 
@@ -272,14 +300,39 @@ impl ApplicationInput {
     }
 }
 
-/// The fee a line will carry, given the schedule's fee for its form and filing in force
-/// today: the schedule's own when no amount is given; a different amount needs a reason.
-pub fn price_fee_line(line: &FeeLineRequest, schedule_fee: Money) -> Result<Money, Problem> {
+/// The form whose filing date a line records: the asylum application, whose annual
+/// statutory fee falls due on each anniversary of its filing.
+pub const ASYLUM_FORM: &str = "I-589";
+
+/// What a line will pay, part by part, given what the schedule prices it at: the
+/// schedule's own parts when no amount is given. A different amount needs a reason and
+/// changes the regular fee only: statutory fees are never reduced.
+pub fn price_fee_line(line: &FeeLineRequest, priced: &Priced) -> Result<Vec<Component>, Problem> {
+    let total = priced.total();
     match line.amount {
-        None => Ok(schedule_fee),
-        Some(amount) if amount == schedule_fee => Ok(amount),
-        Some(amount) if line.override_reason.is_some() => Ok(amount),
-        Some(_) => Err(Problem::new("err-fee-differs").arg("fee", schedule_fee.display())),
+        None => Ok(priced.components.clone()),
+        Some(amount) if amount == total => Ok(priced.components.clone()),
+        Some(amount) if line.override_reason.is_some() => {
+            let statutory = priced.statutory_total();
+            let regular = Money::from_decimal(amount.decimal() - statutory.decimal())
+                .ok()
+                .filter(|_| priced.components.iter().any(|c| !c.statutory))
+                .ok_or_else(|| {
+                    Problem::new("err-fee-statutory").arg("statutory", statutory.display())
+                })?;
+            Ok(priced
+                .components
+                .iter()
+                .map(|c| {
+                    let mut c = c.clone();
+                    if !c.statutory {
+                        c.fee = regular;
+                    }
+                    c
+                })
+                .collect())
+        }
+        Some(_) => Err(Problem::new("err-fee-differs").arg("fee", total.display())),
     }
 }
 
@@ -378,9 +431,52 @@ mod tests {
         assert_eq!(e.get("lines[0].amount").unwrap().key, "err-money-precision");
     }
 
+    fn priced(parts: &[(&str, bool)]) -> Priced {
+        use super::super::fees::{ComponentKind, ComponentSource, RegularFee};
+        let regular = RegularFee {
+            id: 1,
+            form: "I-765".into(),
+            category: String::new(),
+            name: "I-765".into(),
+            name_ko: None,
+            filing: Filing::Paper,
+            fee: Money::parse(parts[0].0).unwrap(),
+            effective_from: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+            fee_waiver_available: true,
+            notes: String::new(),
+            source: String::new(),
+        };
+        Priced {
+            regular,
+            components: parts
+                .iter()
+                .map(|(fee, statutory)| Component {
+                    kind: if *statutory {
+                        ComponentKind::Initial
+                    } else {
+                        ComponentKind::Regular
+                    },
+                    name: String::new(),
+                    fee: Money::parse(fee).unwrap(),
+                    statutory: *statutory,
+                    waivable: !statutory,
+                    source: ComponentSource::Regular(1),
+                })
+                .collect(),
+        }
+    }
+
+    fn total(parts: &[Component]) -> String {
+        parts
+            .iter()
+            .map(|c| c.fee.to_string())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+
     #[test]
     fn pricing_takes_the_schedule_or_a_reasoned_override() {
-        let fee = Money::parse("760").unwrap();
+        let n400 = priced(&[("760", false)]);
         let mut line = FeeLineRequest {
             form: "N-400".into(),
             category: String::new(),
@@ -388,14 +484,48 @@ mod tests {
             beneficiary: None,
             amount: None,
             override_reason: None,
+            renewal: false,
+            filed_on: None,
         };
-        assert_eq!(price_fee_line(&line, fee), Ok(fee));
+        assert_eq!(total(&price_fee_line(&line, &n400).unwrap()), "760.00");
         line.amount = Some(Money::parse("380").unwrap());
         assert_eq!(
-            price_fee_line(&line, fee).unwrap_err().key,
+            price_fee_line(&line, &n400).unwrap_err().key,
             "err-fee-differs"
         );
         line.override_reason = Some("reduced fee".into());
-        assert_eq!(price_fee_line(&line, fee), Ok(Money::parse("380").unwrap()));
+        assert_eq!(total(&price_fee_line(&line, &n400).unwrap()), "380.00");
+        // With a statutory part, a reduction reduces the regular fee only, never below it.
+        let c8 = priced(&[("520.00", false), ("560.00", true)]);
+        line.amount = Some(Money::parse("820").unwrap());
+        assert_eq!(total(&price_fee_line(&line, &c8).unwrap()), "260.00+560.00");
+        line.amount = Some(Money::parse("500").unwrap());
+        assert_eq!(
+            price_fee_line(&line, &c8).unwrap_err().key,
+            "err-fee-statutory"
+        );
+        let annual = priced(&[("102.00", true)]);
+        line.amount = Some(Money::parse("150").unwrap());
+        assert_eq!(
+            price_fee_line(&line, &annual).unwrap_err().key,
+            "err-fee-statutory"
+        );
+    }
+
+    #[test]
+    fn an_asylum_renewal_needs_its_filing_date() {
+        let e = parse(json!({"household_id": 7, "site": "LA", "program": "immigration_fee",
+            "lines": [{"form": "I-589", "filing": "paper", "renewal": true},
+                      {"form": "N-400", "filing": "paper", "filed_on": "2025-01-01", "renewal": "yes"}]}))
+        .unwrap_err();
+        assert_eq!(
+            e.get("lines[0].filed_on").unwrap().key,
+            "err-filed-on-required"
+        );
+        assert_eq!(
+            e.get("lines[1].filed_on").unwrap().key,
+            "err-filed-on-asylum"
+        );
+        assert_eq!(e.get("lines[1].renewal").unwrap().key, "err-boolean");
     }
 }

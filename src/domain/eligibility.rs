@@ -11,6 +11,7 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::fees::{Component, LineKey, Schedule};
 use super::policy::Policy;
 use super::status::CheckResult;
 use super::{DocumentKind, EmergencyCategory, Filing, Money, Program};
@@ -111,21 +112,11 @@ impl Guideline {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScheduleRow {
-    pub form: String,
-    pub category: String,
-    pub filing: Filing,
-    pub fee: Money,
-    pub effective_from: NaiveDate,
-    pub fee_waiver_available: bool,
-}
-
 /// The reference tables, with every effective date; the engine picks what is in force.
 #[derive(Debug, Clone, Default)]
 pub struct Tables {
     pub guidelines: Vec<Guideline>,
-    pub fees: Vec<ScheduleRow>,
+    pub fees: Schedule,
 }
 
 impl Tables {
@@ -134,23 +125,6 @@ impl Tables {
             .iter()
             .filter(|g| g.region == region && g.effective_from <= on)
             .max_by_key(|g| g.effective_from)
-    }
-
-    /// The rows in force on `on` for a form and category, one per filing method.
-    fn fee_rows(&self, form: &str, category: &str, on: NaiveDate) -> Vec<&ScheduleRow> {
-        let mut rows: Vec<&ScheduleRow> = Vec::new();
-        for row in self
-            .fees
-            .iter()
-            .filter(|r| r.form == form && r.category == category && r.effective_from <= on)
-        {
-            match rows.iter_mut().find(|r| r.filing == row.filing) {
-                Some(kept) if kept.effective_from < row.effective_from => *kept = row,
-                Some(_) => {}
-                None => rows.push(row),
-            }
-        }
-        rows
     }
 }
 
@@ -161,6 +135,55 @@ pub struct LineFacts {
     pub filing: Filing,
     pub amount: Money,
     pub override_reason: Option<String>,
+    pub renewal: bool,
+    /// For the annual asylum fee: the anniversary it pays (its fee is the one in force then).
+    pub due_on: Option<NaiveDate>,
+    /// What the line pays, part by part; none recorded means the regular fee alone.
+    pub components: Vec<Component>,
+}
+
+impl LineFacts {
+    /// The regular part of what the line pays.
+    fn regular(&self) -> Money {
+        if self.components.is_empty() {
+            return self.amount;
+        }
+        Money::sum(
+            self.components
+                .iter()
+                .filter(|c| !c.statutory)
+                .map(|c| c.fee),
+        )
+        .unwrap_or(Money::ZERO)
+    }
+
+    fn statutory(&self) -> Money {
+        super::fees::statutory_total(&self.components)
+    }
+
+    /// Whether a fee waiver could apply to what the line pays.
+    fn waivable(&self, schedule_says: bool) -> bool {
+        if self.components.is_empty() {
+            return schedule_says;
+        }
+        self.components
+            .iter()
+            .any(|c| c.waivable && !c.statutory && !c.fee.is_zero())
+    }
+
+    /// The date the line's fee is priced on: its due date, else the check date.
+    fn priced_on(&self, on: NaiveDate) -> NaiveDate {
+        self.due_on.unwrap_or(on)
+    }
+
+    fn key(&self) -> LineKey<'_> {
+        LineKey {
+            form: &self.form,
+            category: &self.category,
+            filing: self.filing,
+            renewal: self.renewal,
+        }
+    }
 }
 
 /// An earlier grant to the same household: approved (or paid) money.

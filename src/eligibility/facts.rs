@@ -30,18 +30,7 @@ pub async fn tables(conn: &mut AsyncPgConnection) -> AppResult<Tables> {
             },
         )
         .collect();
-    let fees = applications::fees::all_rows(conn)
-        .await?
-        .into_iter()
-        .map(|f| ScheduleRow {
-            form: f.form,
-            category: f.category,
-            filing: f.filing,
-            fee: f.fee,
-            effective_from: f.effective_from,
-            fee_waiver_available: f.fee_waiver_available,
-        })
-        .collect();
+    let fees = crate::fees::load(conn).await?;
     Ok(Tables { guidelines, fees })
 }
 
@@ -121,6 +110,9 @@ pub(super) async fn facts(
             filing: l.filing,
             amount: l.amount,
             override_reason: l.override_reason,
+            renewal: l.renewal,
+            due_on: l.due_on,
+            components: l.components,
         })
         .collect();
     let kinds: Vec<DocumentKind> = documents::table

@@ -30,7 +30,7 @@ use crate::db::schema::{
 };
 use crate::domain::eligibility::{
     Arg, Evaluation, Facts, Guideline, LineFacts, Message, Outcome, PriorGrant, Region, Rule,
-    ScheduleRow, Tables, evaluate,
+    Tables, evaluate,
 };
 use crate::domain::policy::Policy;
 use crate::domain::status::CheckResult;

@@ -13,6 +13,7 @@ use super::Intake;
 use crate::app::AppState;
 use crate::audit::Channel;
 use crate::domain::application::{ApplicationInput, EmergencyInput, FeeLineInput, MAX_FEE_LINES};
+use crate::domain::fees::PriceListItem;
 use crate::domain::{
     DocumentKind, EmergencyCategory, FieldErrors, Filing, Problem, Program, Relationship, Role,
 };
@@ -36,13 +37,19 @@ const LINE_ROWS: usize = 3;
 struct NewQuery {
     household_id: Option<String>,
     program: Option<String>,
+    /// A first fee line to fill in (the annual-fee queue's one click): its form (with
+    /// `|category`), whether it renews, the filing date and the member it is for.
+    form: Option<String>,
+    renewal: Option<String>,
+    filed_on: Option<String>,
+    beneficiary: Option<String>,
 }
 
 /// Everything the create form shows besides the values.
 struct FormData {
     household: crate::households::Household,
     program: Program,
-    fees: Vec<crate::applications::fees::ScheduleFee>,
+    fees: Vec<PriceListItem>,
     sites: Vec<crate::sites::Site>,
     /// The documents the program's policy in force asks for, in its order.
     required: Vec<DocumentKind>,
@@ -58,7 +65,7 @@ async fn form_data(
     let mut conn = state.pool.get().await?;
     let household = crate::households::view(&mut conn, user_id, household_id, Channel::Web).await?;
     let today = state.clock.today();
-    let fees = crate::applications::fees::schedule(&mut conn, today).await?;
+    let fees = crate::fees::price_list(&mut conn, today, None).await?;
     let sites = crate::sites::all(&mut conn).await?;
     let policy = crate::eligibility::in_force(&mut conn, today).await?.policy;
     let groups = match program {
@@ -173,7 +180,7 @@ fn documents_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
 }
 
 fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
-    // One choice per form and category, labelled with its paper fee so the caseworker sees it.
+    // One choice per form and category, named in the user's language.
     let mut forms: Vec<(String, String)> = Vec::new();
     for fee in &data.fees {
         let value = choice_value(fee);
@@ -183,17 +190,25 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
             } else {
                 format!(" ({})", fee.category)
             };
-            let name = match (ctx.lang, &fee.name_ko) {
-                (crate::domain::Language::Ko, Some(ko)) => ko,
-                _ => &fee.name,
-            };
-            forms.push((value, format!("{}{} — {}", fee.form, category, name)));
+            forms.push((
+                value,
+                format!(
+                    "{}{} — {}",
+                    fee.form,
+                    category,
+                    crate::web::form_name(ctx, fee)
+                ),
+            ));
         }
     }
     let filings: Vec<(String, String)> = Filing::ALL
         .iter()
         .map(|f| (f.as_str().to_owned(), ctx.label("filing", f)))
         .collect();
+    let kinds: Vec<(String, String)> = vec![
+        (String::new(), ctx.t("fee-line-first")),
+        ("true".to_owned(), ctx.t("fee-line-renewal")),
+    ];
     let members: Vec<(String, String)> = data
         .household
         .members
@@ -207,25 +222,20 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
             (form.group_error("lines"))
             details {
                 summary { (ctx.t("fee-schedule-all")) }
-                (crate::web::table_box(&ctx.t("application-lines"), html! { table {
-                thead { tr { th { (ctx.t("field-form")) } th { (ctx.t("field-filing")) } th class="money" { (ctx.t("fee-schedule")) } } }
-                tbody {
-                    @for fee in &data.fees {
-                        tr { td { (fee.form) @if !fee.category.is_empty() { " (" (fee.category) ")" } } td { (ctx.label("filing", fee.filing)) } td class="money" { (fee.fee) } }
-                    }
-                }
-            } }))
+                (crate::web::price_table(ctx, &data.fees))
             }
-            script type="application/json" id="fee-schedule" { (schedule_json(&data.fees)) }
+            script type="application/json" id="fee-schedule" { (schedule_json(ctx, &data.fees)) }
             @for i in 0..LINE_ROWS {
                 fieldset data-fee-line {
                     legend { (ctx.tr("application-line", &[("n", (i + 1).to_string())])) }
                     (form.select(&format!("lines[{i}].form"), &ctx.t("field-form"), &forms, Some(""), false))
                     div class="row" {
                         (form.select(&format!("lines[{i}].filing"), &ctx.t("field-filing"), &filings, None, false))
+                        (form.select(&format!("lines[{i}].renewal"), &ctx.t("field-fee-line-kind"), &kinds, None, false))
                         (form.select(&format!("lines[{i}].beneficiary"), &ctx.t("field-beneficiary"), &members, Some(""), false))
                     }
                     div class="row" {
+                        (form.input(&format!("lines[{i}].filed_on"), &ctx.t("field-filed-on"), "date", Some(&ctx.t("field-filed-on-hint")), false))
                         (form.input(&format!("lines[{i}].amount"), &ctx.t("field-amount"), "text", Some(&ctx.t("field-amount-hint")), false))
                         (form.input(&format!("lines[{i}].override_reason"), &ctx.t("field-override-reason"), "text", Some(&ctx.t("optional")), false))
                     }
@@ -236,8 +246,8 @@ fn fee_lines_fieldset(ctx: &Ctx, form: &Form, data: &FormData) -> Markup {
     }
 }
 
-/// A fee's value in the form select: `N-400`, or `I-765|c33` where the category matters.
-fn choice_value(fee: &crate::applications::fees::ScheduleFee) -> String {
+/// A fee's value in the form select: `N-400`, or `I-765|c8` where the category matters.
+fn choice_value(fee: &PriceListItem) -> String {
     if fee.category.is_empty() {
         fee.form.clone()
     } else {
@@ -245,16 +255,30 @@ fn choice_value(fee: &crate::applications::fees::ScheduleFee) -> String {
     }
 }
 
-/// `{"N-400": {"paper": "$760.00", ...}, "I-765|c33": {...}}`, keyed like the form choices,
-/// for the script that shows each line's fee. `<` is escaped so the JSON cannot end the
-/// script element.
-fn schedule_json(fees: &[crate::applications::fees::ScheduleFee]) -> maud::PreEscaped<String> {
+/// `{"I-765|c8": {"paper": {"first": "$1,080.00 (…)", "renewal": "…"}}}`, keyed like the
+/// form choices, for the script that shows each line's fee. `<` is escaped so the JSON
+/// cannot end the script element.
+fn schedule_json(ctx: &Ctx, fees: &[PriceListItem]) -> maud::PreEscaped<String> {
     let mut by_choice = serde_json::Map::new();
     for fee in fees {
         let entry = by_choice
             .entry(choice_value(fee))
-            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-        entry[fee.filing.as_str()] = serde_json::Value::String(fee.fee.display());
+            .or_insert_with(|| serde_json::json!({}));
+        let parts: Vec<String> = fee
+            .components
+            .iter()
+            .map(|c| format!("{} {}", ctx.label("component", c.kind), c.fee.display()))
+            .collect();
+        let shown = if fee.components.len() > 1 {
+            format!("{} ({})", fee.total.display(), parts.join(" + "))
+        } else {
+            fee.total.display()
+        };
+        let kind = if fee.renewal { "renewal" } else { "first" };
+        if entry.get(fee.filing.as_str()).is_none() {
+            entry[fee.filing.as_str()] = serde_json::json!({});
+        }
+        entry[fee.filing.as_str()][kind] = serde_json::Value::String(shown);
     }
     maud::PreEscaped(
         serde_json::Value::Object(by_choice)
@@ -303,6 +327,10 @@ fn input_from(values: &Values) -> ApplicationInput {
                     .opt(&format!("lines[{i}].amount"))
                     .map(serde_json::Value::String),
                 override_reason: values.opt(&format!("lines[{i}].override_reason")),
+                renewal: values
+                    .opt(&format!("lines[{i}].renewal"))
+                    .map(|v| serde_json::Value::Bool(v == "true")),
+                filed_on: values.opt(&format!("lines[{i}].filed_on")),
             }
         })
         .collect();
@@ -362,6 +390,32 @@ async fn new_form(
         .find(|m| m.relationship == Relationship::SelfMember)
     {
         values.set("lines[0].beneficiary", applicant.id);
+    }
+    // A line asked for by the link that opened the form (the annual-fee queue).
+    if let Some(form) = query
+        .form
+        .as_deref()
+        .filter(|f| data.fees.iter().any(|fee| choice_value(fee) == *f))
+    {
+        values.set("lines[0].form", form);
+        if query.renewal.as_deref() == Some("true") {
+            values.set("lines[0].renewal", "true");
+        }
+        if let Some(date) = query
+            .filed_on
+            .as_deref()
+            .filter(|d| d.parse::<chrono::NaiveDate>().is_ok())
+        {
+            values.set("lines[0].filed_on", date);
+        }
+        if let Some(member) = query.beneficiary.as_deref().filter(|b| {
+            data.household
+                .members
+                .iter()
+                .any(|m| m.id.to_string() == *b)
+        }) {
+            values.set("lines[0].beneficiary", member);
+        }
     }
     Ok(page(
         &ctx,

@@ -35,15 +35,17 @@ document.addEventListener('DOMContentLoaded', function () {
   document.querySelectorAll('[data-fee-line]').forEach(function (line) {
     var form = line.querySelector('select[name$=".form"]');
     var filing = line.querySelector('select[name$=".filing"]');
+    var renewal = line.querySelector('select[name$=".renewal"]');
     var shown = line.querySelector('[data-schedule-fee]');
     var output = shown.querySelector('output');
     function update() {
-      var fee = (fees[form.value] || {})[filing.value];
+      var fee = ((fees[form.value] || {})[filing.value] || {})[renewal.value === 'true' ? 'renewal' : 'first'];
       output.textContent = fee || '';
       shown.hidden = !fee;
     }
     form.addEventListener('change', update);
     filing.addEventListener('change', update);
+    renewal.addEventListener('change', update);
     update();
   });
 });
@@ -80,7 +82,11 @@ input[type="checkbox"], input[type="radio"] { width: 1.5rem; height: 1.5rem; ver
 pre { white-space: pre-wrap; font-size: 1.125rem; background: #f4f4f4; padding: .75rem; }
 textarea[name="policy"] { min-height: 24rem; font-family: monospace; font-size: 1.125rem; }
 .past-check { border-top: 1px solid var(--line); margin-top: 1rem; }
-.schedule-fee { font-weight: 600; font-size: 1.1rem; margin: .25rem 0 0; }
+footer { padding: 1rem 1.25rem; border-top: 1px solid var(--line); margin-top: 2rem; }
+.components { margin: 0; padding-left: 1.1rem; }
+.tag { border: 1px solid var(--muted); border-radius: .3rem; padding: 0 .3rem; white-space: nowrap; }
+.suppressed { color: var(--muted); }
+.schedule-fee { font-weight: 600; font-size: 1.1em; margin: .25rem 0 0; }
 .hint { color: var(--muted); font-size: 1.125rem; font-weight: 400; }
 input, select, textarea { font: inherit; width: 100%; max-width: 32rem; padding: .55rem .65rem; border: 2px solid var(--line); border-radius: 6px; background: #fff; }
 textarea { min-height: 8rem; }
@@ -91,7 +97,7 @@ button, .button { font: inherit; font-weight: 600; padding: .55rem 1.1rem; borde
 button.secondary, .button.secondary { background: #fff; color: var(--accent); }
 button[aria-pressed="true"] { background: var(--ink); border-color: var(--ink); color: #fff; }
 .actions { margin-top: 1.5rem; display: flex; gap: .75rem; flex-wrap: wrap; }
-.table-box { overflow-x: auto; max-width: 100%; margin: .5rem 0; }
+.table-box { overflow-x: auto; max-width: 100%; margin: .5rem 0; position: relative; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 1.125rem; color: var(--muted); }
@@ -166,6 +172,7 @@ fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
         links.push(("/admin/audit", ctx.t("nav-audit")));
         links.push(("/admin/policy", ctx.t("nav-policy")));
         links.push(("/admin/banks", ctx.t("nav-banks")));
+        links.push(("/admin/fees", ctx.t("nav-fees")));
     }
     links
 }
@@ -217,6 +224,9 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                 main id="main" {
                     h1 { (title) }
                     (body)
+                }
+                footer {
+                    a href="/impact" { (ctx.t("impact-title")) }
                 }
             }
         }

@@ -216,3 +216,49 @@ pub fn error_response(parts: &mut Parts, error: AppError) -> Response {
     };
     error_page(&ctx, &report)
 }
+
+/// A line's parts, each marked when it is a statutory (H.R. 1) fee.
+pub fn fee_components(ctx: &Ctx, components: &[crate::domain::fees::Component]) -> maud::Markup {
+    maud::html! {
+        ul class="components" {
+            @for c in components {
+                li {
+                    (ctx.label("component", c.kind)) " " span class="money" { (c.fee) }
+                    @if c.statutory { " " span class="tag" { (ctx.t("fee-statutory")) } }
+                }
+            }
+        }
+    }
+}
+
+/// The form's name in the user's language.
+pub fn form_name<'a>(ctx: &Ctx, fee: &'a crate::domain::fees::PriceListItem) -> &'a str {
+    match (ctx.lang, &fee.name_ko) {
+        (crate::domain::Language::Ko, Some(ko)) => ko,
+        _ => &fee.name,
+    }
+}
+
+/// The price list in force: each form, category, filing and kind with its parts.
+pub fn price_table(ctx: &Ctx, fees: &[crate::domain::fees::PriceListItem]) -> maud::Markup {
+    crate::web::table_box(
+        &ctx.t("fee-schedule-all"),
+        maud::html! { table {
+            thead { tr {
+                th { (ctx.t("field-form")) } th { (ctx.t("field-filing")) } th { (ctx.t("field-fee-line-kind")) }
+                th { (ctx.t("fee-components")) } th class="money" { (ctx.t("fee-schedule")) }
+            } }
+            tbody {
+                @for fee in fees {
+                    tr {
+                        td { (fee.form) @if !fee.category.is_empty() { " (" (fee.category) ")" } br; span class="hint" { (form_name(ctx, fee)) } }
+                        td { (ctx.label("filing", fee.filing)) }
+                        td { (ctx.t(if fee.renewal { "fee-line-renewal" } else { "fee-line-first" })) }
+                        td { (crate::web::fee_components(ctx, &fee.components)) }
+                        td class="money" { (fee.total) }
+                    }
+                }
+            }
+        } },
+    )
+}

@@ -20,6 +20,7 @@ const CAPABILITIES: &[&str] = &[
     "casefile",
     "dashboard",
     "eligibility",
+    "fees",
     "exports",
     "funds",
     "households",

@@ -597,13 +597,13 @@ async fn the_demo_loads_once_obeys_every_rule_and_hledger_agrees() {
     let loaded = grant_tracker::demo::load(&mut conn, app.state.clock.read())
         .await
         .unwrap();
-    assert_eq!((loaded.households, loaded.applications), (200, 300));
+    assert_eq!((loaded.households, loaded.applications), (200, 302));
     assert!(!loaded.already);
     let again = grant_tracker::demo::load(&mut conn, app.state.clock.read())
         .await
         .unwrap();
     assert!(again.already);
-    assert_eq!(app.count("SELECT count(*) FROM applications").await, 300);
+    assert_eq!(app.count("SELECT count(*) FROM applications").await, 302);
     assert_eq!(
         app.count("SELECT count(DISTINCT status) FROM applications")
             .await,
@@ -861,7 +861,10 @@ async fn every_application_export_carries_its_site_and_filters_by_it() {
             assert!(
                 header.ends_with(",Site")
                     || kind == "general-ledger-quickbooks"
-                    || matches!(kind, "application-register" | "grant-file"),
+                    || matches!(
+                        kind,
+                        "application-register" | "grant-file" | "disbursement-register"
+                    ),
                 "{kind}: {header}"
             );
             let sites: std::collections::BTreeSet<String> =

@@ -97,7 +97,8 @@ async fn data(app: &TestApp) -> Vec<String> {
          UNION SELECT reason FROM eligibility_checks WHERE reason IS NOT NULL \
          UNION SELECT note FROM policy_versions \
          UNION SELECT insider_note FROM applications WHERE insider_note IS NOT NULL \
-         UNION SELECT reopen_reason FROM periods WHERE reopen_reason IS NOT NULL",
+         UNION SELECT reopen_reason FROM periods WHERE reopen_reason IS NOT NULL \
+         UNION SELECT notes FROM uscis_fees UNION SELECT notes FROM statutory_fees",
     )
     .load::<Text>(&mut conn)
     .await

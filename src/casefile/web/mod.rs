@@ -226,14 +226,19 @@ pub fn application_view(ctx: &Ctx, a: &Application, viewer: &Viewer, forms: &Pag
         @if !a.lines.is_empty() {
             h2 { (ctx.t("application-lines")) }
             (crate::web::table_box(&ctx.t("application-lines"), html! { table {
-                thead { tr { th { (ctx.t("field-form")) } th { (ctx.t("field-filing")) } th { (ctx.t("field-beneficiary")) } th class="money" { (ctx.t("fee-schedule")) } th class="money" { (ctx.t("field-amount")) } } }
+                thead { tr { th { (ctx.t("field-form")) } th { (ctx.t("field-filing")) } th { (ctx.t("field-beneficiary")) } th { (ctx.t("fee-components")) } th class="money" { (ctx.t("field-amount")) } } }
                 tbody {
                     @for l in &a.lines {
                         tr {
-                            td { (l.form) @if !l.category.is_empty() { " (" (l.category) ")" } br; span class="hint" { (match (ctx.lang, &l.form_name_ko) { (crate::domain::Language::Ko, Some(ko)) => ko, _ => &l.form_name }) } }
+                            td {
+                                (l.form) @if !l.category.is_empty() { " (" (l.category) ")" } br; span class="hint" { (match (ctx.lang, &l.form_name_ko) { (crate::domain::Language::Ko, Some(ko)) => ko, _ => &l.form_name }) }
+                                @if l.renewal { br; span class="hint" { (ctx.t("fee-line-renewal")) } }
+                                @if let Some(filed) = l.filed_on { br; span class="hint" { (ctx.t("field-filed-on")) ": " (filed) } }
+                                @if let Some(due) = l.due_on { br; span class="hint" { (ctx.tr("fee-due-on", &[("date", due.to_string())])) } }
+                            }
                             td { (ctx.label("filing", l.filing)) }
                             td { (l.beneficiary.as_deref().unwrap_or("—")) }
-                            td class="money" { (l.schedule_fee) }
+                            td { (crate::web::fee_components(ctx, &l.components)) @if l.amount != l.schedule_fee { span class="hint" { (ctx.t("fee-schedule")) ": " (l.schedule_fee) } } }
                             td class="money" { strong { (l.amount) } @if let Some(r) = &l.override_reason { br; span class="hint" { (r) } } }
                         }
                     }

@@ -250,6 +250,17 @@ fn letter_view(
                             ("date", family.date(decision.decided_at))])) }
                         @if a.program == Program::ImmigrationFee {
                             p { (family.t("letter-approved-fee")) }
+                            (crate::web::table_box(&family.t("application-lines"), html! { table {
+                                thead { tr { th { (family.t("field-form")) } th { (family.t("fee-components")) } th class="money" { (family.t("field-amount")) } } }
+                                tbody { @for l in &a.lines { tr {
+                                    td { (l.form) @if !l.category.is_empty() { " (" (l.category) ")" } }
+                                    td { (crate::web::fee_components(&family, &l.components)) }
+                                    td class="money" { (l.amount) }
+                                } } }
+                            } }))
+                            @if a.lines.iter().any(|l| l.components.iter().any(|c| c.statutory)) {
+                                p { (family.t("letter-statutory")) }
+                            }
                         } @else {
                             p { (family.t("letter-approved-emergency")) }
                         }

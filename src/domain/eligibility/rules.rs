@@ -3,6 +3,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use crate::domain::fees::ComponentKind;
 
 pub(super) struct Context<'a> {
     pub(super) facts: &'a Facts,
@@ -84,14 +85,6 @@ impl Context<'_> {
         }
     }
 
-    /// The fee schedule row in force for a line, if any.
-    fn schedule_fee(&self, line: &LineFacts) -> Option<&ScheduleRow> {
-        self.tables
-            .fee_rows(&line.form, &line.category, self.facts.on)
-            .into_iter()
-            .find(|r| r.filing == line.filing)
-    }
-
     fn fee_schedule(&self) -> (Outcome, Message) {
         let f = self.facts;
         if f.lines.is_empty() {
@@ -100,16 +93,58 @@ impl Context<'_> {
         let mut overridden = 0;
         for (i, line) in f.lines.iter().enumerate() {
             let n = (i + 1).to_string();
-            let Some(row) = self.schedule_fee(line) else {
+            let on = line.priced_on(f.on);
+            let Ok(expected) = self.tables.fees.price(line.key(), on) else {
                 return (
                     Outcome::Fail,
                     Message::new("rule-fee-unknown")
                         .text("line", n)
                         .text("form", form_label(line))
-                        .arg("date", Arg::Date(f.on)),
+                        .arg("date", Arg::Date(on)),
                 );
             };
-            if line.amount == row.fee {
+            // Each statutory part must be exactly the law's, whatever the reason given.
+            let mut kinds: Vec<ComponentKind> = expected
+                .components
+                .iter()
+                .chain(&line.components)
+                .filter(|c| c.statutory)
+                .map(|c| c.kind)
+                .collect();
+            kinds.sort();
+            kinds.dedup();
+            for kind in kinds {
+                let fee_of = |parts: &[Component]| {
+                    parts
+                        .iter()
+                        .find(|c| c.statutory && c.kind == kind)
+                        .map(|c| (c.fee, c.name.clone()))
+                };
+                let want = fee_of(&expected.components);
+                let have = fee_of(&line.components);
+                if want.as_ref().map(|w| w.0) != have.as_ref().map(|h| h.0) {
+                    let name = want.as_ref().or(have.as_ref()).map(|p| p.1.clone());
+                    return (
+                        Outcome::Fail,
+                        Message::new("rule-fee-statutory-mismatch")
+                            .text("line", n)
+                            .text("form", form_label(line))
+                            .text("name", name.unwrap_or_default())
+                            .money("amount", have.map_or(Money::ZERO, |h| h.0))
+                            .money("fee", want.map_or(Money::ZERO, |w| w.0))
+                            .arg("date", Arg::Date(on)),
+                    );
+                }
+            }
+            let regular = Money::sum(
+                expected
+                    .components
+                    .iter()
+                    .filter(|c| !c.statutory)
+                    .map(|c| c.fee),
+            )
+            .unwrap_or(Money::ZERO);
+            if line.regular() == regular {
                 continue;
             }
             if line
@@ -126,8 +161,8 @@ impl Context<'_> {
                     .text("line", n)
                     .text("form", form_label(line))
                     .money("amount", line.amount)
-                    .money("fee", row.fee)
-                    .arg("date", Arg::Date(f.on)),
+                    .money("fee", expected.total())
+                    .arg("date", Arg::Date(on)),
             );
         }
         let key = if overridden == 0 {
@@ -144,29 +179,37 @@ impl Context<'_> {
         )
     }
 
-    /// Fee waiver first: the fund should not pay a fee USCIS would waive or reduce.
+    /// Fee waiver first: the fund should not pay a fee USCIS would waive or reduce. The
+    /// advice is about regular fees only: H.R. 1 fees are never waived or reduced, and
+    /// the message says so where the application carries any.
     fn fee_waiver(&self) -> (Outcome, Message) {
         let f = self.facts;
         let rules = &self.policy.immigration_fee;
         let Some(percent) = self.percent else {
             return (Outcome::Review, Message::new("rule-waiver-unknown"));
         };
+        let statutory = Money::sum(f.lines.iter().map(LineFacts::statutory)).unwrap_or(Money::ZERO);
+        let with_statutory = |key: &'static str, plain: &'static str| {
+            if statutory.is_zero() {
+                Message::new(plain)
+            } else {
+                Message::new(key).money("statutory", statutory)
+            }
+        };
         let shown_percent = Arg::Percent(percent.round_dp(1));
         if percent <= Decimal::from(rules.fee_waiver_percent) {
-            let waivable: Vec<&LineFacts> = f
-                .lines
-                .iter()
-                .filter(|line| {
-                    self.tables
-                        .fee_rows(&line.form, &line.category, f.on)
-                        .iter()
-                        .any(|r| r.fee_waiver_available)
-                })
-                .collect();
-            if let Some(line) = waivable.first() {
+            let waivable = f.lines.iter().find(|line| {
+                let schedule_says = self
+                    .tables
+                    .fees
+                    .price(line.key(), line.priced_on(f.on))
+                    .is_ok_and(|p| p.regular.fee_waiver_available);
+                line.waivable(schedule_says)
+            });
+            if let Some(line) = waivable {
                 return (
                     Outcome::Review,
-                    Message::new("rule-waiver-likely")
+                    with_statutory("rule-waiver-likely-statutory", "rule-waiver-likely")
                         .text("form", line.form.clone())
                         .arg("percent", shown_percent)
                         .arg(
@@ -180,14 +223,14 @@ impl Context<'_> {
             for reduced in rules.reduced_fees.iter().filter(|r| r.form == line.form) {
                 let in_band = percent > Decimal::from(reduced.above_percent)
                     && percent <= Decimal::from(reduced.up_to_percent);
-                if in_band && line.amount > reduced.fee {
+                if in_band && line.regular() > reduced.fee {
                     return (
                         Outcome::Review,
-                        Message::new("rule-reduced-fee")
+                        with_statutory("rule-reduced-fee-statutory", "rule-reduced-fee")
                             .text("form", line.form.clone())
                             .money("reduced", reduced.fee)
                             .label("filing", "filing", reduced.filing.as_str())
-                            .money("amount", line.amount)
+                            .money("amount", line.regular())
                             .arg("percent", shown_percent)
                             .arg("above", Arg::Percent(Decimal::from(reduced.above_percent)))
                             .arg("up_to", Arg::Percent(Decimal::from(reduced.up_to_percent))),
@@ -197,7 +240,8 @@ impl Context<'_> {
         }
         (
             Outcome::Pass,
-            Message::new("rule-waiver-none").arg("percent", shown_percent),
+            with_statutory("rule-waiver-none-statutory", "rule-waiver-none")
+                .arg("percent", shown_percent),
         )
     }
 

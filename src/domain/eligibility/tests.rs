@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::DocumentKind::*;
+use crate::domain::fees::{ComponentKind, RegularFee, StatutoryFee};
 
 fn d(text: &str) -> NaiveDate {
     text.parse().unwrap()
@@ -20,14 +21,35 @@ fn tables() -> Tables {
         each_additional: m(each),
         effective_from: d(from),
     };
-    let fee = |form: &str, category: &str, filing, amount: &str, waiver| ScheduleRow {
+    let fee = |form: &str, category: &str, filing, amount: &str, waiver| RegularFee {
+        id: 0,
         form: form.into(),
         category: category.into(),
+        name: form.into(),
+        name_ko: None,
         filing,
         fee: m(amount),
         effective_from: d("2024-04-01"),
         fee_waiver_available: waiver,
+        notes: String::new(),
+        source: String::new(),
     };
+    let statutory =
+        |form: &str, categories: &[&str], component, amount: &str, from: &str| StatutoryFee {
+            id: 0,
+            form: form.into(),
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            component,
+            name: format!("{form} H.R. 1"),
+            name_ko: None,
+            fee: m(amount),
+            effective_from: d(from),
+            waivable: false,
+            reducible: false,
+            recurring: (component == ComponentKind::Annual).then(|| "yearly while pending".into()),
+            notes: String::new(),
+            source: String::new(),
+        };
     Tables {
         guidelines: vec![
             g(
@@ -49,13 +71,36 @@ fn tables() -> Tables {
             g(2026, Region::Alaska, "19950.00", "7100.00", "2026-01-13"),
             g(2026, Region::Hawaii, "18360.00", "6530.00", "2026-01-13"),
         ],
-        fees: vec![
-            fee("N-400", "", Filing::Paper, "760.00", true),
-            fee("N-400", "", Filing::Online, "710.00", false),
-            fee("I-130", "", Filing::Paper, "675.00", false),
-            fee("I-90", "", Filing::Paper, "465.00", true),
-            fee("I-765", "c33", Filing::Paper, "520.00", false),
-        ],
+        fees: Schedule {
+            regular: vec![
+                fee("N-400", "", Filing::Paper, "760.00", true),
+                fee("N-400", "", Filing::Online, "710.00", false),
+                fee("I-130", "", Filing::Paper, "675.00", false),
+                fee("I-90", "", Filing::Paper, "465.00", true),
+                fee("I-765", "", Filing::Paper, "520.00", true),
+                fee("I-765", "c33", Filing::Paper, "520.00", false),
+                fee("I-589", "", Filing::Paper, "0.00", false),
+            ],
+            statutory: vec![
+                statutory(
+                    "I-765",
+                    &["c8"],
+                    ComponentKind::Initial,
+                    "550.00",
+                    "2025-07-22",
+                ),
+                statutory(
+                    "I-765",
+                    &["c8"],
+                    ComponentKind::Initial,
+                    "560.00",
+                    "2026-01-01",
+                ),
+                statutory("I-589", &[], ComponentKind::Filing, "100.00", "2025-07-22"),
+                statutory("I-589", &[], ComponentKind::Annual, "100.00", "2025-07-22"),
+                statutory("I-589", &[], ComponentKind::Annual, "102.00", "2026-01-01"),
+            ],
+        },
     }
 }
 
@@ -66,6 +111,9 @@ fn line(form: &str, amount: &str) -> LineFacts {
         filing: Filing::Paper,
         amount: m(amount),
         override_reason: None,
+        renewal: false,
+        due_on: None,
+        components: Vec::new(),
     }
 }
 
@@ -114,13 +162,16 @@ fn run(facts: &Facts) -> Evaluation {
     evaluate(facts, &Policy::default_v1(), &tables())
 }
 
-fn outcome(facts: &Facts, rule: Rule) -> Outcome {
+fn rule_of(facts: &Facts, rule: Rule) -> RuleOutcome {
     run(facts)
         .rules
-        .iter()
+        .into_iter()
         .find(|r| r.rule == rule)
         .unwrap_or_else(|| panic!("{rule} not run"))
-        .outcome
+}
+
+fn outcome(facts: &Facts, rule: Rule) -> Outcome {
+    rule_of(facts, rule).outcome
 }
 
 fn arg(facts: &Facts, rule: Rule, name: &str) -> Arg {
@@ -293,6 +344,116 @@ fn fee_lines_must_match_the_schedule_or_carry_a_reason() {
     assert_eq!(outcome(&daca, Rule::FeeSchedule), Outcome::Pass);
     daca.lines[0].category = "c9".into();
     assert_eq!(outcome(&daca, Rule::FeeSchedule), Outcome::Fail);
+    facts.lines.clear();
+    assert_eq!(outcome(&facts, Rule::FeeSchedule), Outcome::Fail);
+}
+
+/// An I-765 (c8) line as priced on `on` from the test tables.
+fn c8_line(on: &str) -> LineFacts {
+    let key = LineKey {
+        form: "I-765",
+        category: "c8",
+        filing: Filing::Paper,
+        renewal: false,
+    };
+    let priced = tables().fees.price(key, d(on)).unwrap();
+    LineFacts {
+        category: "c8".into(),
+        components: priced.components.clone(),
+        ..line("I-765", &priced.total().to_string())
+    }
+}
+
+#[test]
+fn each_component_is_compared_with_the_schedule() {
+    let mut facts = n400("30000.00");
+    facts.lines = vec![c8_line("2026-03-01")];
+    facts.requested = m("1080.00");
+    let rule = rule_of(&facts, Rule::FeeSchedule);
+    assert_eq!(rule.outcome, Outcome::Pass, "{rule:?}");
+    // Priced in 2025 (550.00), checked after the January adjustment (560.00): the statutory
+    // part no longer matches, and no reason can excuse it.
+    facts.lines = vec![c8_line("2025-12-15")];
+    facts.lines[0].override_reason = Some("priced last year".into());
+    let rule = rule_of(&facts, Rule::FeeSchedule);
+    assert_eq!(rule.outcome, Outcome::Fail);
+    assert_eq!(rule.message.key, "rule-fee-statutory-mismatch");
+    assert!(
+        rule.message
+            .args
+            .contains(&("fee", Arg::Money(m("560.00"))))
+    );
+    assert!(
+        rule.message
+            .args
+            .contains(&("amount", Arg::Money(m("550.00"))))
+    );
+    // A reduced regular part with a reason passes; the statutory part stays whole.
+    let mut reduced = c8_line("2026-03-01");
+    reduced.components[0].fee = m("260.00");
+    reduced.amount = m("820.00");
+    reduced.override_reason = Some("filed with a pending I-485".into());
+    facts.lines = vec![reduced];
+    assert_eq!(outcome(&facts, Rule::FeeSchedule), Outcome::Pass);
+    // The annual asylum fee is compared with the fee in force on its due date.
+    let annual_key = LineKey {
+        form: "I-589",
+        category: "",
+        filing: Filing::Paper,
+        renewal: true,
+    };
+    let annual = tables().fees.price(annual_key, d("2025-12-20")).unwrap();
+    facts.lines = vec![LineFacts {
+        renewal: true,
+        due_on: Some(d("2025-12-20")),
+        components: annual.components,
+        ..line("I-589", "100.00")
+    }];
+    facts.on = d("2026-01-05");
+    assert_eq!(outcome(&facts, Rule::FeeSchedule), Outcome::Pass);
+    facts.lines[0].due_on = Some(d("2026-01-20"));
+    assert_eq!(outcome(&facts, Rule::FeeSchedule), Outcome::Fail);
+}
+
+#[test]
+fn waiver_advice_never_covers_a_statutory_fee_and_says_so() {
+    // At 90 % of the guideline an I-765 (c8) is waivable in its regular part only.
+    let mut facts = n400("30000.00");
+    facts.lines = vec![c8_line("2026-03-01")];
+    let rule = rule_of(&facts, Rule::FeeWaiver);
+    assert_eq!(rule.outcome, Outcome::Review);
+    assert_eq!(rule.message.key, "rule-waiver-likely-statutory");
+    assert!(
+        rule.message
+            .args
+            .contains(&("statutory", Arg::Money(m("560.00"))))
+    );
+    // An I-589 pays only a statutory fee: nothing to waive, and the message says why.
+    let key = LineKey {
+        form: "I-589",
+        category: "",
+        filing: Filing::Paper,
+        renewal: false,
+    };
+    let asylum = tables().fees.price(key, d("2026-03-01")).unwrap();
+    facts.lines = vec![LineFacts {
+        components: asylum.components,
+        ..line("I-589", "100.00")
+    }];
+    let rule = rule_of(&facts, Rule::FeeWaiver);
+    assert_eq!(rule.outcome, Outcome::Pass);
+    assert_eq!(rule.message.key, "rule-waiver-none-statutory");
+    // Without statutory fees, the messages are as before.
+    facts.lines = vec![line("N-400", "760.00")];
+    assert_eq!(
+        rule_of(&facts, Rule::FeeWaiver).message.key,
+        "rule-waiver-likely"
+    );
+}
+
+#[test]
+fn an_emptied_application_fails_the_schedule() {
+    let mut facts = n400("60000.00");
     facts.lines.clear();
     assert_eq!(outcome(&facts, Rule::FeeSchedule), Outcome::Fail);
 }
@@ -481,6 +642,9 @@ mod properties {
                     filing: if paper { Filing::Paper } else { Filing::Online },
                     amount,
                     override_reason: reason,
+                    renewal: false,
+                    due_on: None,
+                    components: Vec::new(),
                 }).collect(),
                 emergency_category: category,
                 documents,
