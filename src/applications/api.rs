@@ -40,6 +40,10 @@ pub struct ListQuery {
     pub site: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1)]
     pub household_id: Option<String>,
+    /// Search: any part of an application number (`2026-00012`), or of the family's name in
+    /// English or Korean (names only for the roles that see them).
+    #[param(value_type = Option<String>, max_length = 100)]
+    pub q: Option<String>,
     /// Rows per page: 1 to 500, 50 unless given.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
@@ -68,6 +72,13 @@ impl ListQuery {
             Program::as_str,
         );
         let household_id = optional_id(&mut e, "household_id", self.household_id.as_deref());
+        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if q.is_some_and(|q| q.chars().count() > 100) {
+            e.add(
+                "q",
+                crate::domain::Problem::new("err-too-long").arg("max", 100),
+            );
+        }
         if !e.is_empty() {
             return Err(AppError::bad_query(&e));
         }
@@ -81,6 +92,7 @@ impl ListQuery {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
             household_id,
+            q: q.map(str::to_owned),
         })
     }
 }

@@ -29,6 +29,8 @@ pub struct ListFilter {
     pub program: Option<Program>,
     pub site: Option<String>,
     pub household_id: Option<i64>,
+    /// Any part of the number, or of the family's name (for those who see names).
+    pub q: Option<String>,
 }
 
 /// Applications, newest first. Board members see only the review queue, without names.
@@ -60,6 +62,23 @@ pub async fn list(
     }
     if let Some(hid) = filter.household_id {
         query = query.filter(applications::household_id.eq(hid));
+    }
+    if let Some(q) = &filter.q {
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        query = if names {
+            query.filter(
+                applications::number
+                    .ilike(pattern.clone())
+                    .or(households::name.ilike(pattern.clone()))
+                    .or(households::name_ko.ilike(pattern)),
+            )
+        } else {
+            query.filter(applications::number.ilike(pattern))
+        };
     }
     if let Some(after) = paging.after {
         query = query.filter(applications::id.lt(after));

@@ -48,10 +48,11 @@ async fn list(
     )
     .await?;
     let status = query.status.as_deref().unwrap_or("");
+    let q = query.q.as_deref().unwrap_or("");
     Ok(page(
         &ctx,
         &ctx.t("applications-title"),
-        list_view(&ctx, status, &page_rows),
+        list_view(&ctx, status, q, &page_rows),
     ))
 }
 
@@ -59,6 +60,7 @@ async fn list(
 fn list_view(
     ctx: &Ctx,
     status: &str,
+    q: &str,
     page_rows: &crate::paging::Page<super::ApplicationListItem>,
 ) -> Markup {
     let statuses: Vec<(String, String)> = Status::ALL
@@ -67,19 +69,23 @@ fn list_view(
         .collect();
     let mut values = Values::default();
     values.set("status", status);
+    values.set("q", q);
     let form = Form {
         ctx,
         values: &values,
         errors: &FieldErrors::new(),
     };
     html! {
-        form method="get" action="/applications" {
-            (form.select("status", &ctx.t("field-status"), &statuses, Some(&ctx.t("all")), false))
+        form method="get" action="/applications" role="search" {
+            div class="row" {
+                (form.input("q", &ctx.t("field-application-search"), "search", Some(&ctx.t("field-application-search-hint")), false))
+                (form.select("status", &ctx.t("field-status"), &statuses, Some(&ctx.t("all")), false))
+            }
             div class="actions" { button type="submit" { (ctx.t("filter")) } }
         }
         (crate::casefile::web::list_table(ctx, &page_rows.items))
         @if let Some(cursor) = &page_rows.next_cursor {
-            p { a href={ "/applications?status=" (values.get("status")) "&cursor=" (cursor) } { (ctx.t("next-page")) } }
+            p { a href={ "/applications?status=" (values.get("status")) "&q=" (crate::web::form::url_encode(q)) "&cursor=" (cursor) } { (ctx.t("next-page")) } }
         }
     }
 }

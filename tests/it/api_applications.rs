@@ -240,3 +240,62 @@ async fn concurrent_creations_get_consecutive_numbers() {
     numbers.sort();
     assert_eq!(numbers, (1..=9).collect::<Vec<u32>>());
 }
+
+/// `q=` finds applications by any part of the number or of the family's name, in English
+/// or Korean; a role that does not see names finds by number only; `%` is a character.
+#[tokio::test]
+async fn applications_are_found_by_number_and_family_name() {
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let board = app.user(&["board_member"]).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let id = app.draft_n400(&cw, hid).await;
+    let mut other = household_json();
+    other["name"] = json!("Park Jisoo");
+    other["name_ko"] = json!("박지수");
+    other["members"][0]["name"] = json!("Park Jisoo");
+    let other_hid = app.post("/api/v1/households", &cw, other).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let mut other_n400 = n400(other_hid);
+    other_n400["lines"][0]["beneficiary"] = json!("Park Jisoo");
+    let reply = app.post("/api/v1/applications", &cw, other_n400).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let number = app
+        .get(&format!("/api/v1/applications/{id}"), &cw)
+        .await
+        .json()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    async fn search(app: &TestApp, user: &TestUser, q: &str) -> Vec<i64> {
+        let reply = app.get(&format!("/api/v1/applications?q={q}"), user).await;
+        assert_eq!(reply.status, StatusCode::OK, "{q}: {}", reply.text);
+        reply.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect()
+    }
+    let none: Vec<i64> = Vec::new();
+    assert_eq!(search(&app, &cw, &number[number.len() - 5..]).await, [id]);
+    assert_eq!(search(&app, &cw, "minjun").await, [id]);
+    assert_eq!(search(&app, &cw, "%EB%AF%BC%EC%A4%80").await, [id]);
+    assert_eq!(search(&app, &cw, "%25").await, none);
+    assert_eq!(search(&app, &cw, "nobody").await, none);
+    // A board member never finds a family by its name.
+    assert_eq!(search(&app, &board, "minjun").await, none);
+    let long = "a".repeat(101);
+    let reply = app
+        .get(&format!("/api/v1/applications?q={long}"), &cw)
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    // The list page searches the same way.
+    let browser = app.browser(&cw).await;
+    let page = app
+        .page("/applications?q=jisoo", Some(&browser.cookie))
+        .await;
+    assert!(page.text.contains("Park Jisoo"), "{}", page.text);
+    assert!(!page.text.contains("Kim Minjun"), "{}", page.text);
+}

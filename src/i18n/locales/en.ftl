@@ -965,3 +965,5 @@ impact-how-granted = Dollars granted: what the board approved, less anything rel
 impact-how-fees = Fees paid to USCIS: the fees of the applications paid in the year, by form, including statutory (H.R. 1) fees.
 impact-how-small = Small numbers are never shown: any count from 1 to { $max } is hidden, and so are enough other numbers beside it that it cannot be worked out by subtracting from a total.
 impact-how-private = The page shows no names, notes, or amounts of single grants. The numbers are recomputed at most once a minute.
+field-application-search = Find
+field-application-search-hint = (a number, or part of the family's name)

@@ -984,3 +984,5 @@ impact-how-granted = 지원 금액: 이사회가 승인한 금액에서 나중�
 impact-how-fees = USCIS 수수료: 그해에 지급한 신청서의 수수료를 서류별로 합한 것으로, 법정(H.R. 1) 수수료도 들어 있습니다.
 impact-how-small = 작은 숫자는 절대 보이지 않습니다: 1부터 { $max }까지는 가리고, 합계에서 빼서 알아낼 수 없도록 옆의 숫자도 충분히 함께 가립니다.
 impact-how-private = 이 페이지에는 이름, 메모, 한 건의 지원 금액이 없습니다. 숫자는 1분에 한 번까지만 새로 계산합니다.
+field-application-search = 찾기
+field-application-search-hint = (신청 번호나 가정 이름의 일부)
