@@ -211,3 +211,71 @@ async fn service_survives_a_postgresql_restart() {
     assert_eq!(status(&client, &login).await, Some(200));
     assert!(service.still_running());
 }
+
+/// SIGTERM (what systemd sends to stop it) drains: a request under way when the signal
+/// comes is answered, new connections are refused, and the process exits 0.
+#[tokio::test]
+async fn sigterm_finishes_the_requests_under_way_then_exits_cleanly() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::helpers::TestApp::spawn().await;
+    let bind = format!("127.0.0.1:{}", free_port());
+    let mut service = ChildGuard(
+        Command::new(env!("CARGO_BIN_EXE_grant-tracker"))
+            .args(["serve", "--bind", &bind])
+            .env("DATABASE_URL", &app.database_url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let client = reqwest::Client::new();
+    wait_for(
+        &client,
+        &format!("http://{bind}/readyz"),
+        200,
+        Duration::from_secs(60),
+    )
+    .await;
+    // A request half sent: the service is reading it when the signal comes.
+    let mut under_way = tokio::net::TcpStream::connect(&bind).await.unwrap();
+    under_way
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: grant-tracker\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let pid = service.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        service.still_running(),
+        "it waits for the request under way"
+    );
+    under_way.write_all(b"\r\n").await.unwrap();
+    let mut answer = String::new();
+    under_way.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("ok"), "{answer}");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = service.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still running after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(
+        tokio::net::TcpStream::connect(&bind).await.is_err(),
+        "no new connections"
+    );
+}
