@@ -26,6 +26,15 @@ fn template_name() -> String {
     let mut hash = <sha2::Sha256 as sha2::Digest>::new_with_prefix(
         db::known_migrations().join(",").as_bytes(),
     );
+    // The migrations applied are those compiled into this binary, the files read below are
+    // those on disk now: a file changed after the build would name a template built from
+    // the older text. The build's time keeps each build to templates of its own.
+    let built = std::env::current_exe()
+        .and_then(|exe| exe.metadata())
+        .and_then(|m| m.modified())
+        .map(|t| format!("{t:?}"))
+        .unwrap_or_default();
+    sha2::Digest::update(&mut hash, built.as_bytes());
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
