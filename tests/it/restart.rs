@@ -351,3 +351,130 @@ async fn the_restore_drill_gives_back_the_same_books() {
         .args(["--maintenance-db", &app.database_url, &drill])
         .status();
 }
+
+/// Starts the service on `database_url` at a free port; its address.
+fn instance(database_url: &str) -> (ChildGuard, String) {
+    let bind = format!("127.0.0.1:{}", free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_grant-tracker"))
+        .args(["serve", "--bind", &bind])
+        .env("DATABASE_URL", database_url)
+        .env("DB_POOL_SIZE", "8")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (ChildGuard(child), bind)
+}
+
+/// SPEC "Operations": several instances on one database. A browser session made on one is
+/// valid on the other; twenty racing payments of the full amount spread over both pay
+/// once; a request replayed on the other instance with its idempotency key gets the same
+/// answer and writes nothing; check-ledger is clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_one_database_share_sessions_and_keep_the_money_rules() {
+    use crate::review::{approved_emergency, fund_general, team};
+    use serde_json::json;
+    let team = team(4).await;
+    let app = &team.app;
+    fund_general(app, &team.accountant, "1000.00").await;
+    let id = approved_emergency(app, &team.cw, &team.board[0], "400.00").await;
+    let (_a, a) = instance(&app.database_url);
+    let (_b, b) = instance(&app.database_url);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for at in [&a, &b] {
+        wait_for(
+            &client,
+            &format!("http://{at}/readyz"),
+            200,
+            Duration::from_secs(60),
+        )
+        .await;
+    }
+    // Signed in on A, the session works on B.
+    let signed_in = client
+        .post(format!("http://{a}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "email={}&password={}",
+            team.cw.email,
+            crate::helpers::PASSWORD
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let home = client
+        .get(format!("http://{b}/applications"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(
+        home.text().await.unwrap().contains("Test User"),
+        "signed in on B"
+    );
+
+    // Twenty payments of the whole grant, alternating between the instances.
+    let token = team.accountant.token.clone();
+    let today = app.today();
+    let mut racing = Vec::new();
+    for i in 0..20 {
+        let (client, token) = (client.clone(), token.clone());
+        let at = if i % 2 == 0 { a.clone() } else { b.clone() };
+        racing.push(tokio::spawn(async move {
+            client
+                .post(format!("http://{at}/api/v1/disbursements"))
+                .bearer_auth(token)
+                .header("idempotency-key", format!("race-{i}"))
+                .header("content-type", "application/json")
+                .body(json!({"application_id": id, "amount": "400.00", "payee": "Landlord",
+                              "method": "check", "reference": format!("T{i}"), "paid_on": today.to_string()}).to_string())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for r in racing {
+        statuses.push(r.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [201, 409, 422].contains(s)),
+        "{statuses:?}"
+    );
+    // The winner's request replayed on the other instance: the same answer, nothing new.
+    let winner = statuses.iter().position(|s| *s == 201).unwrap();
+    let other = if winner % 2 == 0 { &b } else { &a };
+    let replay = client
+        .post(format!("http://{other}/api/v1/disbursements"))
+        .bearer_auth(&token)
+        .header("idempotency-key", format!("race-{winner}"))
+        .header("content-type", "application/json")
+                .body(json!({"application_id": id, "amount": "400.00", "payee": "Landlord",
+                      "method": "check", "reference": format!("T{winner}"), "paid_on": today.to_string()}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 201);
+    assert_eq!(app.count("SELECT count(*) FROM disbursements").await, 1);
+    assert!(app.check_ledger().await.clean());
+}
