@@ -42,7 +42,7 @@ pub struct ListQuery {
     pub household_id: Option<String>,
     /// Search: any part of an application number (`2026-00012`), or of the family's name in
     /// English or Korean (names only for the roles that see them).
-    #[param(value_type = Option<String>, max_length = 100)]
+    #[param(value_type = Option<String>, max_length = 100, pattern = "\\S")]
     pub q: Option<String>,
     /// Rows per page: 1 to 500, 50 unless given.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]

@@ -13,7 +13,7 @@ use super::ImportSummary;
 use crate::app::AppState;
 use crate::domain::application::normalize_form_code;
 use crate::domain::fees::PriceListItem;
-use crate::domain::input::optional_date;
+use crate::domain::input::filter_date;
 use crate::domain::{FieldErrors, Problem, Role};
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiQuery;
@@ -29,11 +29,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FeesQuery {
-    /// The date (YYYY-MM-DD); today in the fund's time zone unless given.
+    /// The date (YYYY-MM-DD); today in the fund's time zone unless given. Before the
+    /// first fee of a form, the form is not listed.
     #[param(value_type = Option<String>, format = Date)]
     pub on: Option<String>,
-    /// One form only (`I-765`).
-    #[param(value_type = Option<String>, example = "I-765")]
+    /// One form only (`I-765`); a form the schedule does not have lists nothing.
+    #[param(value_type = Option<String>, pattern = "^[A-Za-z]-[0-9A-Za-z]{1,6}$", example = "I-765")]
     pub form: Option<String>,
 }
 
@@ -55,7 +56,7 @@ async fn schedule(
     ApiQuery(query): ApiQuery<FeesQuery>,
 ) -> AppResult<Json<FeeSchedule>> {
     let mut e = FieldErrors::new();
-    let on = optional_date(&mut e, "on", query.on.as_deref());
+    let on = filter_date(&mut e, "on", query.on.as_deref());
     let form = match query.form.as_deref().map(str::trim) {
         None => None,
         Some(text) => match normalize_form_code(text) {

@@ -9,8 +9,8 @@ use utoipa_axum::routes;
 
 use super::Impact;
 use crate::app::AppState;
+use crate::domain::FieldErrors;
 use crate::domain::input::optional_int;
-use crate::domain::{FieldErrors, Problem};
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiQuery;
 use crate::respond::ErrorResponses;
@@ -25,8 +25,8 @@ pub struct ImpactQuery {
     /// The calendar year; this year unless given.
     #[param(value_type = Option<i32>, minimum = 2000, maximum = 2099)]
     pub year: Option<String>,
-    /// One site only: `LA`, `CHI` or `NYC`.
-    #[param(value_type = Option<String>, example = "LA")]
+    /// One site only: `LA`, `CHI` or `NYC` (404 for a site the fund does not have).
+    #[param(value_type = Option<String>, pattern = "^[A-Za-z]{2,8}$", example = "LA")]
     pub site: Option<String>,
 }
 
@@ -50,16 +50,14 @@ impl ImpactQuery {
             None | Some("") => None,
             Some(code) => {
                 let code = code.to_ascii_uppercase();
-                if crate::sites::all(conn)
+                if !crate::sites::all(conn)
                     .await?
                     .iter()
                     .any(|s| s.code == code)
                 {
-                    Some(code)
-                } else {
-                    e.add("site", Problem::new("err-site"));
-                    None
+                    return Err(AppError::NotFound("site"));
                 }
+                Some(code)
             }
         };
         if !e.is_empty() {

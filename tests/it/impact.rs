@@ -141,7 +141,8 @@ async fn anyone_sees_the_impact_with_small_cells_hidden_and_nothing_to_recover()
             .all(|c| c["site"] == "LA")
     );
     assert!(recoverable(&la).is_empty());
-    for bad in ["?site=XX", "?year=1999", "?year=abc"] {
+    assert_eq!(impact(&app, "?site=XX").await.status, StatusCode::NOT_FOUND);
+    for bad in ["?year=1999", "?year=abc", "?site="] {
         let r = impact(&app, bad).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text);
     }
