@@ -105,14 +105,9 @@ impl StatementTemplate {
     /// column; a row with every cell blank is skipped.
     pub fn read(&self, bytes: &[u8]) -> Result<Vec<StatementLine>, FieldErrors> {
         let mut e = FieldErrors::new();
-        let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-        let header: Vec<String> = match reader.headers() {
-            Ok(h) => h.iter().map(|c| c.trim().to_owned()).collect(),
-            Err(_) => {
-                e.add("statement", Problem::new("err-statement-csv"));
-                return Err(e);
-            }
+        let Some((mut reader, header)) = super::input::csv_with_header(bytes) else {
+            e.add("statement", Problem::new("err-statement-csv"));
+            return Err(e);
         };
         let column = |name: &Option<String>| -> Option<usize> {
             name.as_ref()

@@ -504,14 +504,9 @@ fn category_ok(token: &str) -> bool {
 /// key must agree; a repeated identical row is read once.
 pub fn read_import(bytes: &[u8]) -> Result<Vec<(usize, ImportRow)>, FieldErrors> {
     let mut e = FieldErrors::new();
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|c| c.trim().to_owned()).collect(),
-        Err(_) => {
-            e.add("line 1", Problem::new("err-fee-import-csv"));
-            return Err(e);
-        }
+    let Some((mut reader, header)) = super::input::csv_with_header(bytes) else {
+        e.add("line 1", Problem::new("err-fee-import-csv"));
+        return Err(e);
     };
     let columns: Vec<&str> = header.iter().map(String::as_str).collect();
     let statutory = if columns == REGULAR_COLUMNS {
@@ -937,6 +932,14 @@ mod tests {
                 ("line 7, fee_waiver_available", "err-fee-import-yes-no"),
                 ("line 7, filing", "err-fee-import-filing"),
             ]
+        );
+        // A statutory fee is never waived or reduced, whatever a file says.
+        let waived = "form,category,component,name,fee,effective_from,waivable,reducible,recurring,notes,source\n\
+                      I-589,,filing,Asylum fee,100.00,2027-01-01,yes,no,,,https://example.org\n";
+        let errors = read_import(waived.as_bytes()).unwrap_err();
+        assert_eq!(
+            errors.get("line 2, waivable").unwrap().key,
+            "err-fee-import-statutory-waivable"
         );
         let header = read_import(b"form,fee\nN-400,1.00\n").unwrap_err();
         assert_eq!(header.iter().next().unwrap().1.key, "err-fee-import-header");

@@ -332,6 +332,20 @@ pub fn required_date(
     optional_date(errors, field, value)
 }
 
+/// An uploaded CSV file (a bank statement, a fee schedule): a byte order mark dropped,
+/// rows of any width, and its header's cells trimmed; `None` when the header cannot be read.
+pub fn csv_with_header(bytes: &[u8]) -> Option<(csv::Reader<&[u8]>, Vec<String>)> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let header = reader
+        .headers()
+        .ok()?
+        .iter()
+        .map(|c| c.trim().to_owned())
+        .collect();
+    Some((reader, header))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
