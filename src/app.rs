@@ -178,10 +178,26 @@ pub fn router(state: AppState) -> Router {
         .layer(default_header(header::CACHE_CONTROL, "no-store"))
         .layer(tower::util::option_layer(hsts))
         .layer(TraceLayer::new_for_http())
+        .layer(from_fn(server_timing))
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
         }))
         .with_state(state)
+}
+
+/// `Server-Timing: app;dur=1.23`: the milliseconds the service took until the response's
+/// head (a download streams on after it), so a browser's network panel or
+/// `benches/reads.sh` can tell the service's time from the network's.
+async fn server_timing(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).await;
+    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(value) = HeaderValue::from_str(&format!("app;dur={millis:.2}")) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("server-timing"), value);
+    }
+    response
 }
 
 /// A header every response carries unless its handler set it.

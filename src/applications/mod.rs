@@ -233,11 +233,9 @@ pub async fn create(
                     }
                     ProgramDetails::Emergency { category, amount, story } => (*amount, Vec::new(), Some((*category, story.clone()))),
                 };
-                use chrono::Datelike;
-                let number = crate::numbering::application(conn, today.year()).await?;
+                // The row takes its number last (numbering::assign_application).
                 let id: i64 = diesel::insert_into(applications::table)
                     .values((
-                        applications::number.eq(&number),
                         applications::household_id.eq(new.household_id),
                         applications::site_id.eq(site_id),
                         applications::program.eq(new.program().as_str()),
@@ -285,7 +283,20 @@ pub async fn create(
                     fees::store_components(conn, &parts).await?;
                 }
                 record_status(conn, id, None, Status::Draft, actor, None).await?;
-                let created = record(conn, id, true).await?;
+                // What was just written, from memory: no reload (issue 17).
+                let stored_lines: Vec<_> = lines
+                    .iter()
+                    .map(|p| {
+                        json!({
+                            "form": p.request.form, "category": p.request.category, "filing": p.request.filing,
+                            "beneficiary_member_id": p.member_id, "amount": p.amount,
+                            "override_reason": p.request.override_reason, "renewal": p.request.renewal,
+                            "filed_on": p.request.filed_on, "due_on": p.due_on, "components": p.components,
+                        })
+                    })
+                    .collect();
+                use chrono::Datelike;
+                let number = crate::numbering::assign_application(conn, id, today.year()).await?;
                 audit::record(
                     conn,
                     Some(actor),
@@ -293,9 +304,11 @@ pub async fn create(
                     "application",
                     Some(id),
                     json!({
-                        "number": created.row.number, "household_id": created.row.household_id, "site": created.site,
-                        "program": created.row.program, "requested_amount": created.row.requested_amount,
-                        "lines": created.lines, "emergency": created.emergency,
+                        "number": number, "household_id": new.household_id, "site": new.site,
+                        "program": new.program(), "requested_amount": requested,
+                        "lines": stored_lines, "emergency": emergency.as_ref().map(|(category, story)| json!({
+                            "category": category, "amount": requested, "story": story,
+                        })),
                     }),
                 )
                 .await?;

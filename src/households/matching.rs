@@ -84,10 +84,19 @@ pub async fn matches(
         .filter(|(name, year)| !name.trim().is_empty() && year.is_some())
         .cloned()
         .unzip();
-    let rows: Vec<MatchRow> = diesel::sql_query(
+    // Each way of matching finds its candidates through its own index (`candidate`); one
+    // OR over all of them, the members' subquery included, scanned every household.
+    let rows: Vec<MatchRow> = crate::db::prepared(diesel::sql_query(
         "WITH p AS (SELECT gt_phone_key($1) AS phone, gt_hangul_key($2) AS name_ko, \
                     gt_name_key($3) AS name, gt_address_key($4, $5) AS address), \
               m AS (SELECT gt_name_key(n) AS name_key, y FROM unnest($6::text[], $7::int[]) AS t(n, y)), \
+              candidate AS ( \
+                SELECT h.id FROM households h, p WHERE length(p.phone) >= 7 AND h.phone_key = p.phone \
+                UNION SELECT h.id FROM households h, p WHERE p.name_ko <> '' AND h.name_ko_key = p.name_ko \
+                UNION SELECT h.id FROM households h, p WHERE p.name <> '' AND h.name_key = p.name \
+                UNION SELECT h.id FROM households h, p WHERE h.address_key = p.address \
+                UNION SELECT hm.household_id FROM household_members hm JOIN m \
+                      ON hm.name_key = m.name_key AND hm.birth_year = m.y WHERE hm.removed_at IS NULL), \
               found AS ( \
                 SELECT h.id, h.name, h.name_ko, h.city, \
                        coalesce(length(p.phone) >= 7 AND h.phone_key = p.phone, false) AS phone, \
@@ -97,15 +106,8 @@ pub async fn matches(
                                ON hm.name_key = m.name_key AND hm.birth_year = m.y \
                                WHERE hm.household_id = h.id AND hm.removed_at IS NULL) AS member, \
                        coalesce(h.address_key = p.address, false) AS address \
-                FROM households h, p \
-                WHERE h.merged_into IS NULL AND h.id <> coalesce($8, 0) \
-                  AND ((length(p.phone) >= 7 AND h.phone_key = p.phone) \
-                    OR (p.name_ko <> '' AND h.name_ko_key = p.name_ko) \
-                    OR (p.name <> '' AND h.name_key = p.name) \
-                    OR h.address_key = p.address \
-                    OR h.id IN (SELECT hm.household_id FROM household_members hm JOIN m \
-                                ON hm.name_key = m.name_key AND hm.birth_year = m.y \
-                                WHERE hm.removed_at IS NULL))) \
+                FROM households h JOIN candidate c ON c.id = h.id, p \
+                WHERE h.merged_into IS NULL AND h.id <> coalesce($8, 0)) \
          SELECT * FROM found \
          ORDER BY phone::int + by_name_ko::int + by_name::int + member::int + address::int DESC, id \
          LIMIT $9",
@@ -118,7 +120,7 @@ pub async fn matches(
     .bind::<Array<Text>, _>(member_names)
     .bind::<Array<Nullable<Integer>>, _>(member_years)
     .bind::<Nullable<BigInt>, _>(except)
-    .bind::<BigInt, _>(MAX_MATCHES)
+    .bind::<BigInt, _>(MAX_MATCHES))
     .load(conn)
     .await?;
     Ok(rows

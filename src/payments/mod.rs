@@ -163,10 +163,12 @@ pub async fn of_application(
     conn: &mut AsyncPgConnection,
     application_id: i64,
 ) -> AppResult<Vec<Disbursement>> {
-    Ok(diesel::sql_query(format!(
-        "{SELECT} WHERE d.application_id = $1 ORDER BY d.id"
-    ))
-    .bind::<BigInt, _>(application_id)
+    Ok(crate::db::prepared(
+        diesel::sql_query(format!(
+            "{SELECT} WHERE d.application_id = $1 ORDER BY d.id"
+        ))
+        .bind::<BigInt, _>(application_id),
+    )
     .load(conn)
     .await?)
 }
@@ -250,10 +252,12 @@ pub async fn payable(
     conn: &mut AsyncPgConnection,
     application_id: i64,
 ) -> AppResult<Option<Payable>> {
-    Ok(diesel::sql_query(format!(
-        "SELECT {OWED_COLUMNS} FROM payables p WHERE p.application_id = $1"
-    ))
-    .bind::<BigInt, _>(application_id)
+    Ok(crate::db::prepared(
+        diesel::sql_query(format!(
+            "SELECT {OWED_COLUMNS} FROM payables p WHERE p.application_id = $1"
+        ))
+        .bind::<BigInt, _>(application_id),
+    )
     .get_result(conn)
     .await
     .optional()?)
