@@ -14,6 +14,7 @@ pub mod web;
 
 use bytes::Bytes;
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::types::Type;
 
@@ -128,8 +129,9 @@ pub async fn households_named(
 }
 
 /// Rows fetched from the portal at a time, and the bytes gathered before a chunk is sent.
-const BATCH: i32 = 1000;
 const CHUNK: usize = 64 * 1024;
+/// Rows written to CSV at a time.
+const BATCH: usize = 256;
 
 /// A running export: the CSV arrives on `chunks`.
 pub struct Export {
@@ -213,11 +215,16 @@ async fn run(
         ];
         // Each query names the parameters up to the last it reads ($5, $6 or $7).
         let used = statement.params().len().min(values.len());
-        let portal = tx.bind(&statement, &values[..used]).await?;
-        Ok::<_, anyhow::Error>((tx, statement, portal))
+        // One streamed execution: PostgreSQL sends rows as fast as they are read (the
+        // driver's bounded channel and TCP hold it back when the reader is slow), where
+        // fetching a portal 1,000 rows at a time waited a round trip per batch.
+        let rows = tx
+            .query_raw(&statement, values[..used].iter().copied())
+            .await?;
+        Ok::<_, anyhow::Error>((tx, statement, rows))
     }
     .await;
-    let (tx, statement, portal) = match result {
+    let (tx, statement, rows) = match result {
         Ok(parts) => parts,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -232,13 +239,20 @@ async fn run(
         pending.extend_from_slice("\u{feff}".as_bytes());
     }
     pending.extend(records([header.into_iter()])?);
+    let mut rows = std::pin::pin!(rows);
+    let mut batch = Vec::with_capacity(BATCH);
     loop {
-        let rows = tx.query_portal(&portal, BATCH).await?;
-        pending.extend(records(rows.iter().map(|row| {
-            // A NULL is an empty cell; text is defused for spreadsheets (numbers are not).
-            (0..width).map(move |i| spreadsheet_safe(row.get::<_, Option<&str>>(i).unwrap_or("")))
-        }))?);
-        let done = rows.len() < BATCH as usize;
+        let row = rows.try_next().await?;
+        let done = row.is_none();
+        batch.extend(row);
+        if batch.len() == BATCH || done {
+            pending.extend(records(batch.iter().map(|row| {
+                // A NULL is an empty cell; text is defused for spreadsheets (numbers are not).
+                (0..width)
+                    .map(move |i| spreadsheet_safe(row.get::<_, Option<&str>>(i).unwrap_or("")))
+            }))?);
+            batch.clear();
+        }
         if pending.len() >= CHUNK || done {
             let bytes = std::mem::replace(&mut pending, Vec::with_capacity(CHUNK * 2));
             if chunks.send(Ok(Bytes::from(bytes))).await.is_err() {
@@ -250,6 +264,7 @@ async fn run(
             break;
         }
     }
+    drop(rows);
     drop(tx);
     driver.abort();
     Ok(())
