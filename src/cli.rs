@@ -452,6 +452,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::warn!("{}", finding.text);
         }
     }
+    // The dashboard's tallies are folded every minute, whichever instance gets there.
+    let pool = state.pool.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            let Ok(mut conn) = pool.get().await else {
+                continue;
+            };
+            if let Err(e) = crate::dashboard::fold_tallies(&mut conn, 1000).await {
+                tracing::warn!(error = %e, "could not fold the dashboard's tallies");
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, "serving grant-tracker on http://{bind}");
     println!("grant-tracker is listening on http://{bind}");

@@ -40,8 +40,9 @@ pub struct ListQuery {
     pub site: Option<String>,
     #[param(value_type = Option<i64>, minimum = 1)]
     pub household_id: Option<String>,
-    /// Search: any part of an application number (`2026-00012`), or of the family's name in
-    /// English or Korean (names only for the roles that see them).
+    /// Search: digits and dashes (after `CEF` or not) find any part of an application
+    /// number (`2026-00012`, `00012`); anything else finds any part of the family's name in
+    /// English or Korean (for the roles that see names).
     #[param(value_type = Option<String>, max_length = 100, pattern = "\\S")]
     pub q: Option<String>,
     /// Rows per page: 1 to 500, 50 unless given.

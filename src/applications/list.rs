@@ -33,6 +33,17 @@ pub struct ListFilter {
     pub q: Option<String>,
 }
 
+/// Whether a search is for an application number (`CEF-2026-00042`, `2026-000`, `42`)
+/// rather than a family's name: digits and dashes, perhaps after the `CEF` prefix.
+pub fn looks_like_a_number(q: &str) -> bool {
+    let q = q.trim();
+    let rest = q
+        .get(..3)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("cef"))
+        .map_or(q, |_| &q[3..]);
+    !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '-')
+}
+
 /// Applications, newest first. Board members see only the review queue, without names.
 #[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn list(
@@ -69,11 +80,12 @@ pub async fn list(
             .replace('%', "\\%")
             .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
-        query = if names {
+        // A number is looked up by its own index, a name by the households' (one OR over
+        // both tables could use neither and read every application: 210 ms at 100,000).
+        query = if names && !looks_like_a_number(q) {
             query.filter(
-                applications::number
+                households::name
                     .ilike(pattern.clone())
-                    .or(households::name.ilike(pattern.clone()))
                     .or(households::name_ko.ilike(pattern)),
             )
         } else {

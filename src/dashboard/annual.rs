@@ -69,8 +69,9 @@ pub async fn due(
     today: NaiveDate,
     site: Option<&str>,
 ) -> AppResult<Vec<AnnualFeeDue>> {
-    let cases: Vec<Case> = diesel::sql_query(
-        "SELECT h.id AS household_id, h.name, h.name_ko, s.code AS site, \
+    let cases: Vec<Case> = crate::db::prepared(
+        diesel::sql_query(
+            "SELECT h.id AS household_id, h.name, h.name_ko, s.code AS site, \
                 max(fl.beneficiary_member_id) AS member_id, max(m.name) AS member, fl.filed_on, \
                 COALESCE(array_agg(fl.due_on) FILTER (WHERE fl.due_on IS NOT NULL \
                     AND a.status NOT IN ('withdrawn', 'denied', 'ineligible')), '{}') AS covered \
@@ -83,12 +84,13 @@ pub async fn due(
            AND ($2::text IS NULL OR s.code = $2) \
          GROUP BY h.id, h.name, h.name_ko, s.code, fl.filed_on \
          HAVING max(fl.filed_on) < $3 - $4::int",
+        )
+        .bind::<Text, _>(ASYLUM_FORM)
+        .bind::<Nullable<Text>, _>(site)
+        .bind::<Date, _>(today)
+        // An anniversary is at least a year after the filing.
+        .bind::<Integer, _>(365 - ANNUAL_FEE_DAYS as i32),
     )
-    .bind::<Text, _>(ASYLUM_FORM)
-    .bind::<Nullable<Text>, _>(site)
-    .bind::<Date, _>(today)
-    // An anniversary is at least a year after the filing.
-    .bind::<Integer, _>(365 - ANNUAL_FEE_DAYS as i32)
     .load(conn)
     .await?;
     let schedule = crate::fees::load(conn).await?;

@@ -495,27 +495,40 @@ pub async fn search(
         digits.remove(0);
     }
     let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
-    let items: Vec<HouseholdSummary> = diesel::sql_query(
-        "SELECT h.id, h.name, h.name_ko, h.phone, h.city, h.state, h.size FROM households h \
-         WHERE h.merged_into IS NULL AND h.id > $1 AND ($2 = '' \
-            OR h.name ILIKE $3 OR h.name_ko ILIKE $3 OR h.name_key = gt_name_key($2) \
-            OR h.name_ko_key LIKE $4 OR h.phone_key LIKE $5 \
-            OR h.address_line1 ILIKE $3 OR h.postal_code LIKE $6 \
-            OR EXISTS (SELECT 1 FROM household_members m \
-                       WHERE m.household_id = h.id AND m.removed_at IS NULL \
-                         AND (m.name ILIKE $3 OR m.name_key = gt_name_key($2)))) \
-         ORDER BY h.id LIMIT $7",
-    )
-    .bind::<BigInt, _>(paging.after.unwrap_or(0))
-    .bind::<Text, _>(q)
-    .bind::<Text, _>(like(q))
-    .bind::<Text, _>(like(&compact))
-    .bind::<Nullable<Text>, _>((digits.len() >= 3).then(|| like(&digits)))
-    .bind::<Nullable<Text>, _>(
-        (q.len() == 5 && q.chars().all(|c| c.is_ascii_digit())).then(|| format!("{q}%")),
-    )
-    .bind::<BigInt, _>(paging.limit + 1)
-    .load(conn)
-    .await?;
+    // Each way of finding a family has its own index; the households' ways are one OR over
+    // one table (a bitmap OR of their indexes), the members' come in by UNION. One OR over
+    // both, the members' EXISTS included, read every household (17 ms at 100,000).
+    let query = if q.is_empty() {
+        diesel::sql_query(
+            "SELECT h.id, h.name, h.name_ko, h.phone, h.city, h.state, h.size FROM households h \
+             WHERE h.merged_into IS NULL AND h.id > $1 ORDER BY h.id LIMIT $7",
+        )
+    } else {
+        diesel::sql_query(
+            "WITH found AS ( \
+                SELECT h.id FROM households h \
+                WHERE h.name ILIKE $3 OR h.name_ko ILIKE $3 OR h.name_key = gt_name_key($2) \
+                   OR h.name_ko_key LIKE $4 OR h.phone_key LIKE $5 \
+                   OR h.address_line1 ILIKE $3 OR h.postal_code LIKE $6 \
+                UNION \
+                SELECT m.household_id FROM household_members m \
+                WHERE m.removed_at IS NULL AND (m.name ILIKE $3 OR m.name_key = gt_name_key($2))) \
+             SELECT h.id, h.name, h.name_ko, h.phone, h.city, h.state, h.size \
+             FROM households h JOIN found f ON f.id = h.id \
+             WHERE h.merged_into IS NULL AND h.id > $1 ORDER BY h.id LIMIT $7",
+        )
+    };
+    let items: Vec<HouseholdSummary> = query
+        .bind::<BigInt, _>(paging.after.unwrap_or(0))
+        .bind::<Text, _>(q)
+        .bind::<Text, _>(like(q))
+        .bind::<Text, _>(like(&compact))
+        .bind::<Nullable<Text>, _>((digits.len() >= 3).then(|| like(&digits)))
+        .bind::<Nullable<Text>, _>(
+            (q.len() == 5 && q.chars().all(|c| c.is_ascii_digit())).then(|| format!("{q}%")),
+        )
+        .bind::<BigInt, _>(paging.limit + 1)
+        .load(conn)
+        .await?;
     Ok(Page::from_rows(items, paging.limit, |h| h.id))
 }

@@ -200,3 +200,106 @@ async fn the_dashboard_agrees_with_the_register_and_the_ledger() {
     let ko = app.page("/", Some(&b.cookie)).await;
     assert!(ko.text.contains("상태와 프로그램별 신청서") && ko.text.contains("숫자를 표로 보기"));
 }
+
+/// The counts by status, program and site come from tallies the applications' triggers
+/// append (issue 17): they equal a count of the applications through creations,
+/// transitions, racing folds and folds, and the service's role cannot write them.
+#[tokio::test]
+async fn the_status_counts_are_tallied_exactly_through_changes_and_folds() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let cw = std::sync::Arc::new(app.user(&["caseworker"]).await);
+    let admin = app.user(&["admin"]).await;
+    async fn agrees(app: &TestApp, admin: &TestUser, when: &str) {
+        let d = app.get("/api/v1/dashboard", admin).await.json();
+        let mut shown: Vec<(String, String, i64)> = d["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["status"].as_str().unwrap().to_owned(),
+                    c["program"].as_str().unwrap().to_owned(),
+                    c["count"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        shown.sort();
+        let mut counted = Vec::new();
+        for status in ["draft", "submitted", "withdrawn"] {
+            for program in ["immigration_fee", "emergency"] {
+                let n = app
+                    .count(&format!(
+                        "SELECT count(*) FROM applications WHERE status = '{status}' AND program = '{program}'"
+                    ))
+                    .await;
+                if n > 0 {
+                    counted.push((status.to_owned(), program.to_owned(), n));
+                }
+            }
+        }
+        counted.sort();
+        assert_eq!(shown, counted, "{when}");
+    }
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(app.draft_n400(&cw, hid).await);
+    }
+    let reply = app.post("/api/v1/applications", &cw, emergency(hid)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    agrees(&app, &admin, "after creations").await;
+    let reply = app
+        .post(
+            &format!("/api/v1/applications/{}/submit", ids[0]),
+            &cw,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let reply = app
+        .post(
+            &format!("/api/v1/applications/{}/withdraw", ids[1]),
+            &cw,
+            serde_json::json!({"reason": "the family moved away"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    agrees(&app, &admin, "after a submission and a withdrawal").await;
+
+    // Creations racing two folds: every count still lands exactly once.
+    let mut racing = Vec::new();
+    for i in 0..8 {
+        let app = app.clone();
+        let cw = cw.clone();
+        racing.push(tokio::spawn(async move {
+            if i % 4 == 0 {
+                let mut conn = app.app_conn().await;
+                grant_tracker::dashboard::fold_tallies(&mut conn, 0)
+                    .await
+                    .unwrap();
+            } else {
+                app.draft_n400(&cw, hid).await;
+            }
+        }));
+    }
+    for task in racing {
+        task.await.unwrap();
+    }
+    agrees(&app, &admin, "after racing folds").await;
+    let mut conn = app.app_conn().await;
+    let folded = grant_tracker::dashboard::fold_tallies(&mut conn, 0)
+        .await
+        .unwrap();
+    assert!(folded > 0);
+    assert!(
+        app.count("SELECT count(*) FROM application_tallies").await <= 6,
+        "one row per key once folded"
+    );
+    agrees(&app, &admin, "after a fold").await;
+    // Nobody writes a tally by hand: the service's role may only read them.
+    use diesel_async::SimpleAsyncConnection;
+    let refused = conn
+        .batch_execute("INSERT INTO application_tallies VALUES (1, 'draft', 'emergency', 100)")
+        .await;
+    assert!(refused.is_err(), "the service's role wrote a tally");
+}
