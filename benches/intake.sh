@@ -53,7 +53,9 @@ while IFS= read -r -d '' define; do defines+=(-D "$define"); done < "$PGDIR/defi
 
 psql -c CHECKPOINT
 echo "HTTP, closed loop: $CLIENTS clients, $SECONDS_RUN s"
-closed=$($LOAD intake "$BASE" "$TOKEN" "$SECONDS_RUN" closed "$CLIENTS" | tee /dev/stderr | grep '^RESULT')
+closed=$($LOAD intake "$BASE" "$TOKEN" "$SECONDS_RUN" closed "$CLIENTS")
+printf '%s\n' "$closed" | grep -v '^RESULT'
+closed=$(printf '%s\n' "$closed" | grep '^RESULT')
 http_rate=$(result_of "$closed" intakes_per_s)
 
 echo "pgbench -M prepared, the same statements: $CLIENTS clients, $SECONDS_RUN s"
@@ -61,13 +63,15 @@ psql -c CHECKPOINT
 "$PG_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j "$(nproc)" -T "$SECONDS_RUN" -P 10 \
     -f "$PGDIR/intake.pgbench" "${defines[@]}" "$DATABASE_URL" > "$PGDIR/pgbench.out" 2>&1 \
     || { cat "$PGDIR/pgbench.out"; exit 1; }
-grep -E 'tps|latency|failed' "$PGDIR/pgbench.out"
+grep -E '^(tps|latency|number of failed)' "$PGDIR/pgbench.out"
 pg_rate=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$PGDIR/pgbench.out" | head -1)
 psql -c CHECKPOINT
 
 open_rate=$(echo "$http_rate / 2" | bc -l)
 printf 'HTTP, open loop at half saturation: %.1f intakes/s, %s s\n' "$open_rate" "$SECONDS_RUN"
-open=$($LOAD intake "$BASE" "$TOKEN" "$SECONDS_RUN" open "$open_rate" | tee /dev/stderr | grep '^RESULT')
+open=$($LOAD intake "$BASE" "$TOKEN" "$SECONDS_RUN" open "$open_rate")
+printf '%s\n' "$open" | grep -v '^RESULT'
+open=$(printf '%s\n' "$open" | grep '^RESULT')
 
 echo
 echo "== intake, $(date -u +%F), $(nproc) cores, $CLIENTS clients, $SECONDS_RUN s"
