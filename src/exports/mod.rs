@@ -264,7 +264,6 @@ async fn run(
             break;
         }
     }
-    drop(rows);
     drop(tx);
     driver.abort();
     Ok(())

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod bank;
+mod bank_run;
 mod browser;
 mod dashboard;
 mod duplicates;

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 /// A throwaway PostgreSQL cluster, run as the `postgres` user when the tests run as root
 /// (PostgreSQL refuses to run as root).
-struct Cluster {
+pub(crate) struct Cluster {
     bin: PathBuf,
-    dir: PathBuf,
-    port: u16,
+    pub(crate) dir: PathBuf,
+    pub(crate) port: u16,
 }
 
 impl Cluster {
@@ -59,7 +59,7 @@ impl Cluster {
         );
     }
 
-    fn create() -> Option<Cluster> {
+    pub(crate) fn create() -> Option<Cluster> {
         let bin = Self::bin_dir()?;
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("gt-restart-{port}-{}", std::process::id()));
@@ -94,7 +94,7 @@ impl Cluster {
         self.dir.join("data").display().to_string()
     }
 
-    fn start(&self) {
+    pub(crate) fn start(&self) {
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             self.port,
@@ -116,8 +116,16 @@ impl Cluster {
         );
     }
 
-    fn stop(&self) {
+    pub(crate) fn stop(&self) {
         self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+
+    /// Stops the server as a crash would (`-m immediate`: no checkpoint, clients cut off).
+    pub(crate) fn crash(&self) {
+        self.run(
+            "pg_ctl",
+            &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
+        );
     }
 }
 
@@ -133,7 +141,7 @@ impl Drop for Cluster {
     }
 }
 
-async fn status(client: &reqwest::Client, url: &str) -> Option<u16> {
+pub(crate) async fn status(client: &reqwest::Client, url: &str) -> Option<u16> {
     client
         .get(url)
         .timeout(Duration::from_secs(10))
@@ -144,7 +152,7 @@ async fn status(client: &reqwest::Client, url: &str) -> Option<u16> {
 }
 
 /// Polls `url` until it answers `want`, for at most `limit`.
-async fn wait_for(client: &reqwest::Client, url: &str, want: u16, limit: Duration) {
+pub(crate) async fn wait_for(client: &reqwest::Client, url: &str, want: u16, limit: Duration) {
     let start = Instant::now();
     let mut last = None;
     while start.elapsed() < limit {
