@@ -35,6 +35,17 @@ bench_cluster_stop() {
     fi
 }
 
+# Everything a benchmark starts from: the build, a private cluster, and a database $1 on
+# it, migrated (and with the demo's data when $2 is `demo`); all stopped at exit.
+bench_start() {
+    trap 'bench_service_stop; bench_cluster_stop' EXIT
+    bench_build
+    bench_cluster_start
+    export DATABASE_URL="$SERVER/$1" RUST_LOG=warn
+    $BIN migrate > /dev/null
+    if [ "${2:-}" = demo ]; then $BIN demo > /dev/null; fi
+}
+
 bench_build() {
     cargo build --release -q
     cargo bench --bench load --no-run -q 2> /dev/null

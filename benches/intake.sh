@@ -14,10 +14,7 @@ cd "$(dirname "$0")/.."
 SECONDS_RUN="${1:-30}"
 CLIENTS="${2:-32}"
 source benches/common.sh
-trap 'bench_service_stop; bench_cluster_stop' EXIT
-
-bench_build
-bench_cluster_start
+bench_start gt_bench
 bench_service_start gt_bench
 TOKEN=$(bench_token caseworker)
 psql() { command psql -X -q -At "$DATABASE_URL" "$@"; }

@@ -12,12 +12,7 @@ cd "$(dirname "$0")/.."
 N="${1:-100000}"
 SECONDS_RUN="${2:-20}"
 source benches/common.sh
-trap 'bench_service_stop; bench_cluster_stop' EXIT
-bench_build
-bench_cluster_start
-export DATABASE_URL="$SERVER/gt_bench" RUST_LOG=warn
-$BIN migrate > /dev/null
-$BIN demo > /dev/null
+bench_start gt_bench demo
 CASEWORKER=$(bench_token caseworker)
 BOARD=$(bench_token board_member)
 

@@ -6,12 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/common.sh
-trap 'bench_service_stop; bench_cluster_stop' EXIT
-bench_build
-bench_cluster_start
-export DATABASE_URL="$SERVER/gt_bench" RUST_LOG=warn
-$BIN migrate > /dev/null
-$BIN demo > /dev/null
+bench_start gt_bench demo
 times=()
 for run in 1 2 3 4 5; do
     port=$(free_port)
