@@ -43,7 +43,8 @@ pub struct ListQuery {
     /// Search: digits and dashes (after `CEF` or not) find any part of an application
     /// number (`2026-00012`, `00012`); anything else finds any part of the family's name in
     /// English or Korean (for the roles that see names).
-    #[param(value_type = Option<String>, max_length = 100, pattern = "\\S")]
+    /// Up to 100 characters, not blank, no NUL.
+    #[param(value_type = Option<String>, max_length = 100, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub q: Option<String>,
     /// Rows per page: 1 to 500, 50 unless given.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
