@@ -306,9 +306,8 @@ pub async fn create(
                     json!({
                         "number": number, "household_id": new.household_id, "site": new.site,
                         "program": new.program(), "requested_amount": requested,
-                        "lines": stored_lines, "emergency": emergency.as_ref().map(|(category, story)| json!({
-                            "category": category, "amount": requested, "story": story,
-                        })),
+                        "lines": stored_lines,
+                        "emergency": emergency.map(|(category, story)| Emergency { category, amount: requested, story }),
                     }),
                 )
                 .await?;

@@ -128,9 +128,8 @@ pub async fn households_named(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// Rows fetched from the portal at a time, and the bytes gathered before a chunk is sent.
+/// The bytes gathered before a chunk is sent, and the rows written to CSV at a time.
 const CHUNK: usize = 64 * 1024;
-/// Rows written to CSV at a time.
 const BATCH: usize = 256;
 
 /// A running export: the CSV arrives on `chunks`.
@@ -239,19 +238,16 @@ async fn run(
         pending.extend_from_slice("\u{feff}".as_bytes());
     }
     pending.extend(records([header.into_iter()])?);
-    let mut rows = std::pin::pin!(rows);
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut batches = std::pin::pin!(rows.try_chunks(BATCH).map_err(|e| e.1));
     loop {
-        let row = rows.try_next().await?;
-        let done = row.is_none();
-        batch.extend(row);
-        if batch.len() == BATCH || done {
+        let batch = batches.try_next().await?;
+        let done = batch.is_none();
+        if let Some(batch) = &batch {
             pending.extend(records(batch.iter().map(|row| {
                 // A NULL is an empty cell; text is defused for spreadsheets (numbers are not).
                 (0..width)
                     .map(move |i| spreadsheet_safe(row.get::<_, Option<&str>>(i).unwrap_or("")))
             }))?);
-            batch.clear();
         }
         if pending.len() >= CHUNK || done {
             let bytes = std::mem::replace(&mut pending, Vec::with_capacity(CHUNK * 2));
