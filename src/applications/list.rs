@@ -117,3 +117,25 @@ pub async fn list(
         .collect();
     Ok(Page::from_rows(items, paging.limit, |a| a.id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_a_number;
+
+    #[test]
+    fn a_search_is_a_number_when_it_is_digits_and_dashes() {
+        for q in [
+            "CEF-2026-00042",
+            "cef-2026",
+            "2026-000",
+            "42",
+            " 00042 ",
+            "CEF42",
+        ] {
+            assert!(looks_like_a_number(q), "{q}");
+        }
+        for q in ["", "CEF", "Kim", "김민준", "2026 Kim", "CE-2026", "42%"] {
+            assert!(!looks_like_a_number(q), "{q}");
+        }
+    }
+}

@@ -299,3 +299,51 @@ async fn applications_are_found_by_number_and_family_name() {
     assert!(page.text.contains("Park Jisoo"), "{}", page.text);
     assert!(!page.text.contains("Kim Minjun"), "{}", page.text);
 }
+
+/// An application takes its number last, in the creating transaction (issue 17): the
+/// database refuses to commit one still holding its placeholder, and a number once given
+/// never changes. The number is `CEF-<the service's year>-<five digits>`.
+#[tokio::test]
+async fn a_number_is_given_once_in_the_creating_transaction_and_kept() {
+    use chrono::Datelike;
+    let app = TestApp::spawn().await;
+    let cw = app.user(&["caseworker"]).await;
+    let hid = app.household(&cw).await["id"].as_i64().unwrap();
+    let id = app.draft_n400(&cw, hid).await;
+    let number = app
+        .get(&format!("/api/v1/applications/{id}"), &cw)
+        .await
+        .json()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(number, format!("CEF-{}-00001", app.today().year()));
+
+    let unnumbered = exec_owner(
+        &app,
+        &format!(
+            "INSERT INTO applications (household_id, site_id, program, requested_amount, \
+             emergency_category, emergency_story, created_by) \
+             SELECT {hid}, id, 'emergency', 100.00, 'eviction', 'story', {} FROM sites LIMIT 1",
+            cw.id
+        ),
+    )
+    .await;
+    assert!(
+        unnumbered.unwrap_err().to_string().contains("no number"),
+        "an application without its number was committed"
+    );
+    let renumbered = exec_owner(
+        &app,
+        &format!("UPDATE applications SET number = 'CEF-2000-00001' WHERE id = {id}"),
+    )
+    .await;
+    assert!(
+        renumbered
+            .unwrap_err()
+            .to_string()
+            .contains("keeps its number"),
+        "a number was changed"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM applications").await, 1);
+}
