@@ -295,16 +295,7 @@ impl TestApp {
         let form = format!("email={}&password={PASSWORD}", user.email);
         let reply = self.form("/login", None, &form).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
-        let cookie = reply
-            .headers
-            .get(header::SET_COOKIE)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
+        let cookie = session_cookie(&reply.headers);
         let home = self.page("/", Some(&cookie)).await;
         let csrf = csrf_of(&home.text);
         Browser { cookie, csrf }
@@ -523,6 +514,19 @@ pub fn with_fields(
 }
 
 /// A port nothing listens on right now, for a process the test starts.
+/// The `name=value` of the cookie a sign-in answer sets (its attributes left off).
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(header::SET_COOKIE)
+        .expect("a Set-Cookie header")
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -151,6 +151,17 @@ pub(crate) async fn status(client: &reqwest::Client, url: &str) -> Option<u16> {
         .map(|r| r.status().as_u16())
 }
 
+/// Waits (a minute at most) until the service at `bind` is ready: `/readyz` answers 200.
+pub(crate) async fn wait_ready(client: &reqwest::Client, bind: &str) {
+    wait_for(
+        client,
+        &format!("http://{bind}/readyz"),
+        200,
+        Duration::from_secs(60),
+    )
+    .await;
+}
+
 /// Polls `url` until it answers `want`, for at most `limit`.
 pub(crate) async fn wait_for(client: &reqwest::Client, url: &str, want: u16, limit: Duration) {
     let start = Instant::now();
@@ -238,13 +249,7 @@ async fn sigterm_finishes_the_requests_under_way_then_exits_cleanly() {
             .unwrap(),
     );
     let client = reqwest::Client::new();
-    wait_for(
-        &client,
-        &format!("http://{bind}/readyz"),
-        200,
-        Duration::from_secs(60),
-    )
-    .await;
+    wait_ready(&client, &bind).await;
     // A request half sent: the service is reading it when the signal comes.
     let mut under_way = tokio::net::TcpStream::connect(&bind).await.unwrap();
     under_way
@@ -394,13 +399,7 @@ async fn two_instances_on_one_database_share_sessions_and_keep_the_money_rules()
         .build()
         .unwrap();
     for at in [&a, &b] {
-        wait_for(
-            &client,
-            &format!("http://{at}/readyz"),
-            200,
-            Duration::from_secs(60),
-        )
-        .await;
+        wait_ready(&client, at).await;
     }
     // Signed in on A, the session works on B.
     let signed_in = client
@@ -415,13 +414,7 @@ async fn two_instances_on_one_database_share_sessions_and_keep_the_money_rules()
         .await
         .unwrap();
     assert_eq!(signed_in.status(), 303);
-    let cookie = signed_in.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = crate::helpers::session_cookie(signed_in.headers());
     let home = client
         .get(format!("http://{b}/applications"))
         .header("cookie", &cookie)
