@@ -24,8 +24,8 @@ use tokio::sync::Mutex;
 
 #[derive(Default)]
 struct Samples {
-    /// (kind, client milliseconds, server milliseconds)
-    rows: Vec<(String, f64, Option<f64>)>,
+    /// By kind: (client milliseconds, server milliseconds).
+    rows: std::collections::HashMap<String, Vec<(f64, Option<f64>)>>,
     errors: Vec<String>,
     intakes: u64,
 }
@@ -86,7 +86,12 @@ impl Load {
             samples.errors.push(format!("{kind}: {status} {text}"));
             return None;
         }
-        samples.rows.push((kind.to_owned(), client, server));
+        match samples.rows.get_mut(kind) {
+            Some(rows) => rows.push((client, server)),
+            None => {
+                samples.rows.insert(kind.to_owned(), vec![(client, server)]);
+            }
+        }
         drop(samples);
         Some(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
@@ -162,18 +167,9 @@ fn report(samples: &Samples, seconds: f64, kinds: &[String]) -> String {
     }
     let mut all: Vec<f64> = Vec::new();
     for kind in kinds {
-        let mut client: Vec<f64> = samples
-            .rows
-            .iter()
-            .filter(|r| &r.0 == kind)
-            .map(|r| r.1)
-            .collect();
-        let mut server: Vec<f64> = samples
-            .rows
-            .iter()
-            .filter(|r| &r.0 == kind)
-            .filter_map(|r| r.2)
-            .collect();
+        let rows = samples.rows.get(kind).map_or(&[][..], Vec::as_slice);
+        let mut client: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        let mut server: Vec<f64> = rows.iter().filter_map(|r| r.1).collect();
         client.sort_by(f64::total_cmp);
         server.sort_by(f64::total_cmp);
         all.extend(&client);
