@@ -430,23 +430,22 @@ async fn two_instances_on_one_database_share_sessions_and_keep_the_money_rules()
     // Twenty payments of the whole grant, alternating between the instances.
     let token = team.accountant.token.clone();
     let today = app.today();
+    // Payment `i` of the whole grant, sent to the instance at `at` under key `race-{i}`.
+    let pay = |at: &str, i: usize| {
+        client
+            .post(format!("http://{at}/api/v1/disbursements"))
+            .bearer_auth(&token)
+            .header("idempotency-key", format!("race-{i}"))
+            .header("content-type", "application/json")
+            .body(json!({"application_id": id, "amount": "400.00", "payee": "Landlord",
+                          "method": "check", "reference": format!("T{i}"), "paid_on": today.to_string()}).to_string())
+            .send()
+    };
     let mut racing = Vec::new();
     for i in 0..20 {
-        let (client, token) = (client.clone(), token.clone());
-        let at = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let sent = pay(if i % 2 == 0 { &a } else { &b }, i);
         racing.push(tokio::spawn(async move {
-            client
-                .post(format!("http://{at}/api/v1/disbursements"))
-                .bearer_auth(token)
-                .header("idempotency-key", format!("race-{i}"))
-                .header("content-type", "application/json")
-                .body(json!({"application_id": id, "amount": "400.00", "payee": "Landlord",
-                              "method": "check", "reference": format!("T{i}"), "paid_on": today.to_string()}).to_string())
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
+            sent.await.unwrap().status().as_u16()
         }));
     }
     let mut statuses = Vec::new();
@@ -465,16 +464,7 @@ async fn two_instances_on_one_database_share_sessions_and_keep_the_money_rules()
     // The winner's request replayed on the other instance: the same answer, nothing new.
     let winner = statuses.iter().position(|s| *s == 201).unwrap();
     let other = if winner % 2 == 0 { &b } else { &a };
-    let replay = client
-        .post(format!("http://{other}/api/v1/disbursements"))
-        .bearer_auth(&token)
-        .header("idempotency-key", format!("race-{winner}"))
-        .header("content-type", "application/json")
-                .body(json!({"application_id": id, "amount": "400.00", "payee": "Landlord",
-                      "method": "check", "reference": format!("T{winner}"), "paid_on": today.to_string()}).to_string())
-        .send()
-        .await
-        .unwrap();
+    let replay = pay(other, winner).await.unwrap();
     assert_eq!(replay.status(), 201);
     assert_eq!(app.count("SELECT count(*) FROM disbursements").await, 1);
     assert!(app.check_ledger().await.clean());
