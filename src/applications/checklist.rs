@@ -106,7 +106,7 @@ async fn record_documents(
 }
 
 pub(super) async fn load_documents(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: i64,
 ) -> AppResult<Vec<Document>> {
     let rows: Vec<(
@@ -128,7 +128,7 @@ pub(super) async fn load_documents(
             users::name,
             documents::verified_at,
         ))
-        .load(conn)
+        .load(&mut conn)
         .await?;
     Ok(rows
         .into_iter()

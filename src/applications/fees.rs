@@ -10,10 +10,10 @@ use crate::domain::fees::{Component, ComponentKind, ComponentSource};
 use crate::domain::{Filing, Money};
 use crate::error::{AppError, AppResult};
 
-/// The parts of each line, by line id, in order.
+/// The parts of each line of application `application_id`, by line id, in order.
 async fn components_of(
-    conn: &mut AsyncPgConnection,
-    line_ids: &[i64],
+    mut conn: &AsyncPgConnection,
+    application_id: i64,
 ) -> AppResult<Vec<(i64, Component)>> {
     type Row = (
         i64,
@@ -26,7 +26,8 @@ async fn components_of(
         Option<i64>,
     );
     let rows: Vec<Row> = fee_line_components::table
-        .filter(fee_line_components::fee_line_id.eq_any(line_ids))
+        .inner_join(fee_lines::table)
+        .filter(fee_lines::application_id.eq(application_id))
         .order((fee_line_components::fee_line_id, fee_line_components::seq))
         .select((
             fee_line_components::fee_line_id,
@@ -38,7 +39,7 @@ async fn components_of(
             fee_line_components::uscis_fee_id,
             fee_line_components::statutory_fee_id,
         ))
-        .load(conn)
+        .load(&mut conn)
         .await?;
     rows.into_iter()
         .map(
@@ -65,10 +66,7 @@ async fn components_of(
 }
 
 #[tracing::instrument(level = "debug", skip_all, fields(application_id))]
-pub async fn lines_of(
-    conn: &mut AsyncPgConnection,
-    application_id: i64,
-) -> AppResult<Vec<FeeLine>> {
+pub async fn lines_of(conn: &AsyncPgConnection, application_id: i64) -> AppResult<Vec<FeeLine>> {
     type Row = (
         (
             i64,
@@ -82,7 +80,8 @@ pub async fn lines_of(
         (Money, Money, String, Option<String>, bool, Option<String>),
         (Option<String>, bool, Option<NaiveDate>, Option<NaiveDate>),
     );
-    let rows: Vec<Row> = fee_lines::table
+    let mut c = conn;
+    let rows = fee_lines::table
         .inner_join(uscis_fees::table)
         .left_join(household_members::table)
         .filter(fee_lines::application_id.eq(application_id))
@@ -112,10 +111,12 @@ pub async fn lines_of(
                 fee_lines::due_on,
             ),
         ))
-        .load(conn)
-        .await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0.0).collect();
-    let parts = components_of(conn, &ids).await?;
+        .load::<Row>(&mut c);
+    // One round trip for both (pipelined on the connection).
+    let (rows, parts) = futures_util::try_join!(
+        async { rows.await.map_err(AppError::from) },
+        components_of(conn, application_id)
+    )?;
     Ok(rows
         .into_iter()
         .map(
@@ -193,8 +194,8 @@ pub(super) async fn store_components(
             )
         })
         .collect();
-    diesel::insert_into(fee_line_components::table)
-        .values(rows)
+    // Prepared once per number of parts (diesel caches no multi-row insert).
+    crate::db::prepared(diesel::insert_into(fee_line_components::table).values(rows))
         .execute(conn)
         .await?;
     Ok(())

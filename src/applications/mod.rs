@@ -271,10 +271,11 @@ pub async fn create(
                     })
                     .collect();
                 if !rows.is_empty() {
-                    let ids: Vec<(i64, i32)> = diesel::insert_into(fee_lines::table)
-                        .values(rows)
-                        .returning((fee_lines::id, fee_lines::line_no))
-                        .get_results(conn)
+                    // Prepared once per number of lines (diesel caches no multi-row insert).
+                    let ids: Vec<(i64, i32)> = crate::db::prepared(
+                        diesel::insert_into(fee_lines::table).values(rows).returning((fee_lines::id, fee_lines::line_no)),
+                    )
+                    .get_results(conn)
                         .await?;
                     let parts: Vec<(i64, &[crate::domain::fees::Component])> = ids
                         .into_iter()
@@ -402,14 +403,14 @@ pub(crate) async fn apply_transition(
     } else {
         row.submitted_at
     };
-    diesel::update(applications::table.find(id))
-        .set((
-            applications::status.eq(to.as_str()),
-            applications::updated_at.eq(now),
-            applications::submitted_at.eq(submitted_at),
-        ))
-        .execute(conn)
-        .await?;
+    // Prepared once (diesel caches no UPDATE: a changeset may skip its `None` fields).
+    crate::db::prepared(diesel::update(applications::table.find(id)).set((
+        applications::status.eq(to.as_str()),
+        applications::updated_at.eq(now),
+        applications::submitted_at.eq(submitted_at),
+    )))
+    .execute(conn)
+    .await?;
     record_status(conn, id, Some(from), to, actor, reason).await?;
     let mut changes = json!({"status": {"from": from, "to": to}, "reason": reason});
     if let (Some(map), serde_json::Value::Object(extra)) = (changes.as_object_mut(), details) {
@@ -430,8 +431,10 @@ pub(crate) async fn apply_transition(
 /// What this capability recorded about application `id`; `with_names` false leaves out
 /// the family's and the beneficiaries' names.
 #[tracing::instrument(level = "debug", skip_all, fields(id))]
-pub async fn record(conn: &mut AsyncPgConnection, id: i64, with_names: bool) -> AppResult<Record> {
-    let (row, site, name, name_ko): (ApplicationRow, String, String, Option<String>) =
+pub async fn record(conn: &AsyncPgConnection, id: i64, with_names: bool) -> AppResult<Record> {
+    // The four reads go out together on the one connection (pipelined): one round trip.
+    let (mut c1, mut c2) = (conn, conn);
+    let row = async {
         applications::table
             .inner_join(sites::table)
             .inner_join(households::table)
@@ -442,39 +445,46 @@ pub async fn record(conn: &mut AsyncPgConnection, id: i64, with_names: bool) -> 
                 households::name,
                 households::name_ko,
             ))
-            .first(conn)
+            .first::<(ApplicationRow, String, String, Option<String>)>(&mut c1)
             .await
             .optional()?
-            .ok_or(AppError::NotFound("application"))?;
-    let mut lines = fees::lines_of(conn, id).await?;
+            .ok_or(AppError::NotFound("application"))
+    };
+    let history = async {
+        Ok(status_changes::table
+            .inner_join(users::table)
+            .filter(status_changes::application_id.eq(id))
+            .order(status_changes::id)
+            .select((
+                status_changes::from_status,
+                status_changes::to_status,
+                status_changes::changed_by,
+                users::name,
+                status_changes::changed_at,
+                status_changes::reason,
+            ))
+            .load::<(
+                Option<Status>,
+                Status,
+                i64,
+                String,
+                DateTime<Utc>,
+                Option<String>,
+            )>(&mut c2)
+            .await?)
+    };
+    let ((row, site, name, name_ko), mut lines, documents, history) = futures_util::try_join!(
+        row,
+        fees::lines_of(conn, id),
+        load_documents(conn, id),
+        history
+    )?;
     if !with_names {
         // A beneficiary is a member of the household, named like it.
         for line in &mut lines {
             line.beneficiary = None;
         }
     }
-    let documents = load_documents(conn, id).await?;
-    let history: Vec<(
-        Option<Status>,
-        Status,
-        i64,
-        String,
-        DateTime<Utc>,
-        Option<String>,
-    )> = status_changes::table
-        .inner_join(users::table)
-        .filter(status_changes::application_id.eq(id))
-        .order(status_changes::id)
-        .select((
-            status_changes::from_status,
-            status_changes::to_status,
-            status_changes::changed_by,
-            users::name,
-            status_changes::changed_at,
-            status_changes::reason,
-        ))
-        .load(conn)
-        .await?;
     let emergency = match (row.emergency_category, &row.emergency_story) {
         (Some(category), Some(s)) => Some(Emergency {
             category,

@@ -75,7 +75,16 @@ pub async fn load(
     id: i64,
     with_names: bool,
 ) -> AppResult<Application> {
-    let record = applications::record(conn, id, with_names).await?;
+    // Every part is read at once on the one connection (pipelined): one round trip.
+    let conn: &AsyncPgConnection = conn;
+    let (record, checks, votes, decision, disbursements, payable) = futures_util::try_join!(
+        applications::record(conn, id, with_names),
+        crate::eligibility::checks(conn, id),
+        crate::review::votes_of(conn, id),
+        crate::review::decision_of(conn, id),
+        crate::payments::of_application(conn, id),
+        crate::payments::payable(conn, id),
+    )?;
     let row = record.row;
     Ok(Application {
         id: row.id,
@@ -93,15 +102,14 @@ pub async fn load(
         lines: record.lines,
         documents: record.documents,
         history: record.history,
-        checks: crate::eligibility::checks(conn, id).await?,
-        votes: crate::review::votes_of(conn, id).await?,
-        decision: crate::review::decision_of(conn, id).await?,
-        disbursements: crate::payments::of_application(conn, id)
-            .await?
+        checks,
+        votes,
+        decision,
+        disbursements: disbursements
             .into_iter()
             .map(|d| if with_names { d } else { d.without_names() })
             .collect(),
-        payable: crate::payments::payable(conn, id).await?,
+        payable,
         created_by: row.created_by,
         created_at: row.created_at,
         updated_at: row.updated_at,

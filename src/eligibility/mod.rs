@@ -135,13 +135,13 @@ type CheckRow = (
 
 /// Every check and override of an application, oldest first.
 #[tracing::instrument(level = "debug", skip_all, fields(application_id))]
-pub async fn checks(conn: &mut AsyncPgConnection, application_id: i64) -> AppResult<Vec<Check>> {
+pub async fn checks(conn: &AsyncPgConnection, application_id: i64) -> AppResult<Vec<Check>> {
     load_checks(conn, application_id, None).await
 }
 
 /// The checks of an application, or only the one with id `only`.
 async fn load_checks(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     application_id: i64,
     only: Option<i64>,
 ) -> AppResult<Vec<Check>> {
@@ -172,7 +172,7 @@ async fn load_checks(
             users::name,
             eligibility_checks::created_at,
         ))
-        .load(conn)
+        .load(&mut conn)
         .await?;
     rows.into_iter()
         .map(

@@ -182,8 +182,8 @@ async fn insert_members(
         })
         .collect();
     if !rows.is_empty() {
-        diesel::insert_into(household_members::table)
-            .values(rows)
+        // Prepared once per number of members (diesel caches no multi-row insert).
+        crate::db::prepared(diesel::insert_into(household_members::table).values(rows))
             .execute(conn)
             .await?;
     }
@@ -383,28 +383,34 @@ async fn replace_members(
 }
 
 /// The household with its current members and its applications (not logged: internal).
-async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household> {
-    let row: HouseholdRow = households::table
-        .find(id)
-        .select(HouseholdRow::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or(AppError::NotFound("household"))?;
-    let members = members(conn, id).await?;
-    let apps: Vec<(i64, String, Program, Status, Money, DateTime<Utc>)> = applications::table
-        .filter(applications::household_id.eq(id))
-        .order(applications::id.desc())
-        .select((
-            applications::id,
-            applications::number,
-            applications::program,
-            applications::status,
-            applications::requested_amount,
-            applications::created_at,
-        ))
-        .load(conn)
-        .await?;
+async fn load(conn: &AsyncPgConnection, id: i64) -> AppResult<Household> {
+    // The three reads go out together on the one connection (pipelined): one round trip.
+    let (mut c1, mut c2) = (conn, conn);
+    let row = async {
+        households::table
+            .find(id)
+            .select(HouseholdRow::as_select())
+            .first::<HouseholdRow>(&mut c1)
+            .await
+            .optional()?
+            .ok_or(AppError::NotFound("household"))
+    };
+    let apps = async {
+        Ok(applications::table
+            .filter(applications::household_id.eq(id))
+            .order(applications::id.desc())
+            .select((
+                applications::id,
+                applications::number,
+                applications::program,
+                applications::status,
+                applications::requested_amount,
+                applications::created_at,
+            ))
+            .load::<(i64, String, Program, Status, Money, DateTime<Utc>)>(&mut c2)
+            .await?)
+    };
+    let (row, members, apps) = futures_util::try_join!(row, members(conn, id), apps)?;
     let applications = apps
         .into_iter()
         .map(
@@ -422,13 +428,13 @@ async fn load(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Household> {
 }
 
 #[tracing::instrument(level = "debug", skip_all, fields(household_id))]
-pub async fn members(conn: &mut AsyncPgConnection, household_id: i64) -> AppResult<Vec<MemberRow>> {
+pub async fn members(mut conn: &AsyncPgConnection, household_id: i64) -> AppResult<Vec<MemberRow>> {
     Ok(household_members::table
         .filter(household_members::household_id.eq(household_id))
         .filter(household_members::removed_at.is_null())
         .order(household_members::id)
         .select(MemberRow::as_select())
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }
 

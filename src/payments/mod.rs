@@ -160,7 +160,7 @@ pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> AppResult<Disbursemen
 /// The payments of an application, oldest first.
 #[tracing::instrument(level = "debug", skip_all, fields(application_id))]
 pub async fn of_application(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     application_id: i64,
 ) -> AppResult<Vec<Disbursement>> {
     Ok(crate::db::prepared(
@@ -169,7 +169,7 @@ pub async fn of_application(
         ))
         .bind::<BigInt, _>(application_id),
     )
-    .load(conn)
+    .load(&mut conn)
     .await?)
 }
 
@@ -249,7 +249,7 @@ const OWED_COLUMNS: &str = "p.approved, p.paid, p.released, p.unpaid, p.fund_id"
 /// The money of an approved application (None before an approval).
 #[tracing::instrument(level = "debug", skip_all, fields(application_id))]
 pub async fn payable(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     application_id: i64,
 ) -> AppResult<Option<Payable>> {
     Ok(crate::db::prepared(
@@ -258,7 +258,7 @@ pub async fn payable(
         ))
         .bind::<BigInt, _>(application_id),
     )
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
     .optional()?)
 }

@@ -109,7 +109,7 @@ fn to_vote(r: VoteRow) -> Vote {
 
 /// The votes on an application, in the order cast.
 #[tracing::instrument(level = "debug", skip_all, fields(application_id))]
-pub async fn votes_of(conn: &mut AsyncPgConnection, application_id: i64) -> AppResult<Vec<Vote>> {
+pub async fn votes_of(mut conn: &AsyncPgConnection, application_id: i64) -> AppResult<Vec<Vote>> {
     use crate::db::schema::users;
     let rows: Vec<VoteRow> = votes::table
         .inner_join(users::table)
@@ -126,7 +126,7 @@ pub async fn votes_of(conn: &mut AsyncPgConnection, application_id: i64) -> AppR
             votes::comment,
             votes::cast_at,
         ))
-        .load(conn)
+        .load(&mut conn)
         .await?;
     Ok(rows.into_iter().map(to_vote).collect())
 }
@@ -134,7 +134,7 @@ pub async fn votes_of(conn: &mut AsyncPgConnection, application_id: i64) -> AppR
 /// The decision on an application, if the votes reached one.
 #[tracing::instrument(level = "debug", skip_all, fields(application_id))]
 pub async fn decision_of(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     application_id: i64,
 ) -> AppResult<Option<Decision>> {
     type Row = (
@@ -160,7 +160,7 @@ pub async fn decision_of(
             decisions::deciding_vote_id,
             decisions::decided_at,
         ))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?;
     Ok(row.map(|r| Decision {
