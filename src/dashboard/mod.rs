@@ -176,20 +176,33 @@ pub async fn dashboard(
         .bind::<Nullable<BigInt>, _>(user.site_id),
     )
     .load::<Granted>(&mut c3);
+    // Each month's end, walked back from the balances now (fund_balances, kept by the
+    // postings trigger): only what was booked after the first month's end is read, however
+    // long the ledger (joining every entry to every month read it twelve times).
     let funds = crate::db::prepared(diesel::sql_query(
         "WITH months AS ( \
             SELECT to_char(m, 'YYYY-MM') AS month, \
                    LEAST((m + interval '1 month' - interval '1 day')::date, $2) AS on_day \
             FROM generate_series($1::date, $2::date, interval '1 month') AS m), \
+         now AS ( \
+            SELECT COALESCE(SUM(cash), 0) AS cash, COALESCE(SUM(committed), 0) AS committed \
+            FROM fund_balances), \
+         later AS ( \
+            SELECT e.entry_date, \
+                   SUM(CASE WHEN a.kind = 'asset' THEN \
+                       CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END ELSE 0 END) AS cash, \
+                   SUM(CASE WHEN a.kind = 'liability' THEN \
+                       CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END ELSE 0 END) AS committed \
+            FROM journal_entries e JOIN postings p ON p.entry_id = e.id \
+            JOIN accounts a ON a.code = p.account_code \
+            WHERE e.entry_date > (SELECT min(on_day) FROM months) AND a.kind IN ('asset', 'liability') \
+            GROUP BY e.entry_date), \
          totals AS ( \
-            SELECT months.month, months.on_day, \
-                   COALESCE(SUM(CASE WHEN p.account_code = '1000' THEN \
-                       CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END END), 0) AS cash, \
-                   COALESCE(SUM(CASE WHEN p.account_code = '2100' THEN \
-                       CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END END), 0) AS committed \
-            FROM months LEFT JOIN journal_entries e ON e.entry_date <= months.on_day \
-            LEFT JOIN postings p ON p.entry_id = e.id \
-            GROUP BY months.month, months.on_day) \
+            SELECT m.month, m.on_day, \
+                   now.cash - COALESCE(SUM(l.cash), 0) AS cash, \
+                   now.committed - COALESCE(SUM(l.committed), 0) AS committed \
+            FROM months m CROSS JOIN now LEFT JOIN later l ON l.entry_date > m.on_day \
+            GROUP BY m.month, m.on_day, now.cash, now.committed) \
          SELECT month, on_day AS on, cash, committed, cash - committed AS available \
          FROM totals ORDER BY month",
     )

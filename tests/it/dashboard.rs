@@ -84,10 +84,37 @@ async fn the_dashboard_agrees_with_the_register_and_the_ledger() {
         money(&now["available"]),
         money(&now["cash"]) - money(&now["committed"])
     );
+    // Every earlier month end is walked back from the balances now: it must be what the
+    // postings dated up to that day add up to.
+    let mut owner = app.owner_conn().await;
+    for month in months {
+        #[derive(diesel::QueryableByName)]
+        struct AtDay {
+            #[diesel(sql_type = diesel::sql_types::Numeric)]
+            cash: Decimal,
+            #[diesel(sql_type = diesel::sql_types::Numeric)]
+            committed: Decimal,
+        }
+        let on = month["on"].as_str().unwrap();
+        let at: AtDay = {
+            use diesel_async::RunQueryDsl;
+            diesel::sql_query(format!(
+                "SELECT COALESCE(SUM(CASE WHEN p.account_code = '1000' THEN \
+                            CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END END), 0) AS cash, \
+                        COALESCE(SUM(CASE WHEN p.account_code = '2100' THEN \
+                            CASE p.side WHEN 'credit' THEN p.amount ELSE -p.amount END END), 0) AS committed \
+                 FROM postings p JOIN journal_entries e ON e.id = p.entry_id WHERE e.entry_date <= '{on}'"
+            ))
+            .get_result(&mut owner)
+            .await
+            .unwrap()
+        };
+        assert_eq!(money(&month["cash"]), at.cash, "{month}");
+        assert_eq!(money(&month["committed"]), at.committed, "{month}");
+    }
 
     // Money granted in the twelve months: the grant expense accounts' postings in them.
     let first = format!("{}-01", months[0]["month"].as_str().unwrap());
-    let mut owner = app.owner_conn().await;
     let expensed: Decimal = {
         use diesel_async::RunQueryDsl;
         #[derive(diesel::QueryableByName)]
