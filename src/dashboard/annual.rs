@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::domain::Money;
 use crate::domain::application::ASYLUM_FORM;
 use crate::domain::fees::annual_due;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// The families listed: anniversaries this many days ahead (and up to the grace period
 /// past, while an application can still pay them).
@@ -60,16 +60,17 @@ struct Case {
 }
 
 /// The families whose annual asylum fee falls due within [`ANNUAL_FEE_DAYS`] of `today`
-/// (at `site`, if given), soonest first. Each asylum case is a household's I-589 filing
+/// (at the site `site_id`, if given: a user's own), soonest first. Each asylum case is a household's I-589 filing
 /// date, from any application not withdrawn; an anniversary is covered by an
 /// annual-fee line for it in an application that was not withdrawn, denied or found
 /// ineligible.
 pub async fn due(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     today: NaiveDate,
-    site: Option<&str>,
+    site_id: Option<i64>,
 ) -> AppResult<Vec<AnnualFeeDue>> {
-    let cases: Vec<Case> = crate::db::prepared(
+    let mut c = conn;
+    let cases = crate::db::prepared(
         diesel::sql_query(
             "SELECT h.id AS household_id, h.name, h.name_ko, s.code AS site, \
                 max(fl.beneficiary_member_id) AS member_id, max(m.name) AS member, fl.filed_on, \
@@ -81,19 +82,22 @@ pub async fn due(
          JOIN sites s ON s.id = a.site_id \
          LEFT JOIN household_members m ON m.id = fl.beneficiary_member_id \
          WHERE fl.form = $1 AND fl.filed_on IS NOT NULL AND a.status <> 'withdrawn' \
-           AND ($2::text IS NULL OR s.code = $2) \
+           AND ($2::bigint IS NULL OR a.site_id = $2) \
          GROUP BY h.id, h.name, h.name_ko, s.code, fl.filed_on \
          HAVING max(fl.filed_on) < $3 - $4::int",
         )
         .bind::<Text, _>(ASYLUM_FORM)
-        .bind::<Nullable<Text>, _>(site)
+        .bind::<Nullable<BigInt>, _>(site_id)
         .bind::<Date, _>(today)
         // An anniversary is at least a year after the filing.
         .bind::<Integer, _>(365 - ANNUAL_FEE_DAYS as i32),
     )
-    .load(conn)
-    .await?;
-    let schedule = crate::fees::load(conn).await?;
+    .load::<Case>(&mut c);
+    // Both reads at once on the one connection (pipelined).
+    let (cases, schedule) = futures_util::try_join!(
+        async { cases.await.map_err(AppError::from) },
+        crate::fees::load(conn)
+    )?;
     let mut due: Vec<AnnualFeeDue> = cases
         .into_iter()
         .filter_map(|case| {
@@ -127,17 +131,4 @@ pub async fn due(
         .collect();
     due.sort_by_key(|d| (d.due_on, d.household_id));
     Ok(due)
-}
-
-/// [`due`] for a user who works at the site `site_id` (every site for none).
-pub async fn due_at_site_of(
-    conn: &mut AsyncPgConnection,
-    today: NaiveDate,
-    site_id: Option<i64>,
-) -> AppResult<Vec<AnnualFeeDue>> {
-    let site = match site_id {
-        Some(id) => crate::sites::find(conn, id).await?.map(|s| s.code),
-        None => None,
-    };
-    due(conn, today, site.as_deref()).await
 }

@@ -22,7 +22,7 @@ async fn due_page(State(state): State<AppState>, ctx: Ctx, user: CurrentUser) ->
     user.require(&[Role::Caseworker, Role::Admin])?;
     let mut conn = state.pool.get().await?;
     let today = state.clock.today();
-    let due = super::annual::due_at_site_of(&mut conn, today, user.site_id).await?;
+    let due = super::annual::due(&conn, today, user.site_id).await?;
     // The list names families: a read of each, logged.
     audit::record_list_access(
         &mut conn,

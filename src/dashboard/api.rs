@@ -50,7 +50,7 @@ async fn asylum_fees(
     user.require(&[Role::Caseworker, Role::Admin])?;
     let mut conn = state.pool.get().await?;
     let today = state.clock.today();
-    let items = super::annual::due_at_site_of(&mut conn, today, user.site_id).await?;
+    let items = super::annual::due(&conn, today, user.site_id).await?;
     crate::audit::record_list_access(
         &mut conn,
         user.id,

@@ -22,8 +22,9 @@ use crate::error::{AppError, AppResult};
 
 /// The whole schedule, every effective date included.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn load(conn: &mut AsyncPgConnection) -> AppResult<Schedule> {
-    let regular: Vec<RegularFee> = uscis_fees::table
+pub async fn load(conn: &AsyncPgConnection) -> AppResult<Schedule> {
+    let (mut c1, mut c2) = (conn, conn);
+    let regular = uscis_fees::table
         .order(uscis_fees::id)
         .select((
             uscis_fees::id,
@@ -38,9 +39,8 @@ pub async fn load(conn: &mut AsyncPgConnection) -> AppResult<Schedule> {
             uscis_fees::notes,
             uscis_fees::source,
         ))
-        .load(conn)
-        .await?;
-    let statutory: Vec<StatutoryFee> = statutory_fees::table
+        .load::<RegularFee>(&mut c1);
+    let statutory = statutory_fees::table
         .order(statutory_fees::id)
         .select((
             statutory_fees::id,
@@ -57,8 +57,9 @@ pub async fn load(conn: &mut AsyncPgConnection) -> AppResult<Schedule> {
             statutory_fees::notes,
             statutory_fees::source,
         ))
-        .load(conn)
-        .await?;
+        .load::<StatutoryFee>(&mut c2);
+    // Both at once on the one connection (pipelined).
+    let (regular, statutory) = futures_util::try_join!(regular, statutory)?;
     Ok(Schedule { regular, statutory })
 }
 

@@ -21,44 +21,50 @@ struct Waiting {
 
 pub(super) async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     let user = ctx.require_user()?.clone();
-    let mut conn = state.pool.get().await?;
-    let waiting = waiting(&mut conn, &state, &user).await?;
+    let waiting = waiting(&state, &user).await?;
     Ok(home_view(&ctx, &user, &waiting))
 }
 
-async fn waiting(
-    conn: &mut diesel_async::AsyncPgConnection,
-    state: &AppState,
-    user: &crate::users::User,
-) -> AppResult<Waiting> {
-    let recent = crate::applications::list(
-        conn,
-        user,
-        &crate::applications::ListFilter::default(),
-        Paging {
-            limit: 10,
-            after: None,
-        },
-    )
-    .await?;
-    let named = recent.items.iter().filter(|a| a.household_name.is_some());
-    crate::audit::record_list_access(
-        conn,
-        user.id,
-        "application",
-        named.map(|a| a.id),
-        crate::audit::Channel::Web,
-    )
-    .await?;
-    let dashboard = crate::dashboard::dashboard(conn, user, state.clock.read()).await?;
-    let funds = if user.has(Role::Accountant) {
-        let today = state.clock.today();
-        Some((crate::funds::list(conn).await?, today))
-    } else {
-        None
+/// The recent applications (with the access row their names need) and the dashboard do
+/// not depend on each other: each is read on a connection of its own, at once, so the
+/// page waits for the longer of the two rather than for both.
+async fn waiting(state: &AppState, user: &crate::users::User) -> AppResult<Waiting> {
+    let recent = async {
+        let mut conn = state.pool.get().await?;
+        let recent = crate::applications::list(
+            &mut conn,
+            user,
+            &crate::applications::ListFilter::default(),
+            Paging {
+                limit: 10,
+                after: None,
+            },
+        )
+        .await?;
+        let named = recent.items.iter().filter(|a| a.household_name.is_some());
+        crate::audit::record_list_access(
+            &mut conn,
+            user.id,
+            "application",
+            named.map(|a| a.id),
+            crate::audit::Channel::Web,
+        )
+        .await?;
+        AppResult::Ok(recent.items)
     };
+    let dashboard = async {
+        let mut conn = state.pool.get().await?;
+        let dashboard = crate::dashboard::dashboard(&mut conn, user, state.clock.read()).await?;
+        let funds = if user.has(Role::Accountant) {
+            Some((crate::funds::list(&mut conn).await?, state.clock.today()))
+        } else {
+            None
+        };
+        AppResult::Ok((dashboard, funds))
+    };
+    let (recent, (dashboard, funds)) = futures_util::try_join!(recent, dashboard)?;
     Ok(Waiting {
-        recent: recent.items,
+        recent,
         dashboard,
         funds,
     })
