@@ -129,8 +129,8 @@ async fn render(
     done: Option<&ImportSummary>,
     errors: &FieldErrors,
 ) -> AppResult<Markup> {
-    let mut conn = state.pool.get().await?;
-    let schedule = super::load(&mut conn).await?;
+    let conn = state.pool.get().await?;
+    let schedule = super::load(&conn).await?;
     Ok(page(
         ctx,
         &ctx.t("fees-title"),
