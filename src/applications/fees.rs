@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::TryFutureExt;
 
 use super::FeeLine;
 use crate::db::schema::{fee_line_components, fee_lines, household_members, uscis_fees};
@@ -114,7 +115,7 @@ pub async fn lines_of(conn: &AsyncPgConnection, application_id: i64) -> AppResul
         .load::<Row>(&mut c);
     // One round trip for both (pipelined on the connection).
     let (rows, parts) = futures_util::try_join!(
-        async { rows.await.map_err(AppError::from) },
+        rows.err_into::<AppError>(),
         components_of(conn, application_id)
     )?;
     Ok(rows

@@ -276,7 +276,7 @@ pub async fn create(
                         diesel::insert_into(fee_lines::table).values(rows).returning((fee_lines::id, fee_lines::line_no)),
                     )
                     .get_results(conn)
-                        .await?;
+                    .await?;
                     let parts: Vec<(i64, &[crate::domain::fees::Component])> = ids
                         .into_iter()
                         .map(|(id, line_no)| (id, lines[line_no as usize - 1].components.as_slice()))

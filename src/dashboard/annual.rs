@@ -6,6 +6,7 @@
 use chrono::{Duration, NaiveDate};
 use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::TryFutureExt;
 use serde::Serialize;
 
 use crate::domain::Money;
@@ -60,10 +61,10 @@ struct Case {
 }
 
 /// The families whose annual asylum fee falls due within [`ANNUAL_FEE_DAYS`] of `today`
-/// (at the site `site_id`, if given: a user's own), soonest first. Each asylum case is a household's I-589 filing
-/// date, from any application not withdrawn; an anniversary is covered by an
-/// annual-fee line for it in an application that was not withdrawn, denied or found
-/// ineligible.
+/// (at the site `site_id`, if given: a user's own), soonest first. Each asylum case is a
+/// household's I-589 filing date, from any application not withdrawn; an anniversary is
+/// covered by an annual-fee line for it in an application that was not withdrawn, denied
+/// or found ineligible.
 pub async fn due(
     conn: &AsyncPgConnection,
     today: NaiveDate,
@@ -94,10 +95,8 @@ pub async fn due(
     )
     .load::<Case>(&mut c);
     // Both reads at once on the one connection (pipelined).
-    let (cases, schedule) = futures_util::try_join!(
-        async { cases.await.map_err(AppError::from) },
-        crate::fees::load(conn)
-    )?;
+    let (cases, schedule) =
+        futures_util::try_join!(cases.err_into::<AppError>(), crate::fees::load(conn))?;
     let mut due: Vec<AnnualFeeDue> = cases
         .into_iter()
         .filter_map(|case| {

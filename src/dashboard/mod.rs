@@ -14,11 +14,12 @@ pub mod web;
 use chrono::{Datelike, Months, NaiveDate};
 use diesel::sql_types::{BigInt, Date, Nullable, Numeric, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::TryFutureExt;
 use serde::Serialize;
 
 use crate::clock::Today;
 use crate::domain::{Money, Program, Role, Status};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::users::User;
 
 /// Applications of one status and program.
@@ -248,7 +249,6 @@ pub async fn dashboard(
     .bind::<diesel::sql_types::Integer, _>(RECEIPT_NUMBER_DAYS as i32)
     .bind::<Numeric, _>(fast_track_max))
     .get_result::<Counts>(&mut c5);
-    use futures_util::TryFutureExt;
     let caseworking = user.has(Role::Caseworker) || user.has(Role::Admin);
     let annual = async {
         if caseworking {
@@ -258,7 +258,7 @@ pub async fn dashboard(
         }
     };
     let (site, applications, granted, funds, counts, annual) = futures_util::try_join!(
-        site.err_into::<crate::error::AppError>(),
+        site.err_into::<AppError>(),
         applications.err_into(),
         granted.err_into(),
         funds.err_into(),
