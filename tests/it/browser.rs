@@ -294,15 +294,7 @@ async fn intake(client: &Client, base: &str, shots: &mut Shots) -> i64 {
 
 /// Puts the caseworker at the LA site, as the fund's caseworkers are.
 async fn at_la(app: &TestApp, user: &TestUser) {
-    exec_owner(
-        app,
-        &format!(
-            "UPDATE users SET site_id = (SELECT id FROM sites WHERE code = 'LA') WHERE id = {}",
-            user.id
-        ),
-    )
-    .await
-    .unwrap();
+    place_at_site(app, user, "LA").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

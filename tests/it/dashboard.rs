@@ -172,25 +172,9 @@ async fn the_dashboard_agrees_with_the_register_and_the_ledger() {
     );
 
     // A caseworker at a site sees that site's applications and only their own queues.
-    exec_owner(
-        &app,
-        &format!(
-            "UPDATE users SET site_id = (SELECT id FROM sites WHERE code = 'NYC') WHERE id = {}",
-            everyone.id
-        ),
-    )
-    .await
-    .unwrap();
+    place_at_site(&app, &everyone, "NYC").await;
     let cw = app.user(&["caseworker"]).await;
-    exec_owner(
-        &app,
-        &format!(
-            "UPDATE users SET site_id = (SELECT id FROM sites WHERE code = 'NYC') WHERE id = {}",
-            cw.id
-        ),
-    )
-    .await
-    .unwrap();
+    place_at_site(&app, &cw, "NYC").await;
     let site = app.get("/api/v1/dashboard", &cw).await.json();
     assert_eq!(site["site"], "NYC");
     let at_nyc: i64 = site["applications"]

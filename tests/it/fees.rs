@@ -377,6 +377,19 @@ async fn a_c8_line_pays_the_regular_and_the_statutory_fee_from_intake_to_the_exp
     );
 }
 
+/// The count of the dashboard's annual asylum fee queue, as `user` sees it.
+async fn annual_fees_due(app: &TestApp, user: &TestUser) -> i64 {
+    let dashboard = app.get("/api/v1/dashboard", user).await.json();
+    dashboard["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["queue"] == "annual_fees_due")
+        .unwrap()["count"]
+        .as_i64()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_annual_asylum_fee_queue_lists_families_due_and_one_click_starts_the_application() {
     let app = TestApp::spawn().await;
@@ -412,15 +425,23 @@ async fn the_annual_asylum_fee_queue_lists_families_due_and_one_click_starts_the
     let fee = price(&app, &cw, due, "I-589", "", true).await;
     assert_eq!(items[0]["amount"], fee["total"]);
     // The dashboard counts it; the page lists it with the one-click link.
-    let dashboard = app.get("/api/v1/dashboard", &cw).await.json();
-    let count = dashboard["queues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["queue"] == "annual_fees_due")
-        .unwrap()["count"]
-        .clone();
-    assert_eq!(count, 1);
+    assert_eq!(annual_fees_due(&app, &cw).await, 1);
+    // A caseworker at the family's site sees it; one at another site sees none of it.
+    for (site, listed) in [("LA", 1), ("CHI", 0)] {
+        let there = app.user(&["caseworker"]).await;
+        place_at_site(&app, &there, site).await;
+        let queue = app.get("/api/v1/asylum-fees", &there).await.json();
+        assert_eq!(
+            queue["items"].as_array().unwrap().len(),
+            listed,
+            "{site}: {queue}"
+        );
+        assert_eq!(
+            annual_fees_due(&app, &there).await as usize,
+            listed,
+            "{site}"
+        );
+    }
     let browser = app.browser(&cw).await;
     let page = app.page("/asylum-fees", Some(&browser.cookie)).await;
     assert_eq!(page.status, StatusCode::OK);

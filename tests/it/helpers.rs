@@ -435,6 +435,19 @@ pub fn emergency(household_id: i64) -> Value {
            "emergency": {"category": "fire_or_disaster", "amount": "1200.00", "story": "아파트 화재로 집을 잃었습니다 🔥"}})
 }
 
+/// Puts `user` at the site with code `site` (a user with no site works at every one).
+pub async fn place_at_site(app: &TestApp, user: &TestUser, site: &str) {
+    exec_owner(
+        app,
+        &format!(
+            "UPDATE users SET site_id = (SELECT id FROM sites WHERE code = '{site}') WHERE id = {}",
+            user.id
+        ),
+    )
+    .await
+    .unwrap();
+}
+
 #[allow(dead_code)]
 pub async fn exec_owner(app: &TestApp, sql: &str) -> Result<(), diesel::result::Error> {
     app.owner_conn().await.batch_execute(sql).await

@@ -17,15 +17,7 @@ fn encode(s: &str) -> String {
 /// A caseworker at the LA site, signed in through the form.
 async fn caseworker_at_la(app: &TestApp) -> (TestUser, Browser) {
     let cw = app.user(&["caseworker"]).await;
-    exec_owner(
-        app,
-        &format!(
-            "UPDATE users SET site_id = (SELECT id FROM sites WHERE code = 'LA') WHERE id = {}",
-            cw.id
-        ),
-    )
-    .await
-    .unwrap();
+    place_at_site(app, &cw, "LA").await;
     let b = app.browser(&cw).await;
     (cw, b)
 }
