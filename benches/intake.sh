@@ -15,6 +15,11 @@
 # median of the rounds' ratios, and each closed-loop figure the median of the rounds';
 # every round's is printed beside it.
 #
+# Each round also runs pgbench with as many clients as the service has connections
+# (DB_POOL_SIZE, 12 by default), for information: PostgreSQL does the replay faster with
+# 12 clients than with 32, which wait on each other inside it, and that ratio shows how
+# near the service comes to PostgreSQL's best pace rather than to its pace at 32 clients.
+#
 # Goals (issue 17): ratio >= 0.8; p99 < 150 ms closed loop; p99 < 50 ms open loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,28 +79,37 @@ closed_phase() {
         "$(result_of "$out" errors)" "$(steal_since "$s0" "$PHASE")"
 }
 
+# pgbench_phase N issue|pool: the replay with N clients; its rate goes to pg_rates (the
+# issue's comparison, CLIENTS) or pool_rates (the pool's size; skipped when the same).
 pgbench_phase() {
-    local s0 rate
+    local clients=$1 s0 rate
+    if [ "$clients" = "$CLIENTS" ] && [ "$2" = pool ]; then return; fi
     psql -c CHECKPOINT
     s0=$(steal_ticks)
-    "$PG_BIN/pgbench" -n -M prepared -c "$CLIENTS" -j "$(nproc)" -T "$PHASE" \
+    "$PG_BIN/pgbench" -n -M prepared -c "$clients" -j "$(nproc)" -T "$PHASE" \
         -f "$PGDIR/intake.pgbench" "${defines[@]}" "$DATABASE_URL" > "$PGDIR/pgbench.out" 2>&1 \
         || { cat "$PGDIR/pgbench.out"; exit 1; }
     grep -q '^number of failed transactions: 0 ' "$PGDIR/pgbench.out" \
         || { cat "$PGDIR/pgbench.out"; exit 1; }
     rate=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$PGDIR/pgbench.out" | head -1)
-    pg_rates+=("$rate")
-    printf '  pgbench  %6.1f intakes/s, latency %s ms (steal %s%%)\n' "$rate" \
+    if [ "$2" = issue ]; then pg_rates+=("$rate"); else pool_rates+=("$rate"); fi
+    printf '  pgbench  %6.1f intakes/s with %s clients, latency %s ms (steal %s%%)\n' "$rate" "$clients" \
         "$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$PGDIR/pgbench.out")" \
         "$(steal_since "$s0" "$PHASE")"
 }
 
-closed_results=() http_rates=() pg_rates=() ratios=()
+POOL="${DB_POOL_SIZE:-12}"
+closed_results=() http_rates=() pg_rates=() pool_rates=() ratios=() pool_ratios=()
 echo "closed loop, $CLIENTS clients: $ROUNDS rounds of $PHASE s for each side, taking turns"
 for round in $(seq 1 "$ROUNDS"); do
     echo "round $round"
-    if [ $((round % 2)) = 1 ]; then closed_phase; pgbench_phase; else pgbench_phase; closed_phase; fi
+    if [ $((round % 2)) = 1 ]; then
+        closed_phase; pgbench_phase "$CLIENTS" issue; pgbench_phase "$POOL" pool
+    else
+        pgbench_phase "$POOL" pool; pgbench_phase "$CLIENTS" issue; closed_phase
+    fi
     ratios+=("$(echo "${http_rates[-1]} / ${pg_rates[-1]}" | bc -l)")
+    [ ${#pool_rates[@]} = 0 ] || pool_ratios+=("$(echo "${http_rates[-1]} / ${pool_rates[-1]}" | bc -l)")
 done
 psql -c CHECKPOINT
 http_rate=$(median "${http_rates[@]}")
@@ -122,6 +136,11 @@ echo
 echo "== intake, $(date -u +%F), $(nproc) cores, $CLIENTS clients, $ROUNDS rounds of $PHASE s per side"
 printf 'HTTP %.1f intakes/s, pgbench %.1f/s (medians): ratio %.2f (goal >= 0.8; rounds %s)\n' \
     "$http_rate" "$pg_rate" "$ratio" "$(printf '%.2f ' "${ratios[@]}" | sed 's/ $//')"
+if [ ${#pool_ratios[@]} -gt 0 ]; then
+    printf '  against pgbench with %s clients (the pool'"'"'s size), %.1f/s: %.2f (rounds %s)\n' \
+        "$POOL" "$(median "${pool_rates[@]}")" "$(median "${pool_ratios[@]}")" \
+        "$(printf '%.2f ' "${pool_ratios[@]}" | sed 's/ $//')"
+fi
 for kind in household application submit; do
     printf '  %-12s closed p50 %6s ms p99 %6s ms | open p50 %6s ms p99 %6s ms\n' "$kind" \
         "$(closed_stat "${kind}_p50")" "$(closed_stat "${kind}_p99")" \
