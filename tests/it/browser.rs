@@ -292,11 +292,6 @@ async fn intake(client: &Client, base: &str, shots: &mut Shots) -> i64 {
     url.path().rsplit('/').next().unwrap().parse().unwrap()
 }
 
-/// Puts the caseworker at the LA site, as the fund's caseworkers are.
-async fn at_la(app: &TestApp, user: &TestUser) {
-    place_at_site(app, user, "LA").await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caseworker_does_intake_in_korean_in_a_real_browser() {
     let Some((_driver, client)) = start_browser().await else {
@@ -305,7 +300,7 @@ async fn a_caseworker_does_intake_in_korean_in_a_real_browser() {
     let app = TestApp::spawn().await;
     let base = serve(&app).await;
     let cw = app.user(&["caseworker"]).await;
-    at_la(&app, &cw).await;
+    place_at_site(&app, &cw, "LA").await;
     let mut shots = Shots::new();
 
     // Sign in.
@@ -525,7 +520,7 @@ async fn board_members_vote_and_an_accountant_pays_in_a_real_browser() {
         )
         .await;
     app.receipt(&accountant, foundation, "3000.00").await;
-    at_la(&app, &cw).await;
+    place_at_site(&app, &cw, "LA").await;
     sign_in(&client, &base, &cw).await;
     // Working in Korean beside the family: the family's language starts as Korean.
     click(&client, "form[action=\"/language\"] button[lang=\"ko\"]").await;

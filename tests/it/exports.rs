@@ -668,7 +668,9 @@ async fn the_demo_loads_once_obeys_every_rule_and_hledger_agrees() {
 async fn an_abandoned_download_ends_its_query() {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
-    let app = TestApp::spawn().await;
+    // One pooled connection: a download streams on a connection of its own (the pool's
+    // size, DB_POOL_SIZE, counts on it), so requests go on while it runs.
+    let app = TestApp::spawn_sized(1).await;
     let accountant = app.user(&["accountant"]).await;
     // 40,000 postings, booked straight into the journal by the owner.
     exec_owner(
@@ -703,6 +705,13 @@ async fn an_abandoned_download_ends_its_query() {
         app.count(running).await,
         1,
         "the export holds its snapshot while the client reads"
+    );
+    let meanwhile = app.get("/api/v1/sites", &accountant).await;
+    assert_eq!(
+        meanwhile.status,
+        StatusCode::OK,
+        "a download takes no pooled connection: {}",
+        meanwhile.text
     );
     drop(body);
     for _ in 0..50 {
